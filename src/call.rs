@@ -1,0 +1,128 @@
+//! [`StatusCall`]: one raw `Status` invocation, and [`Input`]: what the state machine is fed.
+
+use crate::{HResult, ResultDescription, StatusMessage};
+
+/// One raw, untrusted `IGPMAsyncProgress::Status` invocation, as plain data.
+///
+/// Nothing is validated here: the numbers are whatever the server passed, negative or not.
+/// The state machine judges them. `result` is `None` for a null pointer, `VT_EMPTY` or
+/// `VT_NULL`; `messages` is `None` for a null collection and `Some(vec![])` for an empty one
+/// (the protocol treats both as "no messages", but traces keep them apart).
+///
+/// ```
+/// use gpmc_progress::{HResult, ResultDescription, StatusCall, StatusMessage};
+///
+/// let tick: StatusCall = StatusCall::progress(1, 3);
+/// assert_eq!(tick.hr, HResult::S_OK);
+///
+/// let last: StatusCall = StatusCall::progress(3, 3)
+///     .with_result(ResultDescription::text("<report/>"))
+///     .with_messages(vec![StatusMessage::new("one setting skipped")]);
+/// assert!(last.result.is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct StatusCall<R = ResultDescription> {
+    /// `lProgressNumerator`.
+    pub numerator: i32,
+    /// `lProgressDenominator`.
+    pub denominator: i32,
+    /// `hrStatus`.
+    pub hr: HResult,
+    /// `pResult`, if it held an object or a string.
+    pub result: Option<R>,
+    /// The message collection: `None` when null.
+    pub messages: Option<Vec<StatusMessage>>,
+}
+
+impl<R> StatusCall<R> {
+    /// A call reporting `numerator/denominator` with `S_OK`, no result and a null collection.
+    #[inline]
+    pub const fn progress(numerator: i32, denominator: i32) -> Self {
+        StatusCall {
+            numerator,
+            denominator,
+            hr: HResult::S_OK,
+            result: None,
+            messages: None,
+        }
+    }
+
+    /// A call with every field given.
+    #[inline]
+    pub const fn new(
+        numerator: i32,
+        denominator: i32,
+        hr: HResult,
+        result: Option<R>,
+        messages: Option<Vec<StatusMessage>>,
+    ) -> Self {
+        StatusCall {
+            numerator,
+            denominator,
+            hr,
+            result,
+            messages,
+        }
+    }
+
+    /// Sets `hrStatus`.
+    #[must_use]
+    pub fn with_hr(mut self, hr: HResult) -> Self {
+        self.hr = hr;
+        self
+    }
+
+    /// Sets the result.
+    #[must_use]
+    pub fn with_result(mut self, result: R) -> Self {
+        self.result = Some(result);
+        self
+    }
+
+    /// Sets the message collection (an empty `Vec` is an empty, non-null collection).
+    #[must_use]
+    pub fn with_messages(mut self, messages: Vec<StatusMessage>) -> Self {
+        self.messages = Some(messages);
+        self
+    }
+
+    /// Replaces the result with `f(result)`, keeping everything else.
+    pub fn map_result<S>(self, f: impl FnOnce(R) -> S) -> StatusCall<S> {
+        StatusCall {
+            numerator: self.numerator,
+            denominator: self.denominator,
+            hr: self.hr,
+            result: self.result.map(f),
+            messages: self.messages,
+        }
+    }
+}
+
+/// One thing that happens to an operation, in order: a `Status` call from the server or the
+/// client's `IGPMAsyncCancel::Cancel` request.
+///
+/// ```
+/// use gpmc_progress::{Input, StatusCall};
+///
+/// let inputs: Vec<Input> = vec![
+///     StatusCall::progress(0, 2).into(),
+///     Input::Cancel,
+/// ];
+/// assert!(matches!(inputs[1], Input::Cancel));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Input<R = ResultDescription> {
+    /// The server called `Status`.
+    Status(StatusCall<R>),
+    /// The client called `IGPMAsyncCancel::Cancel`.
+    Cancel,
+}
+
+impl<R> From<StatusCall<R>> for Input<R> {
+    fn from(call: StatusCall<R>) -> Self {
+        Input::Status(call)
+    }
+}

@@ -1,0 +1,142 @@
+//! The progress protocol of the Windows Group Policy Management Console (GPMC) COM API,
+//! `IGPMAsyncProgress::Status`, as platform-independent value types and a sans-IO state
+//! machine that judges a sequence of `Status` calls against named rules.
+//!
+//! # The protocol
+//!
+//! A GPMC method such as `IGPMGPO::Backup` runs asynchronously when the caller passes an
+//! `IGPMAsyncProgress` sink. The server then calls
+//! `Status(numerator, denominator, hrStatus, pResult, messages)` on it as the work goes on,
+//! and hands the caller an `IGPMAsyncCancel` to stop it. Microsoft documents three things
+//! about those calls ([IGPMAsyncProgress::Status]):
+//!
+//! 1. the operation is complete when `numerator == denominator`;
+//! 2. the result object (an `IGPMBackup`, an `IGPMGPO`, a report string, …) is only returned
+//!    when the operation is complete;
+//! 3. the message collection is null when there are no errors or no detailed messages.
+//!
+//! Everything else is undocumented: whether the denominator stays fixed, whether the
+//! numerator can go back, whether a failure can arrive before completion, what a cancelled
+//! operation reports. This crate enforces the documented rules always and turns every
+//! undocumented question into an explicit, named [`Rule`] that [`Rules`] make a violation or
+//! an anomaly.
+//!
+//! # The rules
+//!
+//! In precedence order (when one call breaks several, they are judged in this order):
+//!
+//! | rule | a `Status` call breaks it when | under `documented` |
+//! |---|---|---|
+//! | `status-after-completion` | it arrives after the terminal call | always a violation |
+//! | `negative-progress` | the numerator or the denominator is negative | always a violation |
+//! | `numerator-exceeds-denominator` | numerator > denominator | always a violation |
+//! | `denominator-changed` | the denominator differs from the previous call's | anomaly: the new one is taken |
+//! | `numerator-decreased` | the numerator is lower than the previous call's | anomaly: the lower one is taken |
+//! | `failure-before-completion` | `hrStatus` is a failure and numerator < denominator | anomaly: the call is terminal |
+//! | `result-before-completion` | it carries a result and is not terminal | always a violation |
+//! | `result-on-failure` | it is terminal with a failure and a result | anomaly: the result is kept |
+//! | `unexpected-result` | its result's type is not one the operation allows | anomaly: the result is kept |
+//! | `missing-result` | it is terminal, succeeds, and lacks the operation's result | anomaly: success without result |
+//!
+//! A call is *terminal* when `numerator == denominator` (`0/0` included), or when it is a
+//! failure before completion and `failure-before-completion` is an anomaly. Before the
+//! terminal call, repeated fractions and a first call at any fraction are fine. A null and an
+//! empty message collection both mean "no messages"; messages may come on any call.
+//!
+//! The [`Preset::Documented`] rules (the default) are what a client needs to survive real
+//! servers; [`Preset::Strict`] makes every rule a violation, for testing servers and
+//! simulators; each configurable rule can also be set on its own.
+//!
+//! # Outcomes
+//!
+//! The terminal call decides the [`OperationOutcome`]: a success `hrStatus` (any non-negative
+//! HRESULT) *succeeded*, with the result and every message of the operation; a failure is
+//! *failed*, or *cancelled* when the client had requested cancel before it. A success after a
+//! cancel request is still a success, and a cancel request after the terminal call changes
+//! nothing. Percent progress is `floor(100 * numerator / denominator)`, exact over the whole
+//! `i32` range, so only a complete operation shows 100% ([`ProgressFraction::percent`]).
+//!
+//! # Example
+//!
+//! ```
+//! use gpmc_progress::{
+//!     Event, HResult, OperationKind, OutcomeKind, ResultDescription, Rules, StatusCall,
+//!     StatusMachine, StatusMessage,
+//! };
+//!
+//! // A GPO backup over a GPO with four extensions, as the server reports it.
+//! let mut machine = StatusMachine::new(OperationKind::GpoBackup, Rules::documented());
+//! machine.handle_status(StatusCall::progress(0, 4))?;
+//! machine.handle_status(
+//!     StatusCall::progress(2, 4)
+//!         .with_messages(vec![StatusMessage::new("one registry setting was skipped")]),
+//! )?;
+//! machine.handle_status(StatusCall::progress(4, 4).with_result(ResultDescription::Backup {
+//!     id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
+//!     gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
+//!     directory: Some(r"C:\Backups".into()),
+//!     comment: Some("nightly".into()),
+//! }))?;
+//!
+//! while let Some(event) = machine.poll_event() {
+//!     match event {
+//!         Event::Progress(progress) => println!("{}%", progress.percent()),
+//!         Event::Message(message) => println!("message: {}", message.message),
+//!         Event::Finished(kind) => println!("finished: {kind}"),
+//!         _ => {}
+//!     }
+//! }
+//! let outcome = machine.outcome().expect("the last call was terminal");
+//! assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+//! assert_eq!(outcome.hr(), HResult::S_OK);
+//! assert_eq!(outcome.messages().len(), 1);
+//! assert!(machine.anomalies().is_empty());
+//! # Ok::<(), gpmc_progress::Violation>(())
+//! ```
+//!
+//! # Features
+//!
+//! No feature is on by default: the core needs nothing but `thiserror`.
+//!
+//! - `serde`: `Serialize`/`Deserialize` for the value types, the rules and the outcome.
+//!   HRESULTs are written as `"0x80070005"` in human-readable formats.
+//! - `proptest`: the [`strategy`] module, proptest strategies and a reference model for
+//!   property-testing code against these semantics.
+//!
+//! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod breach;
+mod call;
+mod fraction;
+mod hresult;
+mod id;
+mod machine;
+mod message;
+mod operation;
+mod outcome;
+mod result;
+mod rule;
+
+#[cfg(feature = "proptest")]
+pub mod strategy;
+
+pub use breach::{Anomaly, Breach, Violation};
+pub use call::{Input, StatusCall};
+pub use fraction::{FractionError, ProgressFraction};
+pub use hresult::{HResult, ParseHResultError};
+pub use id::ParseIdError;
+pub use machine::{Accepted, Event, Phase, StatusMachine};
+pub use message::StatusMessage;
+pub use operation::{OperationKind, ResultType};
+pub use outcome::{OperationFailed, OperationOutcome, OutcomeKind};
+pub use result::{ResultDescription, TypedResult};
+pub use rule::{Preset, Rule, RuleNotConfigurable, RuleSetting, Rules};
+
+/// The README's examples, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

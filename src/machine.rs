@@ -1,0 +1,447 @@
+//! [`StatusMachine`]: the sans-IO state machine that judges a sequence of `Status` calls.
+
+use std::collections::VecDeque;
+
+use crate::{
+    Anomaly, Breach, Input, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction,
+    ResultDescription, Rule, Rules, StatusCall, StatusMessage, TypedResult, Violation,
+};
+
+/// Where an operation is, as far as its `Status` calls tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// No `Status` call has been accepted yet.
+    NotStarted,
+    /// At least one call was accepted and none was terminal.
+    Running,
+    /// The terminal call was accepted: the outcome is known.
+    Finished,
+}
+
+/// Something the state machine reports, drained with [`StatusMachine::poll_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// An accepted call reported this progress. Progress events that were not polled yet are
+    /// merged: only the latest is kept, so an unpolled queue does not grow with progress.
+    Progress(ProgressFraction),
+    /// An accepted call carried this message (in collection order).
+    Message(StatusMessage),
+    /// An accepted call broke a rule that is an anomaly under the rules in force.
+    Anomaly(Anomaly),
+    /// The client's cancel request was recorded (once; later requests report nothing).
+    CancelRequested,
+    /// The terminal call was accepted; [`StatusMachine::outcome`] has the details.
+    Finished(OutcomeKind),
+}
+
+/// What an accepted call did, returned by [`StatusMachine::handle_status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The call's 1-based index.
+    pub call: u64,
+    /// The progress it reported.
+    pub progress: ProgressFraction,
+    /// How many anomalies it added (the last ones of [`StatusMachine::anomalies`]).
+    pub anomalies: usize,
+    /// The outcome's kind, when the call was terminal.
+    pub finished: Option<OutcomeKind>,
+}
+
+/// The sans-IO state machine of one GPMC asynchronous operation.
+///
+/// Feed it the server's `Status` calls with [`handle_status`](Self::handle_status) and the
+/// client's cancel request with [`handle_cancel`](Self::handle_cancel), in the order they
+/// happened; read what happened from the return values, from
+/// [`poll_event`](Self::poll_event), and from the accessors. It has no clock, no threads and
+/// does no I/O, so any driver (a COM sink, a trace reader, a test) can run it.
+///
+/// Each call is judged against the [`Rules`] in precedence order ([`Rule::ALL`]). The first
+/// rule it breaks that is a violation rejects it: the call is not applied (nor any anomaly it
+/// raised), the state stays as it was, and the [`Violation`] says which rule and which call.
+/// Feeding more calls after a violation is the caller's choice. Rules that are anomalies are
+/// recorded and the call is applied as contract section 2 describes.
+///
+/// Calls are numbered from 1 in the order received, rejected ones included, so an index
+/// always names the server's n-th call.
+///
+/// ```
+/// use gpmc_progress::{
+///     Event, HResult, OperationKind, OutcomeKind, ResultDescription, Rule, Rules, StatusCall,
+///     StatusMachine,
+/// };
+///
+/// let mut machine = StatusMachine::new(OperationKind::GpoImport, Rules::documented());
+/// machine.handle_status(StatusCall::progress(0, 3))?;
+/// assert_eq!(machine.poll_event().unwrap(), Event::Progress("0/3".parse()?));
+///
+/// // A failure before completion ends the operation under `documented`, with an anomaly.
+/// let step = machine.handle_status(StatusCall::progress(1, 3).with_hr(HResult::E_FAIL))?;
+/// assert_eq!(step.finished, Some(OutcomeKind::Failed));
+/// assert_eq!(machine.anomalies()[0].rule(), Rule::FailureBeforeCompletion);
+/// assert_eq!(machine.outcome().unwrap().hr(), HResult::E_FAIL);
+///
+/// // Nothing may follow the terminal call.
+/// let late = machine.handle_status(StatusCall::progress(3, 3)).unwrap_err();
+/// assert_eq!(late.rule(), Rule::StatusAfterCompletion);
+/// assert_eq!(late.call, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct StatusMachine<R = ResultDescription> {
+    operation: OperationKind,
+    rules: Rules,
+    calls_received: u64,
+    last: Option<ProgressFraction>,
+    cancel_requested: bool,
+    terminal_call: Option<u64>,
+    anomalies: Vec<Anomaly>,
+    messages: Vec<StatusMessage>,
+    outcome: Option<OperationOutcome<R>>,
+    events: VecDeque<Event>,
+}
+
+/// The breaks one call can collect before it is applied: at most one per rule.
+struct Breaches {
+    items: [Option<Breach>; Rule::ALL.len()],
+    len: usize,
+}
+
+impl Breaches {
+    const fn new() -> Self {
+        Breaches {
+            items: [None; Rule::ALL.len()],
+            len: 0,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Breach> + '_ {
+        self.items[..self.len].iter().flatten().copied()
+    }
+}
+
+impl<R> Default for StatusMachine<R> {
+    /// An [`OperationKind::Unknown`] operation under the `documented` rules.
+    fn default() -> Self {
+        StatusMachine::new_generic(OperationKind::Unknown, Rules::default())
+    }
+}
+
+impl StatusMachine {
+    /// A machine for one operation of kind `operation`, judged by `rules`, carrying plain
+    /// [`ResultDescription`]s. See [`new_generic`](Self::new_generic) for other result types.
+    pub fn new(operation: OperationKind, rules: Rules) -> Self {
+        StatusMachine::new_generic(operation, rules)
+    }
+}
+
+impl<R> StatusMachine<R> {
+    /// A machine for one operation of kind `operation`, judged by `rules`, carrying results
+    /// of type `R` (anything that can say its [`ResultType`](crate::ResultType)).
+    ///
+    /// ```
+    /// use gpmc_progress::{OperationKind, ResultType, Rules, StatusCall, StatusMachine};
+    /// let mut machine =
+    ///     StatusMachine::<ResultType>::new_generic(OperationKind::GpoReport, Rules::strict());
+    /// machine.handle_status(StatusCall::progress(1, 1).with_result(ResultType::Text))?;
+    /// assert_eq!(machine.outcome().unwrap().result(), Some(&ResultType::Text));
+    /// # Ok::<(), gpmc_progress::Violation>(())
+    /// ```
+    pub fn new_generic(operation: OperationKind, rules: Rules) -> Self {
+        StatusMachine {
+            operation,
+            rules,
+            calls_received: 0,
+            last: None,
+            cancel_requested: false,
+            terminal_call: None,
+            anomalies: Vec::new(),
+            messages: Vec::new(),
+            outcome: None,
+            events: VecDeque::with_capacity(8),
+        }
+    }
+
+    /// The operation's kind.
+    #[inline]
+    pub fn operation(&self) -> OperationKind {
+        self.operation
+    }
+
+    /// The rules in force.
+    #[inline]
+    pub fn rules(&self) -> Rules {
+        self.rules
+    }
+
+    /// Not started, running or finished.
+    #[inline]
+    pub fn phase(&self) -> Phase {
+        if self.terminal_call.is_some() {
+            Phase::Finished
+        } else if self.last.is_some() {
+            Phase::Running
+        } else {
+            Phase::NotStarted
+        }
+    }
+
+    /// Whether the terminal call was accepted.
+    #[inline]
+    pub fn is_finished(&self) -> bool {
+        self.terminal_call.is_some()
+    }
+
+    /// The progress of the last accepted call, `None` before the first.
+    #[inline]
+    pub fn progress(&self) -> Option<ProgressFraction> {
+        self.last
+    }
+
+    /// How many `Status` calls were received, rejected ones included.
+    #[inline]
+    pub fn calls_received(&self) -> u64 {
+        self.calls_received
+    }
+
+    /// The index of the terminal call, once accepted.
+    #[inline]
+    pub fn terminal_call(&self) -> Option<u64> {
+        self.terminal_call
+    }
+
+    /// Whether the client requested cancel before the operation finished.
+    #[inline]
+    pub fn cancel_requested(&self) -> bool {
+        self.cancel_requested
+    }
+
+    /// Every anomaly recorded, in call order (several for one call in precedence order).
+    #[inline]
+    pub fn anomalies(&self) -> &[Anomaly] {
+        &self.anomalies
+    }
+
+    /// Every message of every accepted call so far, in arrival order.
+    #[inline]
+    pub fn messages(&self) -> &[StatusMessage] {
+        match &self.outcome {
+            Some(outcome) => outcome.messages(),
+            None => &self.messages,
+        }
+    }
+
+    /// The outcome, once the terminal call was accepted.
+    #[inline]
+    pub fn outcome(&self) -> Option<&OperationOutcome<R>> {
+        self.outcome.as_ref()
+    }
+
+    /// Consumes the machine and returns the outcome, if the operation finished.
+    pub fn into_outcome(self) -> Option<OperationOutcome<R>> {
+        self.outcome
+    }
+
+    /// The next event not yet polled, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Records the client's `IGPMAsyncCancel::Cancel` request.
+    ///
+    /// Returns whether the request was recorded: a request after the terminal call changes
+    /// nothing (the operation already ended) and returns `false`. A repeated request before it
+    /// returns `true` again but reports [`Event::CancelRequested`] only once.
+    pub fn handle_cancel(&mut self) -> bool {
+        if self.is_finished() {
+            return false;
+        }
+        if !self.cancel_requested {
+            self.cancel_requested = true;
+            self.events.push_back(Event::CancelRequested);
+        }
+        true
+    }
+
+    fn push_progress(&mut self, progress: ProgressFraction) {
+        match self.events.back_mut() {
+            Some(Event::Progress(pending)) => *pending = progress,
+            _ => self.events.push_back(Event::Progress(progress)),
+        }
+    }
+}
+
+impl<R: TypedResult> StatusMachine<R> {
+    /// Feeds one input: a `Status` call or the cancel request.
+    ///
+    /// ```
+    /// use gpmc_progress::{Input, StatusCall, StatusMachine};
+    /// let mut machine: StatusMachine = StatusMachine::default();
+    /// for input in [Input::Status(StatusCall::progress(0, 1)), Input::Cancel] {
+    ///     machine.handle(input)?;
+    /// }
+    /// assert!(machine.cancel_requested());
+    /// # Ok::<(), gpmc_progress::Violation>(())
+    /// ```
+    pub fn handle(&mut self, input: Input<R>) -> Result<(), Violation> {
+        match input {
+            Input::Status(call) => self.handle_status(call).map(drop),
+            Input::Cancel => {
+                self.handle_cancel();
+                Ok(())
+            }
+        }
+    }
+
+    /// Judges and, unless it is a violation, applies one `Status` call.
+    ///
+    /// On `Err` nothing changed but the count of calls received.
+    pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
+        let index = self.calls_received.saturating_add(1);
+        self.calls_received = index;
+        let (breaches, progress, terminal) = self.judge(index, &call)?;
+
+        let anomalies = breaches.len;
+        self.last = Some(progress);
+        self.push_progress(progress);
+        if let Some(messages) = call.messages {
+            self.events
+                .extend(messages.iter().cloned().map(Event::Message));
+            self.messages.extend(messages);
+        }
+        for breach in breaches.iter() {
+            let anomaly = Anomaly {
+                call: index,
+                breach,
+            };
+            self.anomalies.push(anomaly);
+            self.events.push_back(Event::Anomaly(anomaly));
+        }
+
+        let finished = if terminal {
+            let outcome = OperationOutcome::new(
+                call.hr,
+                self.cancel_requested,
+                call.result,
+                std::mem::take(&mut self.messages),
+            );
+            let kind = outcome.kind();
+            self.outcome = Some(outcome);
+            self.terminal_call = Some(index);
+            self.events.push_back(Event::Finished(kind));
+            Some(kind)
+        } else {
+            None
+        };
+        Ok(Accepted {
+            call: index,
+            progress,
+            anomalies,
+            finished,
+        })
+    }
+
+    /// Applies contract section 2 to one call without changing anything: the anomalies it
+    /// would record, its progress and whether it is terminal, or the violation.
+    fn judge(
+        &self,
+        index: u64,
+        call: &StatusCall<R>,
+    ) -> Result<(Breaches, ProgressFraction, bool), Violation> {
+        let rules = self.rules;
+        let mut breaches = Breaches::new();
+        let mut found = |breach: Breach| -> Result<(), Violation> {
+            if rules.is_violation(breach.rule()) {
+                Err(Violation {
+                    call: index,
+                    breach,
+                })
+            } else {
+                breaches.items[breaches.len] = Some(breach);
+                breaches.len += 1;
+                Ok(())
+            }
+        };
+
+        if let Some(terminal_call) = self.terminal_call {
+            found(Breach::StatusAfterCompletion { terminal_call })?;
+        }
+        let (numerator, denominator) = (call.numerator, call.denominator);
+        let progress = match ProgressFraction::new(numerator, denominator) {
+            Ok(progress) => progress,
+            Err(_) if numerator < 0 || denominator < 0 => {
+                return Err(Violation {
+                    call: index,
+                    breach: Breach::NegativeProgress {
+                        numerator,
+                        denominator,
+                    },
+                })
+            }
+            Err(_) => {
+                return Err(Violation {
+                    call: index,
+                    breach: Breach::NumeratorExceedsDenominator {
+                        numerator,
+                        denominator,
+                    },
+                })
+            }
+        };
+        if let Some(previous) = self.last {
+            if denominator != previous.denominator() {
+                found(Breach::DenominatorChanged {
+                    previous: previous.denominator(),
+                    denominator,
+                })?;
+            }
+            if numerator < previous.numerator() {
+                found(Breach::NumeratorDecreased {
+                    previous: previous.numerator(),
+                    numerator,
+                })?;
+            }
+        }
+        let failure = call.hr.is_failure();
+        let terminal = progress.is_complete() || failure;
+        if failure && !progress.is_complete() {
+            found(Breach::FailureBeforeCompletion {
+                hr: call.hr,
+                numerator,
+                denominator,
+            })?;
+        }
+        match call.result.as_ref().map(TypedResult::result_type) {
+            Some(result_type) => {
+                if !terminal {
+                    found(Breach::ResultBeforeCompletion {
+                        result_type,
+                        numerator,
+                        denominator,
+                    })?;
+                }
+                if failure {
+                    found(Breach::ResultOnFailure {
+                        result_type,
+                        hr: call.hr,
+                    })?;
+                }
+                if !self.operation.allows(result_type) {
+                    found(Breach::UnexpectedResult {
+                        result_type,
+                        operation: self.operation,
+                    })?;
+                }
+            }
+            None if terminal && !failure && self.operation.defines_result() => {
+                found(Breach::MissingResult {
+                    operation: self.operation,
+                })?;
+            }
+            None => {}
+        }
+        Ok((breaches, progress, terminal))
+    }
+}

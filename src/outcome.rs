@@ -1,0 +1,192 @@
+//! [`OperationOutcome`]: how an operation ended, with its result and every message.
+
+use core::fmt;
+
+use crate::{HResult, ResultDescription, StatusMessage};
+
+/// Which of the three ends an operation reached (contract section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+pub enum OutcomeKind {
+    /// The terminal call's `hrStatus` was a success code.
+    Succeeded,
+    /// The terminal call's `hrStatus` was a failure code and no cancel was requested.
+    Failed,
+    /// The terminal call's `hrStatus` was a failure code after the client requested cancel.
+    Cancelled,
+}
+
+impl OutcomeKind {
+    /// The lowercase word used in checker output: `succeeded`, `failed` or `cancelled`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Succeeded => "succeeded",
+            OutcomeKind::Failed => "failed",
+            OutcomeKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for OutcomeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an operation ended: the terminal call's `hrStatus`, whether the client had requested
+/// cancel, the result (if one was kept) and every message collected over the whole operation,
+/// in arrival order.
+///
+/// The [`kind`](OperationOutcome::kind) is derived, never stored: a success code is
+/// [`Succeeded`](OutcomeKind::Succeeded) (even after a cancel request: it came too late), a
+/// failure code is [`Cancelled`](OutcomeKind::Cancelled) after a cancel request and
+/// [`Failed`](OutcomeKind::Failed) otherwise.
+///
+/// ```
+/// use gpmc_progress::{HResult, OperationOutcome, OutcomeKind, ResultDescription};
+///
+/// let outcome: OperationOutcome =
+///     OperationOutcome::new(HResult::ERROR_CANCELLED, true, None, Vec::new());
+/// assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+/// assert_eq!(outcome.to_string(), "cancelled (0x800704C7)");
+///
+/// let late = OperationOutcome::new(HResult::S_OK, true, Some(ResultDescription::text("x")), vec![]);
+/// assert_eq!(late.kind(), OutcomeKind::Succeeded);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OperationOutcome<R = ResultDescription> {
+    hr: HResult,
+    cancel_requested: bool,
+    result: Option<R>,
+    messages: Vec<StatusMessage>,
+}
+
+impl<R> OperationOutcome<R> {
+    /// An outcome from its parts; the kind follows from `hr` and `cancel_requested`.
+    pub fn new(
+        hr: HResult,
+        cancel_requested: bool,
+        result: Option<R>,
+        messages: Vec<StatusMessage>,
+    ) -> Self {
+        OperationOutcome {
+            hr,
+            cancel_requested,
+            result,
+            messages,
+        }
+    }
+
+    /// Succeeded, failed or cancelled.
+    #[inline]
+    pub fn kind(&self) -> OutcomeKind {
+        if self.hr.is_success() {
+            OutcomeKind::Succeeded
+        } else if self.cancel_requested {
+            OutcomeKind::Cancelled
+        } else {
+            OutcomeKind::Failed
+        }
+    }
+
+    /// Whether the operation succeeded.
+    #[inline]
+    pub fn is_success(&self) -> bool {
+        self.hr.is_success()
+    }
+
+    /// The terminal call's `hrStatus` (`S_OK`, `S_FALSE`, … for a success).
+    #[inline]
+    pub fn hr(&self) -> HResult {
+        self.hr
+    }
+
+    /// Whether the client had requested cancel before the terminal call.
+    #[inline]
+    pub fn cancel_requested(&self) -> bool {
+        self.cancel_requested
+    }
+
+    /// The result kept: the delivered object on success, or one that came with a failure
+    /// (under the `result-on-failure` anomaly), kept for inspection.
+    #[inline]
+    pub fn result(&self) -> Option<&R> {
+        self.result.as_ref()
+    }
+
+    /// Every message of every call, in arrival order.
+    #[inline]
+    pub fn messages(&self) -> &[StatusMessage] {
+        &self.messages
+    }
+
+    /// Takes the result out, leaving `None`.
+    pub fn take_result(&mut self) -> Option<R> {
+        self.result.take()
+    }
+
+    /// The parts: `(hr, cancel_requested, result, messages)`.
+    pub fn into_parts(self) -> (HResult, bool, Option<R>, Vec<StatusMessage>) {
+        (self.hr, self.cancel_requested, self.result, self.messages)
+    }
+
+    /// Replaces the result with `f(result)`, keeping everything else.
+    pub fn map_result<S>(self, f: impl FnOnce(R) -> S) -> OperationOutcome<S> {
+        OperationOutcome {
+            hr: self.hr,
+            cancel_requested: self.cancel_requested,
+            result: self.result.map(f),
+            messages: self.messages,
+        }
+    }
+
+    /// `Ok(result)` when the operation succeeded, else the failure as an [`OperationFailed`]
+    /// error (with the messages, for a report).
+    ///
+    /// ```
+    /// use gpmc_progress::{HResult, OperationOutcome, OutcomeKind};
+    /// let failed: OperationOutcome = OperationOutcome::new(HResult::E_ACCESSDENIED, false, None, vec![]);
+    /// let err = failed.into_result().unwrap_err();
+    /// assert_eq!(err.to_string(), "operation failed with 0x80070005 (E_ACCESSDENIED)");
+    /// assert_eq!(err.kind, OutcomeKind::Failed);
+    /// ```
+    pub fn into_result(self) -> Result<Option<R>, OperationFailed> {
+        match self.kind() {
+            OutcomeKind::Succeeded => Ok(self.result),
+            kind => Err(OperationFailed {
+                kind,
+                hr: self.hr,
+                messages: self.messages,
+            }),
+        }
+    }
+}
+
+impl<R> fmt::Display for OperationOutcome<R> {
+    /// `succeeded`, `failed (0x80070005)` or `cancelled (0x800704C7)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind() {
+            OutcomeKind::Succeeded => f.write_str("succeeded"),
+            kind => write!(f, "{kind} ({})", self.hr),
+        }
+    }
+}
+
+/// A failed or cancelled outcome, as an error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("operation {kind} with {hr}{}", name_suffix(*hr))]
+#[non_exhaustive]
+pub struct OperationFailed {
+    /// [`OutcomeKind::Failed`] or [`OutcomeKind::Cancelled`].
+    pub kind: OutcomeKind,
+    /// The terminal `hrStatus`.
+    pub hr: HResult,
+    /// Every message of the operation.
+    pub messages: Vec<StatusMessage>,
+}
+
+fn name_suffix(hr: HResult) -> String {
+    hr.name().map(|name| format!(" ({name})")).unwrap_or_default()
+}

@@ -1,0 +1,198 @@
+//! Results of operations: the [`TypedResult`] trait and the plain [`ResultDescription`].
+
+use crate::ResultType;
+
+/// A result object that can say which [`ResultType`] it is.
+///
+/// The state machine is generic over the result it carries, so that each edge can use its own:
+/// traces and tests use the plain [`ResultDescription`], a COM adapter can carry a value built
+/// from a live COM object. The machine only ever asks for the type (to judge
+/// `unexpected-result`) and moves the value into the outcome.
+///
+/// ```
+/// use gpmc_progress::{ResultType, TypedResult};
+///
+/// /// A report kept as bytes on disk by the caller.
+/// struct ReportFile(std::path::PathBuf);
+///
+/// impl TypedResult for ReportFile {
+///     fn result_type(&self) -> ResultType {
+///         ResultType::Text
+///     }
+/// }
+/// assert_eq!(ReportFile("report.xml".into()).result_type(), ResultType::Text);
+/// ```
+pub trait TypedResult {
+    /// The type of this result.
+    fn result_type(&self) -> ResultType;
+}
+
+impl<T: TypedResult + ?Sized> TypedResult for &T {
+    fn result_type(&self) -> ResultType {
+        (**self).result_type()
+    }
+}
+
+impl<T: TypedResult + ?Sized> TypedResult for Box<T> {
+    fn result_type(&self) -> ResultType {
+        (**self).result_type()
+    }
+}
+
+impl<T: TypedResult + ?Sized> TypedResult for std::sync::Arc<T> {
+    fn result_type(&self) -> ResultType {
+        (**self).result_type()
+    }
+}
+
+impl TypedResult for ResultType {
+    /// A bare type stands for a result of that type with nothing else known.
+    fn result_type(&self) -> ResultType {
+        *self
+    }
+}
+
+/// A plain description of a result object: its type and the properties that identify it.
+///
+/// This is what traces record (contract section 5) and what the state machine carries by
+/// default. Every property is optional: `None` means not known, which is not the same as an
+/// empty string.
+///
+/// ```
+/// use gpmc_progress::{ResultDescription, ResultType, TypedResult};
+///
+/// let backup = ResultDescription::Backup {
+///     id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
+///     gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
+///     directory: Some(r"C:\Backups".into()),
+///     comment: None,
+/// };
+/// assert_eq!(backup.result_type(), ResultType::Backup);
+/// assert_eq!(ResultDescription::text("<report/>").result_type(), ResultType::Text);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)
+)]
+#[non_exhaustive]
+pub enum ResultDescription {
+    /// An `IGPMGPO`: the imported, copied or restored GPO.
+    Gpo {
+        /// `ID`: the GPO's GUID in braces.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        id: Option<String>,
+        /// `DisplayName`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        display_name: Option<String>,
+        /// `DomainName`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        domain: Option<String>,
+    },
+    /// An `IGPMBackup`: the backup a GPO backup produced.
+    Backup {
+        /// `ID`: the backup's GUID in braces.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        id: Option<String>,
+        /// `GPOID`: the GUID of the GPO that was backed up.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        gpo_id: Option<String>,
+        /// `BackupDir`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        directory: Option<String>,
+        /// `Comment`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        comment: Option<String>,
+    },
+    /// An `IGPMStarterGPO`.
+    StarterGpo {
+        /// `ID`: the Starter GPO's GUID in braces.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        id: Option<String>,
+        /// `DisplayName`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        display_name: Option<String>,
+    },
+    /// An `IGPMStarterGPOBackup`.
+    StarterGpoBackup {
+        /// `ID`: the backup's GUID in braces.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        id: Option<String>,
+        /// `StarterGPOID`: the GUID of the Starter GPO that was backed up.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        gpo_id: Option<String>,
+        /// `BackupDir`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        directory: Option<String>,
+        /// `Comment`.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        comment: Option<String>,
+    },
+    /// A string (`BSTR`): report XML or HTML, or a GUID.
+    Text {
+        /// The whole string.
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        value: Option<String>,
+    },
+    /// An object whose interface is not identified.
+    Object,
+}
+
+impl ResultDescription {
+    /// A `text` result holding `value`.
+    pub fn text(value: impl Into<String>) -> Self {
+        ResultDescription::Text {
+            value: Some(value.into()),
+        }
+    }
+
+    /// A result of `result_type` with no property known.
+    ///
+    /// ```
+    /// use gpmc_progress::{ResultDescription, ResultType, TypedResult};
+    /// for t in ResultType::ALL {
+    ///     assert_eq!(ResultDescription::bare(*t).result_type(), *t);
+    /// }
+    /// ```
+    pub fn bare(result_type: ResultType) -> Self {
+        match result_type {
+            ResultType::Gpo => ResultDescription::Gpo {
+                id: None,
+                display_name: None,
+                domain: None,
+            },
+            ResultType::Backup => ResultDescription::Backup {
+                id: None,
+                gpo_id: None,
+                directory: None,
+                comment: None,
+            },
+            ResultType::StarterGpo => ResultDescription::StarterGpo {
+                id: None,
+                display_name: None,
+            },
+            ResultType::StarterGpoBackup => ResultDescription::StarterGpoBackup {
+                id: None,
+                gpo_id: None,
+                directory: None,
+                comment: None,
+            },
+            ResultType::Text => ResultDescription::Text { value: None },
+            ResultType::Object => ResultDescription::Object,
+        }
+    }
+}
+
+impl TypedResult for ResultDescription {
+    fn result_type(&self) -> ResultType {
+        match self {
+            ResultDescription::Gpo { .. } => ResultType::Gpo,
+            ResultDescription::Backup { .. } => ResultType::Backup,
+            ResultDescription::StarterGpo { .. } => ResultType::StarterGpo,
+            ResultDescription::StarterGpoBackup { .. } => ResultType::StarterGpoBackup,
+            ResultDescription::Text { .. } => ResultType::Text,
+            ResultDescription::Object => ResultType::Object,
+        }
+    }
+}
