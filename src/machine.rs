@@ -99,6 +99,9 @@ pub struct StatusMachine<R = ResultDescription> {
     anomalies: Vec<Anomaly>,
     messages: Vec<StatusMessage>,
     outcome: Option<OperationOutcome<R>>,
+    /// The latest unpolled progress, when it is older than everything in `events` (the
+    /// common case of a progress-only call with nothing else queued, kept out of the queue).
+    pending_progress: Option<ProgressFraction>,
     events: VecDeque<Event>,
 }
 
@@ -159,6 +162,7 @@ impl<R> StatusMachine<R> {
             anomalies: Vec::new(),
             messages: Vec::new(),
             outcome: None,
+            pending_progress: None,
             events: VecDeque::with_capacity(8),
         }
     }
@@ -246,7 +250,10 @@ impl<R> StatusMachine<R> {
     /// The next event not yet polled, oldest first.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        match self.pending_progress.take() {
+            Some(progress) => Some(Event::Progress(progress)),
+            None => self.events.pop_front(),
+        }
     }
 
     /// Records the client's `IGPMAsyncCancel::Cancel` request.
@@ -265,10 +272,14 @@ impl<R> StatusMachine<R> {
         true
     }
 
+    /// Queues a progress event, merged into an unpolled one that nothing follows.
     fn push_progress(&mut self, progress: ProgressFraction) {
-        match self.events.back_mut() {
-            Some(Event::Progress(pending)) => *pending = progress,
-            _ => self.events.push_back(Event::Progress(progress)),
+        if self.events.is_empty() {
+            self.pending_progress = Some(progress);
+        } else if let Some(Event::Progress(pending)) = self.events.back_mut() {
+            *pending = progress;
+        } else {
+            self.events.push_back(Event::Progress(progress));
         }
     }
 }
@@ -301,7 +312,8 @@ impl<R: TypedResult> StatusMachine<R> {
     pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
         let index = self.calls_received.saturating_add(1);
         self.calls_received = index;
-        let (breaches, progress, terminal) = self.judge(index, &call)?;
+        let mut breaches = Breaches::new();
+        let (progress, terminal) = self.judge(index, &call, &mut breaches)?;
 
         let anomalies = breaches.len;
         self.last = Some(progress);
@@ -345,13 +357,14 @@ impl<R: TypedResult> StatusMachine<R> {
 
     /// Applies contract section 2 to one call without changing anything: the anomalies it
     /// would record, its progress and whether it is terminal, or the violation.
+    #[inline]
     fn judge(
         &self,
         index: u64,
         call: &StatusCall<R>,
-    ) -> Result<(Breaches, ProgressFraction, bool), Violation> {
+        breaches: &mut Breaches,
+    ) -> Result<(ProgressFraction, bool), Violation> {
         let rules = self.rules;
-        let mut breaches = Breaches::new();
         let mut found = |breach: Breach| -> Result<(), Violation> {
             if rules.is_violation(breach.rule()) {
                 Err(Violation {
@@ -442,6 +455,6 @@ impl<R: TypedResult> StatusMachine<R> {
             }
             None => {}
         }
-        Ok((breaches, progress, terminal))
+        Ok((progress, terminal))
     }
 }
