@@ -64,34 +64,36 @@
 //!     StatusMachine, StatusMessage,
 //! };
 //!
-//! // A GPO backup over a GPO with four extensions, as the server reports it.
-//! let mut machine = StatusMachine::new(OperationKind::GpoBackup, Rules::documented());
-//! machine.handle_status(StatusCall::progress(0, 4))?;
-//! machine.handle_status(
-//!     StatusCall::progress(2, 4)
-//!         .with_messages(vec![StatusMessage::new("one registry setting was skipped")]),
-//! )?;
-//! machine.handle_status(StatusCall::progress(4, 4).with_result(ResultDescription::Backup {
-//!     id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
-//!     gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
-//!     directory: Some(r"C:\Backups".into()),
-//!     comment: Some("nightly".into()),
-//! }))?;
+//! fn main() -> Result<(), gpmc_progress::Violation> {
+//!     // A backup of a GPO with four extensions, as the GPMC server reports it.
+//!     let mut machine = StatusMachine::new(OperationKind::GpoBackup, Rules::documented());
+//!     machine.handle_status(StatusCall::progress(0, 4))?;
+//!     machine.handle_status(
+//!         StatusCall::progress(2, 4)
+//!             .with_messages(vec![StatusMessage::new("one registry setting was skipped")]),
+//!     )?;
+//!     machine.handle_status(StatusCall::progress(4, 4).with_result(ResultDescription::Backup {
+//!         id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
+//!         gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
+//!         directory: Some(r"C:\Backups".into()),
+//!         comment: Some("nightly".into()),
+//!     }))?;
 //!
-//! while let Some(event) = machine.poll_event() {
-//!     match event {
-//!         Event::Progress(progress) => println!("{}%", progress.percent()),
-//!         Event::Message(message) => println!("message: {}", message.message),
-//!         Event::Finished(kind) => println!("finished: {kind}"),
-//!         _ => {}
+//!     while let Some(event) = machine.poll_event() {
+//!         match event {
+//!             Event::Progress(progress) => println!("{}%", progress.percent()),
+//!             Event::Message(message) => println!("message: {}", message.message),
+//!             Event::Finished(kind) => println!("finished: {kind}"),
+//!             _ => {}
+//!         }
 //!     }
+//!     let outcome = machine.outcome().expect("the last call was terminal");
+//!     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+//!     assert_eq!(outcome.hr(), HResult::S_OK);
+//!     assert_eq!(outcome.messages().len(), 1);
+//!     assert!(machine.anomalies().is_empty());
+//!     Ok(())
 //! }
-//! let outcome = machine.outcome().expect("the last call was terminal");
-//! assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
-//! assert_eq!(outcome.hr(), HResult::S_OK);
-//! assert_eq!(outcome.messages().len(), 1);
-//! assert!(machine.anomalies().is_empty());
-//! # Ok::<(), gpmc_progress::Violation>(())
 //! ```
 //!
 //! # Features

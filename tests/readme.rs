@@ -1,0 +1,31 @@
+//! The README's example is the crate documentation's example, word for word (both run as
+//! doc tests: the crate docs directly, the README through `ReadmeDoctests` in lib.rs).
+
+use std::path::Path;
+
+fn read(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The first fenced block after `heading`, without its fences.
+fn block_after(text: &str, heading: &str) -> String {
+    let after = &text[text.find(heading).unwrap_or_else(|| panic!("no {heading:?}"))..];
+    let open = after.find("```").expect("an opening fence");
+    let body = &after[open..];
+    let body = &body[body.find('\n').expect("a fence line") + 1..];
+    body[..body.find("```").expect("a closing fence")].to_string()
+}
+
+#[test]
+fn readme_example_is_the_crate_docs_example() {
+    let readme = block_after(&read("README.md"), "## Example");
+    let lib: String = read("src/lib.rs")
+        .lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
+        .collect();
+    let docs = block_after(&lib, "# Example");
+    assert!(readme.contains("fn main()"), "{readme}");
+    assert_eq!(readme, docs);
+}
