@@ -56,6 +56,35 @@
 //! nothing. Percent progress is `floor(100 * numerator / denominator)`, exact over the whole
 //! `i32` range, so only a complete operation shows 100% ([`ProgressFraction::percent`]).
 //!
+//! # Operations and their results
+//!
+//! [`OperationKind`] names the asynchronous GPMC methods and the [`ResultType`]s each delivers
+//! on success (`IGPMGPO::Backup` an `IGPMBackup`, `Import`/`CopyTo`/`IGPMDomain::RestoreGPO`
+//! an `IGPMGPO`, every `GenerateReport` a report string, the Starter GPO methods a Starter GPO
+//! or its backup). The machine is generic over the result it carries ([`TypedResult`]): plain
+//! [`ResultDescription`]s for traces and tests, live objects for a COM adapter.
+//!
+//! | operation id | GPMC method | result type on success |
+//! |---|---|---|
+//! | `gpo-backup` | `IGPMGPO::Backup` | `backup` |
+//! | `gpo-import` | `IGPMGPO::Import` | `gpo` |
+//! | `gpo-copy` | `IGPMGPO::CopyTo` | `gpo` |
+//! | `gpo-report` | `IGPMGPO::GenerateReport` | `text` |
+//! | `domain-restore-gpo` | `IGPMDomain::RestoreGPO` | `gpo` |
+//! | `backup-report` | `IGPMBackup::GenerateReport` | `text` |
+//! | `rsop-report` | `IGPMRSOP::GenerateReport` | `text` |
+//! | `domain-load-starter-gpo` | `IGPMDomain2::LoadStarterGPO` | `starter-gpo` |
+//! | `domain-restore-starter-gpo` | `IGPMDomain2::RestoreStarterGPO` | `starter-gpo` |
+//! | `starter-gpo-save` | `IGPMStarterGPO::Save` | `text` (the GUID) |
+//! | `starter-gpo-backup` | `IGPMStarterGPO::Backup` | `starter-gpo-backup` or `backup` |
+//! | `starter-gpo-copy` | `IGPMStarterGPO::CopyTo` | `starter-gpo` or `gpo` |
+//! | `starter-gpo-report` | `IGPMStarterGPO::GenerateReport` | `text` |
+//! | `starter-gpo-backup-report` | `IGPMStarterGPOBackup::GenerateReport` | `text` |
+//! | `unknown` | any | any (`missing-result` and `unexpected-result` are not checked) |
+//!
+//! The sixth result type, `object`, is an object whose interface was not identified; only
+//! `unknown` allows it.
+//!
 //! # Example
 //!
 //! ```
@@ -102,7 +131,7 @@
 //!
 //! - `serde`: `Serialize`/`Deserialize` for the value types, the rules and the outcome.
 //!   HRESULTs are written as `"0x80070005"` in human-readable formats.
-//! - `proptest`: the [`strategy`] module, proptest strategies and a reference model for
+//! - `proptest`: the `strategy` module, proptest strategies and a reference model for
 //!   property-testing code against these semantics.
 //!
 //! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
