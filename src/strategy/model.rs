@@ -413,4 +413,121 @@ mod tests {
             ModelStep::Accepted { ref anomalies, .. } if anomalies.is_empty()
         ));
     }
+
+    /// The worked examples of the contract (`examples/` beside it), as inputs, with the
+    /// verdicts listed there under both presets (call indices instead of line numbers).
+    #[test]
+    fn agrees_with_the_contracts_worked_examples() {
+        use OperationKind as K;
+        #[derive(Debug, PartialEq)]
+        enum Verdict {
+            Complete(OutcomeKind, Option<ResultType>, Vec<(u64, Rule)>),
+            Violation(u64, Rule),
+            Incomplete((i32, i32)),
+        }
+        fn run(operation: OperationKind, rules: Rules, inputs: &[Input]) -> Verdict {
+            let mut model = ReferenceModel::new(operation, rules);
+            for input in inputs {
+                if let ModelStep::Rejected { call, rule } = model.step(input) {
+                    return Verdict::Violation(call, rule);
+                }
+            }
+            let anomalies = model.anomalies().iter().map(|a| (a.call, a.rule)).collect();
+            match model.finished() {
+                Some(finish) => Verdict::Complete(finish.kind, finish.result_type, anomalies),
+                None => Verdict::Incomplete(model.progress().expect("a call")),
+            }
+        }
+        let status = |n, d| Input::Status(call(n, d));
+        let failing = |n, d, hr| Input::Status(call(n, d).with_hr(hr));
+        let with_result =
+            |n, d, t| Input::Status(call(n, d).with_result(ResultDescription::bare(t)));
+        use OutcomeKind::{Cancelled, Failed, Succeeded};
+        let cases: Vec<(&str, OperationKind, Vec<Input>, Verdict, Verdict)> = vec![
+            (
+                "backup-succeeds",
+                K::GpoBackup,
+                vec![
+                    status(0, 5),
+                    status(2, 5),
+                    status(2, 5),
+                    with_result(5, 5, ResultType::Backup),
+                ],
+                Verdict::Complete(Succeeded, Some(ResultType::Backup), vec![]),
+                Verdict::Complete(Succeeded, Some(ResultType::Backup), vec![]),
+            ),
+            (
+                "call-after-the-end",
+                K::Unknown,
+                vec![status(3, 3), status(3, 3)],
+                Verdict::Violation(2, Rule::StatusAfterCompletion),
+                Verdict::Violation(2, Rule::StatusAfterCompletion),
+            ),
+            (
+                "copy-fails-at-the-end",
+                K::GpoCopy,
+                vec![
+                    status(0, 2),
+                    status(1, 2),
+                    failing(2, 2, HResult::E_ACCESSDENIED),
+                ],
+                Verdict::Complete(Failed, None, vec![]),
+                Verdict::Complete(Failed, None, vec![]),
+            ),
+            (
+                "import-early-failure",
+                K::GpoImport,
+                vec![status(0, 3), failing(1, 3, HResult::E_FAIL)],
+                Verdict::Complete(Failed, None, vec![(2, Rule::FailureBeforeCompletion)]),
+                Verdict::Violation(2, Rule::FailureBeforeCompletion),
+            ),
+            (
+                "numerator-goes-back",
+                K::Unknown,
+                vec![status(0, 6), status(4, 6), status(3, 6), status(6, 6)],
+                Verdict::Complete(Succeeded, None, vec![(3, Rule::NumeratorDecreased)]),
+                Verdict::Violation(3, Rule::NumeratorDecreased),
+            ),
+            (
+                "report-cancelled",
+                K::GpoReport,
+                vec![
+                    status(0, 6),
+                    Input::Cancel,
+                    failing(6, 6, HResult::ERROR_CANCELLED),
+                ],
+                Verdict::Complete(Cancelled, None, vec![]),
+                Verdict::Complete(Cancelled, None, vec![]),
+            ),
+            (
+                "restore-missing-result",
+                K::DomainRestoreGpo,
+                vec![status(0, 1), status(1, 1)],
+                Verdict::Complete(Succeeded, None, vec![(2, Rule::MissingResult)]),
+                Verdict::Violation(2, Rule::MissingResult),
+            ),
+            (
+                "result-too-early",
+                K::Unknown,
+                vec![status(0, 3), with_result(1, 3, ResultType::Gpo)],
+                Verdict::Violation(2, Rule::ResultBeforeCompletion),
+                Verdict::Violation(2, Rule::ResultBeforeCompletion),
+            ),
+            (
+                "still-running",
+                K::RsopReport,
+                vec![status(0, 9), status(4, 9)],
+                Verdict::Incomplete((4, 9)),
+                Verdict::Incomplete((4, 9)),
+            ),
+        ];
+        for (name, operation, inputs, documented, strict) in cases {
+            assert_eq!(
+                run(operation, Rules::documented(), &inputs),
+                documented,
+                "{name}"
+            );
+            assert_eq!(run(operation, Rules::strict(), &inputs), strict, "{name}");
+        }
+    }
 }
