@@ -2,7 +2,7 @@
 //! semantics, for property-testing code that produces or consumes `Status` calls (feature
 //! `proptest`).
 //!
-//! Every strategy returns a [`BoxedStrategy`], so no concrete strategy type is part of the
+//! Every strategy returns a [`BoxedStrategy`](proptest::strategy::BoxedStrategy), so no concrete strategy type is part of the
 //! API.
 //!
 //! - Values: [`hresult`], [`success_hresult`], [`failure_hresult`] (the well-known codes
@@ -73,6 +73,3 @@ pub use values::{
     message_collection, operation_kind, progress_number, result_description, result_of_type,
     result_type, rule, rules, status_call, status_message, success_hresult,
 };
-
-/// Re-exported so that signatures read `BoxedStrategy<T>` in the docs.
-pub use proptest::strategy::BoxedStrategy;
