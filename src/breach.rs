@@ -111,7 +111,10 @@ impl fmt::Display for Breach {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Breach::StatusAfterCompletion { terminal_call } => {
-                write!(f, "the operation already ended at status call {terminal_call}")
+                write!(
+                    f,
+                    "the operation already ended at status call {terminal_call}"
+                )
             }
             Breach::NegativeProgress {
                 numerator,

@@ -24,7 +24,10 @@ use core::str::FromStr;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "RawFraction", into = "RawFraction"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "RawFraction", into = "RawFraction")
+)]
 pub struct ProgressFraction {
     numerator: i32,
     denominator: i32,
@@ -285,7 +288,17 @@ mod tests {
     fn parses_what_it_displays_and_nothing_else() {
         let f = ProgressFraction::new(3, 8).unwrap();
         assert_eq!(f.to_string().parse::<ProgressFraction>(), Ok(f));
-        for bad in ["", "3", "3/", "/8", "3/8/9", "+3/8", "3 /8", "a/b", "3/2147483648"] {
+        for bad in [
+            "",
+            "3",
+            "3/",
+            "/8",
+            "3/8/9",
+            "+3/8",
+            "3 /8",
+            "a/b",
+            "3/2147483648",
+        ] {
             assert!(
                 matches!(
                     bad.parse::<ProgressFraction>(),

@@ -289,8 +289,7 @@ impl HResult {
             .strip_prefix("0x")
             .or_else(|| text.strip_prefix("0X"))
             .ok_or_else(|| ParseHResultError::new(text))?;
-        if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit())
-        {
+        if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ParseHResultError::new(text));
         }
         u32::from_str_radix(digits, 16)
@@ -464,7 +463,10 @@ mod tests {
     #[test]
     fn from_win32_passes_zero_and_negative_values_through() {
         assert_eq!(HResult::from_win32(0x8000_4005), HResult::E_FAIL);
-        assert_eq!(HResult::from_win32(0x1_0005), HResult::from_bits(0x8007_0005));
+        assert_eq!(
+            HResult::from_win32(0x1_0005),
+            HResult::from_bits(0x8007_0005)
+        );
     }
 
     #[test]
@@ -480,7 +482,10 @@ mod tests {
     fn display_and_debug() {
         assert_eq!(HResult::S_OK.to_string(), "0x00000000");
         assert_eq!(HResult::ERROR_CANCELLED.to_string(), "0x800704C7");
-        assert_eq!(format!("{:?}", HResult::from_bits(0x4C7)), "HResult(0x000004C7)");
+        assert_eq!(
+            format!("{:?}", HResult::from_bits(0x4C7)),
+            "HResult(0x000004C7)"
+        );
         assert_eq!(
             format!("{:?}", HResult::ERROR_CANCELLED),
             "HResult(0x800704C7 HRESULT_FROM_WIN32(ERROR_CANCELLED))"
@@ -501,11 +506,26 @@ mod tests {
             ("2147483648", 0x8000_0000),
             ("-1", u32::MAX),
         ] {
-            assert_eq!(text.parse::<HResult>(), Ok(HResult::from_bits(bits)), "{text}");
+            assert_eq!(
+                text.parse::<HResult>(),
+                Ok(HResult::from_bits(bits)),
+                "{text}"
+            );
         }
         for text in [
-            "", "0x", "0x123456789", "0xZZ", "-2147483649", "4294967296", "+1", "1.0", " 0x1",
-            "0x1 ", "-", "0x-1", "E_FAIL",
+            "",
+            "0x",
+            "0x123456789",
+            "0xZZ",
+            "-2147483649",
+            "4294967296",
+            "+1",
+            "1.0",
+            " 0x1",
+            "0x1 ",
+            "-",
+            "0x-1",
+            "E_FAIL",
         ] {
             assert!(text.parse::<HResult>().is_err(), "{text:?} parsed");
         }

@@ -2,7 +2,6 @@
 
 use crate::id::id_enum;
 
-
 id_enum! {
     /// The GPMC asynchronous operations of contract section 4, by their stable ids.
     ///
@@ -113,9 +112,9 @@ impl OperationKind {
         use ResultType::*;
         match self {
             OperationKind::GpoBackup => &[Backup],
-            OperationKind::GpoImport
-            | OperationKind::GpoCopy
-            | OperationKind::DomainRestoreGpo => &[Gpo],
+            OperationKind::GpoImport | OperationKind::GpoCopy | OperationKind::DomainRestoreGpo => {
+                &[Gpo]
+            }
             OperationKind::GpoReport
             | OperationKind::BackupReport
             | OperationKind::RsopReport
@@ -154,7 +153,10 @@ mod tests {
             assert_eq!(kind.id().parse::<OperationKind>(), Ok(*kind));
         }
         for result_type in ResultType::ALL {
-            assert_eq!(result_type.to_string().parse::<ResultType>(), Ok(*result_type));
+            assert_eq!(
+                result_type.to_string().parse::<ResultType>(),
+                Ok(*result_type)
+            );
         }
         assert_eq!(OperationKind::ALL.len(), 15);
         assert_eq!(ResultType::ALL.len(), 6);

@@ -188,5 +188,7 @@ pub struct OperationFailed {
 }
 
 fn name_suffix(hr: HResult) -> String {
-    hr.name().map(|name| format!(" ({name})")).unwrap_or_default()
+    hr.name()
+        .map(|name| format!(" ({name})"))
+        .unwrap_or_default()
 }

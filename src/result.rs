@@ -74,65 +74,112 @@ impl TypedResult for ResultType {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(
     feature = "serde",
-    serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)
+    serde(
+        tag = "type",
+        rename_all = "kebab-case",
+        deny_unknown_fields,
+        from = "wire::ResultRecord"
+    )
 )]
 #[non_exhaustive]
 pub enum ResultDescription {
     /// An `IGPMGPO`: the imported, copied or restored GPO.
     Gpo {
         /// `ID`: the GPO's GUID in braces.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         id: Option<String>,
         /// `DisplayName`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         display_name: Option<String>,
         /// `DomainName`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         domain: Option<String>,
     },
     /// An `IGPMBackup`: the backup a GPO backup produced.
     Backup {
         /// `ID`: the backup's GUID in braces.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         id: Option<String>,
         /// `GPOID`: the GUID of the GPO that was backed up.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         gpo_id: Option<String>,
         /// `BackupDir`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         directory: Option<String>,
         /// `Comment`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         comment: Option<String>,
     },
     /// An `IGPMStarterGPO`.
     StarterGpo {
         /// `ID`: the Starter GPO's GUID in braces.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         id: Option<String>,
         /// `DisplayName`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         display_name: Option<String>,
     },
     /// An `IGPMStarterGPOBackup`.
     StarterGpoBackup {
         /// `ID`: the backup's GUID in braces.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         id: Option<String>,
         /// `StarterGPOID`: the GUID of the Starter GPO that was backed up.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         gpo_id: Option<String>,
         /// `BackupDir`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         directory: Option<String>,
         /// `Comment`.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         comment: Option<String>,
     },
     /// A string (`BSTR`): report XML or HTML, or a GUID.
     Text {
         /// The whole string.
-        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none")
+        )]
         value: Option<String>,
     },
     /// An object whose interface is not identified.
@@ -180,6 +227,87 @@ impl ResultDescription {
             },
             ResultType::Text => ResultDescription::Text { value: None },
             ResultType::Object => ResultDescription::Object,
+        }
+    }
+}
+
+/// How a result is read. The same shape as [`ResultDescription`], except that `object` is a
+/// struct variant: serde ignores extra fields on a unit variant of an internally tagged enum,
+/// and the contract makes unknown fields an error on every result type, `object` included.
+#[cfg(feature = "serde")]
+mod wire {
+    use super::ResultDescription;
+
+    #[derive(serde::Deserialize)]
+    #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+    pub(super) enum ResultRecord {
+        Gpo {
+            id: Option<String>,
+            display_name: Option<String>,
+            domain: Option<String>,
+        },
+        Backup {
+            id: Option<String>,
+            gpo_id: Option<String>,
+            directory: Option<String>,
+            comment: Option<String>,
+        },
+        StarterGpo {
+            id: Option<String>,
+            display_name: Option<String>,
+        },
+        StarterGpoBackup {
+            id: Option<String>,
+            gpo_id: Option<String>,
+            directory: Option<String>,
+            comment: Option<String>,
+        },
+        Text {
+            value: Option<String>,
+        },
+        Object {},
+    }
+
+    impl From<ResultRecord> for ResultDescription {
+        fn from(record: ResultRecord) -> Self {
+            match record {
+                ResultRecord::Gpo {
+                    id,
+                    display_name,
+                    domain,
+                } => ResultDescription::Gpo {
+                    id,
+                    display_name,
+                    domain,
+                },
+                ResultRecord::Backup {
+                    id,
+                    gpo_id,
+                    directory,
+                    comment,
+                } => ResultDescription::Backup {
+                    id,
+                    gpo_id,
+                    directory,
+                    comment,
+                },
+                ResultRecord::StarterGpo { id, display_name } => {
+                    ResultDescription::StarterGpo { id, display_name }
+                }
+                ResultRecord::StarterGpoBackup {
+                    id,
+                    gpo_id,
+                    directory,
+                    comment,
+                } => ResultDescription::StarterGpoBackup {
+                    id,
+                    gpo_id,
+                    directory,
+                    comment,
+                },
+                ResultRecord::Text { value } => ResultDescription::Text { value },
+                ResultRecord::Object {} => ResultDescription::Object,
+            }
         }
     }
 }

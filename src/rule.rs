@@ -309,7 +309,10 @@ mod tests {
             );
         }
         assert_eq!(
-            Rule::ALL.iter().filter(|rule| rule.is_configurable()).count(),
+            Rule::ALL
+                .iter()
+                .filter(|rule| rule.is_configurable())
+                .count(),
             6
         );
     }
@@ -321,7 +324,9 @@ mod tests {
             rules.set(*rule, RuleSetting::Violation).unwrap();
         }
         assert_eq!(rules.as_preset(), Some(Preset::Strict));
-        rules.set(Rule::MissingResult, RuleSetting::Anomaly).unwrap();
+        rules
+            .set(Rule::MissingResult, RuleSetting::Anomaly)
+            .unwrap();
         assert_eq!(rules.as_preset(), None);
         assert_eq!(
             format!("{rules:?}"),
