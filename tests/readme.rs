@@ -10,7 +10,9 @@ fn read(relative: &str) -> String {
 
 /// The first fenced block after `heading`, without its fences.
 fn block_after(text: &str, heading: &str) -> String {
-    let after = &text[text.find(heading).unwrap_or_else(|| panic!("no {heading:?}"))..];
+    let after = &text[text
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?}"))..];
     let open = after.find("```").expect("an opening fence");
     let body = &after[open..];
     let body = &body[body.find('\n').expect("a fence line") + 1..];
