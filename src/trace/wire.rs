@@ -36,7 +36,7 @@ fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// One line, as JSON gives it. Unknown fields are rejected here; fields of the wrong event are
 /// rejected by the reader.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a trace event object")]
 pub(super) struct WireEvent {
     #[serde(default, deserialize_with = "given")]
     pub(super) event: Given<EventName>,
@@ -56,7 +56,7 @@ pub(super) struct WireEvent {
 
 /// A status message as given: every field optional, `null` the same as absent.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a status message object")]
 pub(super) struct WireMessage {
     #[serde(default)]
     object_path: Option<String>,
@@ -87,7 +87,12 @@ impl From<WireMessage> for StatusMessage {
 /// carry unknown fields (serde ignores them on unit variants); here every variant, `object`
 /// included, refuses them.
 #[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    expecting = "a result object"
+)]
 pub(super) enum WireResult {
     Gpo {
         #[serde(default)]
