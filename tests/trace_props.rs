@@ -210,7 +210,7 @@ proptest! {
                 prop_assert_eq!(outcome.kind(), kind);
                 prop_assert_eq!(outcome.hr(), hr);
                 if kind == OutcomeKind::Succeeded {
-                    prop_assert_eq!(outcome.result().map(|r| gpmc_progress::TypedResult::result_type(r)), Some(result_type));
+                    prop_assert_eq!(outcome.result().map(gpmc_progress::TypedResult::result_type), Some(result_type));
                 }
                 let planned = warn_at.len() + random_warnings as usize;
                 let failure_messages = usize::from(kind != OutcomeKind::Succeeded);
