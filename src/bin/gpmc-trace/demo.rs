@@ -170,9 +170,15 @@ fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) {
         }
         None => text.push_str("; no result"),
     }
+    let messages = outcome.messages().len();
     text.push_str(&format!(
-        "; {} message(s), {anomalies} anomaly(ies)",
-        outcome.messages().len()
+        "; {messages} message{}, {anomalies} {}",
+        if messages == 1 { "" } else { "s" },
+        if anomalies == 1 {
+            "anomaly"
+        } else {
+            "anomalies"
+        }
     ));
     display.line(&text);
 }
