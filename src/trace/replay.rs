@@ -283,3 +283,99 @@ pub fn replay_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
         })),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rule;
+
+    fn json(trace: &str, rules: Rules) -> String {
+        replay(trace.as_bytes(), rules).to_json("f")
+    }
+
+    #[test]
+    fn every_verdict_in_the_contracts_form() {
+        let complete = "{\"event\":\"begin\",\"operation\":\"gpo-copy\"}\n\
+            {\"event\":\"status\",\"numerator\":0,\"denominator\":2}\n\
+            {\"event\":\"cancel\"}\n\n\
+            {\"event\":\"status\",\"numerator\":2,\"denominator\":2,\"hr\":\"0x800704C7\",\"result\":{\"type\":\"gpo\"}}\n";
+        assert_eq!(
+            json(complete, Rules::documented()),
+            r#"{"file":"f","verdict":"complete","outcome":"cancelled","result":"gpo","hr":"0x800704C7","anomalies":[{"line":5,"rule":"result-on-failure"}]}"#
+        );
+        assert_eq!(
+            json(complete, Rules::strict()),
+            r#"{"file":"f","verdict":"violation","line":5,"rule":"result-on-failure","message":"status call 2 violates result-on-failure: gpo result with failure 0x800704C7"}"#
+        );
+        assert_eq!(
+            json(
+                "{\"event\":\"status\",\"numerator\":0,\"denominator\":0}",
+                Rules::strict()
+            ),
+            r#"{"file":"f","verdict":"complete","outcome":"succeeded","result":null,"anomalies":[]}"#
+        );
+        assert_eq!(
+            json("{\"event\":\"cancel\"}\n", Rules::strict()),
+            r#"{"file":"f","verdict":"incomplete","progress":null,"anomalies":[]}"#
+        );
+        assert_eq!(
+            json("\n\n{\"event\":\"status\"}", Rules::strict()),
+            r#"{"file":"f","verdict":"error","line":3,"message":"required field `numerator` is missing"}"#
+        );
+        let unopened = replay_file("/nonexistent/trace.jsonl", Rules::strict());
+        let text = unopened.to_json("x");
+        assert!(
+            text.starts_with(r#"{"file":"x","verdict":"error","line":null,"message":"cannot open `/nonexistent/trace.jsonl`: "#),
+            "{text}"
+        );
+        assert_eq!(unopened.exit_code(), 2);
+    }
+
+    #[test]
+    fn anomalies_carry_their_lines_not_their_call_indices() {
+        let trace = "{\"event\":\"status\",\"numerator\":2,\"denominator\":4}\n\
+            {\"event\":\"cancel\"}\n\
+            \n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":5}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":5}\n";
+        match replay(trace.as_bytes(), Rules::documented()) {
+            Verdict::Incomplete {
+                progress,
+                anomalies,
+            } => {
+                assert_eq!(progress, ProgressFraction::new(1, 5).ok());
+                let found: Vec<_> = anomalies
+                    .iter()
+                    .map(|a| (a.line, a.anomaly.call, a.anomaly.rule()))
+                    .collect();
+                assert_eq!(
+                    found,
+                    [
+                        (4, 2, Rule::DenominatorChanged),
+                        (4, 2, Rule::NumeratorDecreased)
+                    ]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_long_trace_replays_to_its_end() {
+        // 100 000 calls, one message on the last: nothing is lost on the way.
+        let mut trace = String::from("{\"event\":\"begin\",\"operation\":\"unknown\"}\n");
+        for n in 0..100_000 {
+            trace.push_str(&format!(
+                "{{\"event\":\"status\",\"numerator\":{n},\"denominator\":100000}}\n"
+            ));
+        }
+        trace.push_str("{\"event\":\"status\",\"numerator\":100000,\"denominator\":100000,\"messages\":[{\"message\":\"done\"}]}\n");
+        match replay(trace.as_bytes(), Rules::strict()) {
+            Verdict::Complete { outcome, anomalies } => {
+                assert!(anomalies.is_empty());
+                assert_eq!(outcome.messages().len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
