@@ -41,6 +41,12 @@ pub enum TraceErrorKind {
     /// Reading failed.
     #[error("cannot read the trace: {0}")]
     Io(#[source] io::Error),
+    /// The line is longer than [`TraceReader::MAX_LINE_BYTES`](super::TraceReader::MAX_LINE_BYTES).
+    #[error("the line is longer than {limit} bytes")]
+    LineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The line is not valid UTF-8.
     #[error("invalid utf-8 at byte {column} of the line")]
     InvalidUtf8 {

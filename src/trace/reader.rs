@@ -1,6 +1,6 @@
 //! [`TraceReader`]: reads a trace line by line, in constant memory.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use crate::{HResult, ResultDescription, StatusCall, StatusMessage};
 
@@ -49,6 +49,10 @@ pub struct TraceReader<Rd> {
 }
 
 impl<Rd: BufRead> TraceReader<Rd> {
+    /// The longest line read, in bytes without the line end (64 MiB: far more than any
+    /// GPMC report string); a longer one is an input error rather than unbounded memory.
+    pub const MAX_LINE_BYTES: usize = 64 << 20;
+
     /// A reader of the trace in `input`.
     pub fn new(input: Rd) -> Self {
         TraceReader {
@@ -85,8 +89,10 @@ impl<Rd: BufRead> TraceReader<Rd> {
     fn read_next(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
         loop {
             self.buffer.clear();
-            let read = self
-                .input
+            // The limit counts a CR LF line end on top of the line itself.
+            let limit = (Self::MAX_LINE_BYTES + 2) as u64;
+            let read = (&mut self.input)
+                .take(limit)
                 .read_until(b'\n', &mut self.buffer)
                 .map_err(|e| TraceReadError::unplaced(TraceErrorKind::Io(e)))?;
             if read == 0 {
@@ -94,6 +100,14 @@ impl<Rd: BufRead> TraceReader<Rd> {
             }
             self.line += 1;
             let line = self.line;
+            if read as u64 == limit && self.buffer.last() != Some(&b'\n') {
+                return Err(TraceReadError::at(
+                    line,
+                    TraceErrorKind::LineTooLong {
+                        limit: Self::MAX_LINE_BYTES,
+                    },
+                ));
+            }
             let mut bytes = &self.buffer[..];
             if line == 1 {
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -466,6 +480,27 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn an_endless_line_is_an_error_not_unbounded_memory() {
+        let limit = TraceReader::<&[u8]>::MAX_LINE_BYTES;
+        let mut text = b"{\"event\":\"cancel\"}\n".to_vec();
+        text.resize(text.len() + limit + 10, b' ');
+        let mut reader = TraceReader::new(&text[..]);
+        reader.read_event().unwrap();
+        let error = reader.read_event().unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert!(
+            matches!(error.kind, TraceErrorKind::LineTooLong { .. }),
+            "{error}"
+        );
+        // A line of exactly the limit, with CR LF, is read.
+        let mut text = vec![b' '; limit - 18];
+        text.extend_from_slice(b"{\"event\":\"cancel\"}\r\n");
+        assert_eq!(text.len(), limit + 2);
+        let event = TraceReader::new(&text[..]).read_event().unwrap().unwrap();
+        assert_eq!(event.event, TraceEvent::Cancel);
     }
 
     #[test]

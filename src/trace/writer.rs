@@ -109,8 +109,7 @@ impl<W: Write> TraceWriter<W> {
         self.write_event(&TraceEvent::Begin { operation })
     }
 
-    /// Writes a `status` event (the call is cloned only in the sense of being borrowed: no
-    /// copy of its messages is made).
+    /// Writes a `status` event, borrowing the call (nothing is copied).
     pub fn write_status(&mut self, call: &StatusCall) -> io::Result<()> {
         self.line.clear();
         let wire = WireEventOut::Status {
