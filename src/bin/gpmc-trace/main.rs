@@ -104,7 +104,8 @@ struct SimulationOptions {
     /// Break this rule on purpose (to test checkers and clients).
     #[arg(long = "break", value_name = "RULE", value_parser = parse_rule)]
     break_rule: Option<Rule>,
-    /// The seed of the random choices [default: from the clock, printed on standard error].
+    /// The seed of the random choices [default: from the clock; `simulate` prints it on
+    /// standard error, `demo` in its first line].
     #[arg(long, value_name = "SEED")]
     seed: Option<u64>,
 }
