@@ -53,14 +53,12 @@ pub enum TraceErrorKind {
         /// The 1-based byte position of the first invalid byte in the line.
         column: usize,
     },
-    /// The line is not a JSON object (an array, a string, a number, …).
-    #[error("the line is not a JSON object")]
-    NotAnObject,
-    /// serde_json rejected the line: malformed JSON, an unknown field, an unknown `event`,
-    /// `operation` or result `type`, a value of the wrong type or out of range.
-    #[error("column {column}: {message}")]
+    /// serde_json rejected the line: malformed JSON, not an object, an unknown field, an
+    /// unknown `event`, `operation` or result `type`, a value of the wrong type or out of
+    /// range.
+    #[error("{}", column_and(*column, message))]
     Json {
-        /// The 1-based character position where serde_json stopped.
+        /// The 1-based character position where serde_json stopped, 0 when it gave none.
         column: usize,
         /// serde_json's description, without its position.
         message: String,
@@ -91,6 +89,15 @@ pub enum TraceErrorKind {
         /// The line of the first event.
         first_event_line: u64,
     },
+}
+
+/// `column C: message`, or the message alone without a column.
+fn column_and(column: usize, message: &str) -> String {
+    if column == 0 {
+        message.to_owned()
+    } else {
+        format!("column {column}: {message}")
+    }
 }
 
 impl TraceReadError {

@@ -4,7 +4,7 @@ use std::io::{BufRead, Read};
 
 use crate::{HResult, ResultDescription, StatusCall, StatusMessage};
 
-use super::wire::{EventName, Given, WireEvent};
+use super::wire::{EventName, Given, Object, WireEvent};
 use super::{TraceErrorKind, TraceEvent, TraceReadError};
 
 /// One event read from a trace, with the 1-based line it was on.
@@ -150,12 +150,8 @@ impl<Rd: BufRead> Iterator for TraceReader<Rd> {
 
 /// Parses one non-blank line (without its line end) into an event.
 fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
-    // serde's derived struct also accepts a JSON array of the fields in order; the format
-    // only has objects, so anything else is refused before serde_json sees it.
-    if !text.trim_start_matches([' ', '\t']).starts_with('{') {
-        return Err(TraceReadError::at(line, TraceErrorKind::NotAnObject));
-    }
-    let wire: WireEvent = serde_json::from_str(text).map_err(|e| TraceReadError::json(line, &e))?;
+    let Object(wire) = serde_json::from_str::<Object<WireEvent>>(text)
+        .map_err(|e| TraceReadError::json(line, &e))?;
     let name = required(line, "event", wire.event)?;
     let not_allowed = |field: &'static str, given: bool| -> Result<(), TraceReadError> {
         if given {
@@ -194,11 +190,16 @@ fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
             let numerator = required(line, "numerator", wire.numerator)?;
             let denominator = required(line, "denominator", wire.denominator)?;
             let hr = wire.hr.flatten().unwrap_or(HResult::S_OK);
-            let result = wire.result.flatten().map(ResultDescription::from);
-            let messages = wire
-                .messages
+            let result = wire
+                .result
                 .flatten()
-                .map(|messages| messages.into_iter().map(StatusMessage::from).collect());
+                .map(|Object(result)| ResultDescription::from(result));
+            let messages = wire.messages.flatten().map(|messages| {
+                messages
+                    .into_iter()
+                    .map(|Object(message)| StatusMessage::from(message))
+                    .collect()
+            });
             Ok(TraceEvent::Status(StatusCall::new(
                 numerator,
                 denominator,
@@ -413,12 +414,21 @@ mod tests {
     }
 
     #[test]
-    fn not_objects() {
-        for line in ["[\"status\",1,1]", "\"status\"", "42", "null", "nul"] {
-            let error = error_of(line);
-            assert!(matches!(error.kind, TraceErrorKind::NotAnObject), "{line}");
-            assert_eq!(error.line, Some(2));
+    fn objects_only_never_arrays_of_fields() {
+        for line in [
+            r#"["status",1,1]"#,
+            r#""status""#,
+            "42",
+            "null",
+            r#"{"event":"status","numerator":1,"denominator":1,"result":["text","v"]}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"messages":[["p","0x0","e","s","0x0","m"]]}"#,
+        ] {
+            let message = json_message(line);
+            assert!(message.contains("expected a"), "{line}: {message}");
+            assert!(message.contains("object"), "{line}: {message}");
         }
+        // Not JSON at all.
+        json_message("nul");
     }
 
     #[test]
@@ -457,8 +467,7 @@ mod tests {
         );
         assert_eq!(events[1].line, 6);
         // A byte-order mark anywhere else is not whitespace.
-        let error = error_of("\u{feff}{\"event\":\"cancel\"}");
-        assert!(matches!(error.kind, TraceErrorKind::NotAnObject), "{error}");
+        json_message("\u{feff}{\"event\":\"cancel\"}");
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! The serde form of a trace line as read: every field optional, so that the reader can tell
 //! a missing field from a null one and a field that belongs to another event.
 
+use core::fmt;
+use core::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::{HResult, OperationKind, ResultDescription, StatusMessage};
@@ -21,6 +26,41 @@ impl EventName {
             EventName::Status => "status",
             EventName::Cancel => "cancel",
         }
+    }
+}
+
+/// A JSON object of type `T`, and nothing else.
+///
+/// serde's derived structs (and internally tagged enums) also accept a JSON array of their
+/// fields in order; the trace format only has objects, so the wire types are read through
+/// this wrapper, which asks the deserializer for a map.
+#[derive(Debug)]
+pub(super) struct Object<T>(pub(super) T);
+
+/// What an [`Object`] is called in error messages.
+pub(super) trait Named {
+    const EXPECTING: &'static str;
+}
+
+impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de> + Named> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
     }
 }
 
@@ -49,9 +89,21 @@ pub(super) struct WireEvent {
     #[serde(default, deserialize_with = "given")]
     pub(super) hr: Given<HResult>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) result: Given<WireResult>,
+    pub(super) result: Given<Object<WireResult>>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) messages: Given<Vec<WireMessage>>,
+    pub(super) messages: Given<Vec<Object<WireMessage>>>,
+}
+
+impl Named for WireEvent {
+    const EXPECTING: &'static str = "a trace event object";
+}
+
+impl Named for WireMessage {
+    const EXPECTING: &'static str = "a status message object";
+}
+
+impl Named for WireResult {
+    const EXPECTING: &'static str = "a result object";
 }
 
 /// A status message as given: every field optional, `null` the same as absent.
