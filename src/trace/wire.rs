@@ -10,9 +10,9 @@ use serde::{Deserialize, Deserializer};
 
 use crate::{HResult, OperationKind, ResultDescription, StatusMessage};
 
-/// The value of the `event` field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The value of the `event` field: a string, nothing else (serde's derived enums would also
+/// take `{"cancel": null}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum EventName {
     Begin,
     Status,
@@ -26,6 +26,34 @@ impl EventName {
             EventName::Status => "status",
             EventName::Cancel => "cancel",
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl Visitor<'_> for NameVisitor {
+            type Value = EventName;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an event name: begin, status or cancel")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<EventName, E> {
+                match text {
+                    "begin" => Ok(EventName::Begin),
+                    "status" => Ok(EventName::Status),
+                    "cancel" => Ok(EventName::Cancel),
+                    _ => Err(E::custom(format_args!(
+                        "unknown event `{}`, expected begin, status or cancel",
+                        text.chars().take(64).collect::<String>()
+                    ))),
+                }
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
     }
 }
 
