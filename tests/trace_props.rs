@@ -125,7 +125,7 @@ fn trace() -> impl Strategy<Value = Vec<TraceEvent>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     /// Written events read back equal, and writing them again gives the same bytes.
     #[test]
