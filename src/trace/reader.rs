@@ -187,9 +187,9 @@ fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
         }
         EventName::Status => {
             not_allowed("operation", wire.operation.is_some())?;
-            let numerator = required(line, "numerator", wire.numerator)?;
-            let denominator = required(line, "denominator", wire.denominator)?;
-            let hr = wire.hr.flatten().unwrap_or(HResult::S_OK);
+            let numerator = required(line, "numerator", wire.numerator)?.get();
+            let denominator = required(line, "denominator", wire.denominator)?.get();
+            let hr = wire.hr.flatten().map_or(HResult::S_OK, |hr| hr.get());
             let result = wire
                 .result
                 .flatten()
@@ -277,6 +277,26 @@ mod tests {
             event_of(r#"{"event":"status","numerator":-2147483648,"denominator":2147483647}"#),
             TraceEvent::Status(StatusCall::progress(i32::MIN, i32::MAX))
         );
+        // `-0` is a JSON integer (serde_json alone reads it as a float); `-0.0` is not.
+        assert_eq!(
+            event_of(
+                r#"{"event":"status","numerator":-0,"denominator":-0,"hr":-0,"messages":[{"error_code":-0,"operation_code":-0}]}"#
+            ),
+            TraceEvent::Status(
+                StatusCall::progress(0, 0).with_messages(vec![StatusMessage::default()])
+            )
+        );
+        for value in ["-0.0", "-0e0", "-00", "- 0", "0.0"] {
+            json_message(&format!(
+                r#"{{"event":"status","numerator":{value},"denominator":3}}"#
+            ));
+            json_message(&format!(
+                r#"{{"event":"status","numerator":0,"denominator":3,"hr":{value}}}"#
+            ));
+            json_message(&format!(
+                r#"{{"event":"status","numerator":0,"denominator":3,"messages":[{{"error_code":{value}}}]}}"#
+            ));
+        }
     }
 
     #[test]

@@ -92,6 +92,56 @@ impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
     }
 }
 
+/// A number (or HRESULT) read from its exact JSON text.
+///
+/// serde_json reads the JSON integer `-0` as the float `-0.0`, which an `i32` (or an
+/// HRESULT) then refuses as a fraction; the contract's integers include it. So the value's
+/// text is taken as serde_json delimits (and validates) it: a JSON integer is converted with
+/// the standard integer parser (JSON integers are a subset of its syntax), and anything else
+/// goes back to serde_json, so `-0.0`, `1.0`, `1e2`, strings and out-of-range values get
+/// serde_json's own errors.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Exact<T>(T);
+
+impl<T> Exact<T> {
+    pub(super) fn get(self) -> T {
+        self.0
+    }
+}
+
+/// A type with a value for some JSON integers.
+pub(super) trait FromInteger: Sized {
+    fn from_integer(value: i64) -> Option<Self>;
+}
+
+impl FromInteger for i32 {
+    fn from_integer(value: i64) -> Option<Self> {
+        i32::try_from(value).ok()
+    }
+}
+
+impl FromInteger for HResult {
+    fn from_integer(value: i64) -> Option<Self> {
+        HResult::from_integer(value)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned + FromInteger> Deserialize<'de> for Exact<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        if let Some(value) = text.parse::<i64>().ok().and_then(T::from_integer) {
+            return Ok(Exact(value));
+        }
+        serde_json::from_str(text).map(Exact).map_err(|error| {
+            // The outer deserializer adds the position in the line.
+            let message = error.to_string();
+            let suffix = format!(" at line {} column {}", error.line(), error.column());
+            serde::de::Error::custom(message.strip_suffix(&suffix).unwrap_or(&message))
+        })
+    }
+}
+
 /// A field as given: `None` when absent, `Some(None)` when `null`, `Some(Some(value))`.
 pub(super) type Given<T> = Option<Option<T>>;
 
@@ -111,11 +161,11 @@ pub(super) struct WireEvent {
     #[serde(default, deserialize_with = "given")]
     pub(super) operation: Given<OperationKind>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) numerator: Given<i32>,
+    pub(super) numerator: Given<Exact<i32>>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) denominator: Given<i32>,
+    pub(super) denominator: Given<Exact<i32>>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) hr: Given<HResult>,
+    pub(super) hr: Given<Exact<HResult>>,
     #[serde(default, deserialize_with = "given")]
     pub(super) result: Given<Object<WireResult>>,
     #[serde(default, deserialize_with = "given")]
@@ -141,13 +191,13 @@ pub(super) struct WireMessage {
     #[serde(default)]
     object_path: Option<String>,
     #[serde(default)]
-    error_code: Option<HResult>,
+    error_code: Option<Exact<HResult>>,
     #[serde(default)]
     extension_name: Option<String>,
     #[serde(default)]
     settings_name: Option<String>,
     #[serde(default)]
-    operation_code: Option<HResult>,
+    operation_code: Option<Exact<HResult>>,
     #[serde(default)]
     message: Option<String>,
 }
@@ -156,10 +206,10 @@ impl From<WireMessage> for StatusMessage {
     fn from(wire: WireMessage) -> Self {
         StatusMessage::new(wire.message.unwrap_or_default())
             .with_object_path(wire.object_path.unwrap_or_default())
-            .with_error_code(wire.error_code.unwrap_or_default())
+            .with_error_code(wire.error_code.map(Exact::get).unwrap_or_default())
             .with_extension_name(wire.extension_name.unwrap_or_default())
             .with_settings_name(wire.settings_name.unwrap_or_default())
-            .with_operation_code(wire.operation_code.unwrap_or_default())
+            .with_operation_code(wire.operation_code.map(Exact::get).unwrap_or_default())
     }
 }
 
