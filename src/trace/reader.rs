@@ -109,8 +109,11 @@ impl<Rd: BufRead> TraceReader<Rd> {
                 ));
             }
             let mut bytes = &self.buffer[..];
+            let mut start = 0;
             if line == 1 {
-                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+                    (bytes, start) = (rest, 3);
+                }
             }
             bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
             if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
@@ -120,7 +123,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
                 TraceReadError::at(
                     line,
                     TraceErrorKind::InvalidUtf8 {
-                        column: e.valid_up_to() + 1,
+                        column: start + e.valid_up_to() + 1,
                     },
                 )
             })?;
