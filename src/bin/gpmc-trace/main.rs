@@ -1,0 +1,205 @@
+//! `gpmc-trace`: check, simulate and watch traces of GPMC asynchronous operations.
+//!
+//! - `gpmc-trace check [--rules documented|strict] FILE...` prints one JSON verdict per file
+//!   (contract section 6) and exits 0 complete, 1 violation, 3 incomplete, 2 error;
+//! - `gpmc-trace simulate OPERATION [options]` writes a realistic trace to standard output;
+//! - `gpmc-trace demo [OPERATION] [options]` tracks a simulated operation live.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use gpmc_progress::simulate::Simulation;
+use gpmc_progress::{HResult, OperationKind, Preset, ResultType, Rule};
+
+mod check;
+mod demo;
+
+/// Check, simulate and watch traces of GPMC asynchronous operations
+/// (IGPMAsyncProgress::Status call sequences, as JSON Lines).
+#[derive(Debug, Parser)]
+#[command(name = "gpmc-trace", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check traces: one JSON verdict per file on standard output. Exit status: 0 complete,
+    /// 1 violation, 3 incomplete, 2 error (for several files the worst, in that order:
+    /// 2, 1, 3, 0).
+    Check(CheckArgs),
+    /// Write a realistic trace of a simulated operation to standard output.
+    Simulate(SimulateArgs),
+    /// Track a simulated operation live: a progress bar, its messages and its outcome.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The rules to judge by.
+    #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
+    rules: Preset,
+    /// Trace files (JSON Lines); `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// The operation: gpo-backup, gpo-import, gpo-copy, gpo-report, domain-restore-gpo,
+    /// backup-report, rsop-report, domain-load-starter-gpo, domain-restore-starter-gpo,
+    /// starter-gpo-save, starter-gpo-backup, starter-gpo-copy, starter-gpo-report,
+    /// starter-gpo-backup-report or unknown.
+    #[arg(value_name = "OPERATION", value_parser = parse_operation)]
+    operation: OperationKind,
+    #[command(flatten)]
+    options: SimulationOptions,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// The operation (see `simulate`).
+    #[arg(value_name = "OPERATION", default_value = "gpo-backup", value_parser = parse_operation)]
+    operation: OperationKind,
+    #[command(flatten)]
+    options: SimulationOptions,
+    /// The rules the client judges the server by.
+    #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
+    rules: Preset,
+    /// Milliseconds between two events.
+    #[arg(long, value_name = "MS", default_value_t = 600)]
+    delay_ms: u64,
+}
+
+/// What the simulated server does (shared by `simulate` and `demo`).
+#[derive(Debug, Args)]
+struct SimulationOptions {
+    /// Client-side extensions to walk over: the denominator [default: 3 to 8, from the seed].
+    #[arg(long, value_name = "N")]
+    extensions: Option<u32>,
+    /// The result's type on success [default: the operation's].
+    #[arg(long, value_name = "TYPE", value_parser = parse_result_type)]
+    result_type: Option<ResultType>,
+    /// A warning message at step K (step K reports K/N); repeatable.
+    #[arg(long = "warn-at", value_name = "K")]
+    warn_at: Vec<u32>,
+    /// N more warnings at steps picked by the seed.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    warnings: u32,
+    /// Fail at step K: the server ends the operation there with a terminal N/N call.
+    #[arg(long, value_name = "K")]
+    fail_at: Option<u32>,
+    /// The failure's HRESULT.
+    #[arg(long, value_name = "HR", default_value = "0x80004005", value_parser = parse_hresult, requires = "fail_at")]
+    fail_hr: HResult,
+    /// The client requests cancel right after step K.
+    #[arg(long, value_name = "K")]
+    cancel_at: Option<u32>,
+    /// The server's answer to the cancel: a failure ends the operation as cancelled, a
+    /// success means the cancel came too late.
+    #[arg(long, value_name = "HR", default_value = "0x800704C7", value_parser = parse_hresult, requires = "cancel_at")]
+    cancel_answer: HResult,
+    /// Break this rule on purpose (to test checkers and clients).
+    #[arg(long = "break", value_name = "RULE", value_parser = parse_rule)]
+    break_rule: Option<Rule>,
+    /// The seed of the random choices [default: from the clock; `simulate` prints it on
+    /// standard error, `demo` in its first line].
+    #[arg(long, value_name = "SEED")]
+    seed: Option<u64>,
+}
+
+impl SimulationOptions {
+    /// The simulation and its seed.
+    fn simulation(&self, operation: OperationKind) -> (Simulation, u64) {
+        let seed = self.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        });
+        let mut simulation = Simulation::new(operation)
+            .seed(seed)
+            .random_warnings(self.warnings);
+        if let Some(extensions) = self.extensions {
+            simulation = simulation.extensions(extensions);
+        }
+        if let Some(result_type) = self.result_type {
+            simulation = simulation.result_type(result_type);
+        }
+        for step in &self.warn_at {
+            simulation = simulation.warning_at(*step);
+        }
+        if let Some(step) = self.fail_at {
+            simulation = simulation.fail_at(step, self.fail_hr);
+        }
+        if let Some(step) = self.cancel_at {
+            simulation = simulation.cancel_at(step, self.cancel_answer);
+        }
+        if let Some(rule) = self.break_rule {
+            simulation = simulation.break_rule(rule);
+        }
+        (simulation, seed)
+    }
+}
+
+fn parse_preset(text: &str) -> Result<Preset, String> {
+    text.parse()
+        .map_err(|e| format!("{e} (expected documented or strict)"))
+}
+
+fn parse_operation(text: &str) -> Result<OperationKind, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_result_type(text: &str) -> Result<ResultType, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_rule(text: &str) -> Result<Rule, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_hresult(text: &str) -> Result<HResult, String> {
+    text.parse().map_err(|e| format!("{e}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => check::run(args.rules, &args.files),
+        Command::Simulate(args) => simulate(&args),
+        Command::Demo(args) => demo::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+fn simulate(args: &SimulateArgs) -> u8 {
+    use std::io::Write;
+
+    let (simulation, seed) = args.options.simulation(args.operation);
+    let events = match simulation.events() {
+        Ok(events) => events,
+        Err(error) => {
+            eprintln!("gpmc-trace: {error}");
+            return 2;
+        }
+    };
+    if args.options.seed.is_none() {
+        eprintln!("gpmc-trace: seed {seed}");
+    }
+    let stdout = std::io::stdout().lock();
+    let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
+    let written = events
+        .iter()
+        .try_for_each(|event| writer.write_event(event))
+        .and_then(|()| writer.flush())
+        .and_then(|()| writer.get_mut().get_mut().flush());
+    match written {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("gpmc-trace: cannot write the trace: {error}");
+            2
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The `gpmc-trace` binary, one process per case: exit codes, the multi-file rule, usage
+//! errors, files that cannot be opened, `simulate` piped into `check`, and `demo`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{code, run, verdicts};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("{name}.jsonl"))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+const COMPLETE: &str = "cancel-too-late-is-success";
+const VIOLATION: &str = "rule-negative-progress";
+const INCOMPLETE: &str = "incomplete-after-a-cancel";
+const ERROR: &str = "error-malformed-json";
+
+#[test]
+fn one_file_each_verdict_has_its_exit_code() {
+    for (name, verdict, exit) in [
+        (COMPLETE, "complete", 0),
+        (VIOLATION, "violation", 1),
+        (INCOMPLETE, "incomplete", 3),
+        (ERROR, "error", 2),
+    ] {
+        let output = run(&["check", &fixture(name)], None);
+        assert_eq!(code(&output), exit, "{name}");
+        let got = verdicts(&output);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["verdict"], verdict, "{name}");
+        assert!(output.stderr.is_empty(), "{name}: {output:?}");
+    }
+}
+
+#[test]
+fn several_files_combine_two_then_one_then_three_then_zero() {
+    let cases: &[(&[&str], i32)] = &[
+        (&[COMPLETE, COMPLETE], 0),
+        (&[COMPLETE, INCOMPLETE], 3),
+        (&[INCOMPLETE, VIOLATION, COMPLETE], 1),
+        (&[VIOLATION, INCOMPLETE], 1),
+        (&[COMPLETE, ERROR, VIOLATION, INCOMPLETE], 2),
+        (&[ERROR, COMPLETE], 2),
+    ];
+    for (names, exit) in cases {
+        let paths: Vec<String> = names.iter().map(|n| fixture(n)).collect();
+        let mut args = vec!["check"];
+        args.extend(paths.iter().map(String::as_str));
+        let output = run(&args, None);
+        assert_eq!(code(&output), *exit, "{names:?}");
+        let got = verdicts(&output);
+        let files: Vec<&str> = got.iter().map(|v| v["file"].as_str().unwrap()).collect();
+        assert_eq!(files, paths, "one verdict per file, in argument order");
+    }
+}
+
+#[test]
+fn a_file_that_cannot_be_opened_is_an_error_without_line_and_the_others_are_checked() {
+    let missing = fixture("no-such-trace");
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let complete = fixture(COMPLETE);
+    let output = run(&["check", &missing, &complete, dir], None);
+    assert_eq!(code(&output), 2);
+    let got = verdicts(&output);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0]["verdict"], "error");
+    assert_eq!(got[0]["line"], serde_json::Value::Null);
+    assert_eq!(got[0]["file"], missing.as_str());
+    assert_eq!(got[1]["verdict"], "complete");
+    // A directory opens but cannot be read: no line is to blame either.
+    assert_eq!(got[2]["verdict"], "error");
+    assert_eq!(got[2]["line"], serde_json::Value::Null);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no-such-trace"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_two_with_nothing_on_stdout() {
+    for args in [
+        &["check"][..],
+        &["check", "--rules", "lax", "x.jsonl"],
+        &["check", "--rules"],
+        &["check", "--colour", "x.jsonl"],
+        &[],
+        &["frobnicate"],
+        &["simulate"],
+        &["simulate", "gpo-delete"],
+        &["simulate", "gpo-backup", "--break", "no-such-rule"],
+        &["simulate", "gpo-backup", "--fail-hr", "0x80004005"],
+        &["demo", "gpo-backup", "--delay-ms", "soon"],
+    ] {
+        let output = run(args, None);
+        assert_eq!(code(&output), 2, "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}: {output:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn standard_input_can_be_named_among_files() {
+    let trace = std::fs::read(fixture(VIOLATION)).unwrap();
+    let output = run(&["check", &fixture(COMPLETE), "-"], Some(&trace));
+    assert_eq!(code(&output), 1);
+    let got = verdicts(&output);
+    assert_eq!(got[1]["file"], "-");
+    assert_eq!(got[1]["rule"], "negative-progress");
+    assert_eq!(got[1]["line"], 2);
+}
+
+#[test]
+fn simulate_output_checks_as_intended() {
+    let cases: &[(&[&str], &str, Option<&str>)] = &[
+        (
+            &["simulate", "gpo-backup", "--seed", "1"],
+            "succeeded",
+            None,
+        ),
+        (
+            &[
+                "simulate",
+                "gpo-import",
+                "--seed",
+                "2",
+                "--warnings",
+                "3",
+                "--fail-at",
+                "2",
+                "--fail-hr",
+                "0x80070005",
+            ],
+            "failed",
+            Some("0x80070005"),
+        ),
+        (
+            &["simulate", "rsop-report", "--seed", "3", "--cancel-at", "1"],
+            "cancelled",
+            Some("0x800704C7"),
+        ),
+        (
+            &[
+                "simulate",
+                "gpo-report",
+                "--extensions",
+                "4",
+                "--cancel-at",
+                "1",
+                "--cancel-answer",
+                "0",
+            ],
+            "succeeded",
+            None,
+        ),
+    ];
+    for (args, outcome, hr) in cases {
+        let trace = run(args, None);
+        assert_eq!(code(&trace), 0, "{args:?}: {trace:?}");
+        let output = run(&["check", "--rules", "strict", "-"], Some(&trace.stdout));
+        assert_eq!(code(&output), 0, "{args:?}: {output:?}");
+        let got = &verdicts(&output)[0];
+        assert_eq!(got["outcome"], *outcome, "{args:?}");
+        assert_eq!(got["anomalies"], serde_json::json!([]));
+        assert_eq!(got.get("hr").and_then(|h| h.as_str()), *hr, "{args:?}");
+    }
+    let trace = run(
+        &[
+            "simulate",
+            "gpo-copy",
+            "--break",
+            "numerator-decreased",
+            "--seed",
+            "4",
+        ],
+        None,
+    );
+    let output = run(&["check", "--rules", "strict", "-"], Some(&trace.stdout));
+    assert_eq!(code(&output), 1);
+    assert_eq!(verdicts(&output)[0]["rule"], "numerator-decreased");
+}
+
+#[test]
+fn simulate_is_reproducible_with_a_seed_and_refuses_impossible_runs() {
+    let args = [
+        "simulate",
+        "starter-gpo-backup",
+        "--seed",
+        "99",
+        "--warnings",
+        "2",
+    ];
+    let first = run(&args, None);
+    assert_eq!(first.stdout, run(&args, None).stdout);
+    assert!(
+        first.stderr.is_empty(),
+        "no seed note when the seed is given"
+    );
+    let impossible = run(&["simulate", "unknown", "--break", "missing-result"], None);
+    assert_eq!(code(&impossible), 2);
+    assert!(impossible.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&impossible.stderr).contains("missing-result"));
+}
+
+#[test]
+fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
+    let output = run(
+        &[
+            "demo",
+            "gpo-backup",
+            "--delay-ms",
+            "0",
+            "--seed",
+            "5",
+            "--extensions",
+            "3",
+            "--warn-at",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(code(&output), 0, "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("IGPMGPO::Backup (gpo-backup), 3 extensions"),
+        "{text}"
+    );
+    for expected in [
+        "progress 0/3 (0%)",
+        "progress 1/3 (33%)",
+        "progress 2/3 (66%)",
+        "progress 3/3 (100%)",
+        "finished: succeeded",
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} in {text}");
+    }
+    assert!(lines.iter().any(|l| l.starts_with("message [")), "{text}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("outcome: succeeded; result: {\"type\":\"backup\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no terminal escapes in plain output"
+    );
+
+    let output = run(
+        &[
+            "demo",
+            "gpo-copy",
+            "--delay-ms",
+            "0",
+            "--cancel-at",
+            "1",
+            "--extensions",
+            "3",
+        ],
+        None,
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("client: IGPMAsyncCancel::Cancel"), "{text}");
+    assert!(
+        text.contains("outcome: cancelled with 0x800704C7"),
+        "{text}"
+    );
+
+    let output = run(
+        &[
+            "demo",
+            "gpo-copy",
+            "--delay-ms",
+            "0",
+            "--rules",
+            "strict",
+            "--break",
+            "result-before-completion",
+        ],
+        None,
+    );
+    assert_eq!(code(&output), 1);
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("violation: "));
+}
+
+#[test]
+fn demo_draws_a_progress_bar_on_a_terminal() {
+    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-terminal.
+    let command = format!(
+        "{} demo gpo-backup --delay-ms 0 --seed 1 --extensions 3",
+        common::binary()
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script(1) from util-linux runs");
+    assert_eq!(code(&output), 0, "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains('\u{1b}'), "terminal drawing: {text}");
+    assert!(text.contains("IGPMGPO::Backup ["), "{text}");
+    assert!(text.contains("========"), "a filled bar: {text}");
+    assert!(text.contains("3/3 (100%)"), "{text}");
+    assert!(text.contains("outcome: succeeded"), "{text}");
+    assert!(
+        !text.contains("progress 1/3"),
+        "no plain lines on a terminal: {text}"
+    );
+}
