@@ -47,9 +47,11 @@ impl Display {
         }
     }
 
+    /// Leaves the bar where it stands; what follows is printed below it, as plain lines.
     fn finish(&mut self) {
         if let Display::Bar(bar) = self {
             bar.abandon();
+            *self = Display::Plain(io::stdout().lock());
         }
     }
 }
