@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use crate::{
     Anomaly, Breach, Input, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction,
-    ResultDescription, Rule, Rules, StatusCall, StatusMessage, TypedResult, Violation,
+    ResultDescription, Rules, StatusCall, StatusMessage, TypedResult, Violation,
 };
 
 /// Where an operation is, as far as its `Status` calls tell.
@@ -103,25 +103,8 @@ pub struct StatusMachine<R = ResultDescription> {
     /// common case of a progress-only call with nothing else queued, kept out of the queue).
     pending_progress: Option<ProgressFraction>,
     events: VecDeque<Event>,
-}
-
-/// The breaks one call can collect before it is applied: at most one per rule.
-struct Breaches {
-    items: [Option<Breach>; Rule::ALL.len()],
-    len: usize,
-}
-
-impl Breaches {
-    const fn new() -> Self {
-        Breaches {
-            items: [None; Rule::ALL.len()],
-            len: 0,
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = Breach> + '_ {
-        self.items[..self.len].iter().flatten().copied()
-    }
+    /// The anomalies of the call being judged; kept to reuse its buffer, empty between calls.
+    scratch: Vec<Breach>,
 }
 
 impl<R> Default for StatusMachine<R> {
@@ -164,6 +147,7 @@ impl<R> StatusMachine<R> {
             outcome: None,
             pending_progress: None,
             events: VecDeque::with_capacity(8),
+            scratch: Vec::new(),
         }
     }
 
@@ -312,10 +296,18 @@ impl<R: TypedResult> StatusMachine<R> {
     pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
         let index = self.calls_received.saturating_add(1);
         self.calls_received = index;
-        let mut breaches = Breaches::new();
-        let (progress, terminal) = self.judge(index, &call, &mut breaches)?;
+        let mut breaches = std::mem::take(&mut self.scratch);
+        let judged = self.judge(index, &call, &mut breaches);
+        let (progress, terminal) = match judged {
+            Ok(judged) => judged,
+            Err(violation) => {
+                breaches.clear();
+                self.scratch = breaches;
+                return Err(violation);
+            }
+        };
 
-        let anomalies = breaches.len;
+        let anomalies = breaches.len();
         self.last = Some(progress);
         self.push_progress(progress);
         if let Some(messages) = call.messages {
@@ -323,7 +315,7 @@ impl<R: TypedResult> StatusMachine<R> {
                 .extend(messages.iter().cloned().map(Event::Message));
             self.messages.extend(messages);
         }
-        for breach in breaches.iter() {
+        for breach in breaches.drain(..) {
             let anomaly = Anomaly {
                 call: index,
                 breach,
@@ -331,6 +323,7 @@ impl<R: TypedResult> StatusMachine<R> {
             self.anomalies.push(anomaly);
             self.events.push_back(Event::Anomaly(anomaly));
         }
+        self.scratch = breaches;
 
         let finished = if terminal {
             let outcome = OperationOutcome::new(
@@ -362,7 +355,7 @@ impl<R: TypedResult> StatusMachine<R> {
         &self,
         index: u64,
         call: &StatusCall<R>,
-        breaches: &mut Breaches,
+        breaches: &mut Vec<Breach>,
     ) -> Result<(ProgressFraction, bool), Violation> {
         let rules = self.rules;
         let mut found = |breach: Breach| -> Result<(), Violation> {
@@ -372,8 +365,7 @@ impl<R: TypedResult> StatusMachine<R> {
                     breach,
                 })
             } else {
-                breaches.items[breaches.len] = Some(breach);
-                breaches.len += 1;
+                breaches.push(breach);
                 Ok(())
             }
         };
