@@ -124,6 +124,10 @@ mod rule;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 
+#[cfg(all(windows, feature = "com"))]
+#[allow(unsafe_code)]
+pub mod com;
+
 pub use breach::{Anomaly, Breach, Violation};
 pub use call::{Input, StatusCall};
 pub use fraction::{FractionError, ProgressFraction};
