@@ -102,6 +102,9 @@
 //!   HRESULTs are written as `"0x80070005"` in human-readable formats.
 //! - `proptest`: the [`strategy`] module, proptest strategies and a reference model for
 //!   property-testing code against these semantics.
+//! - `trace`: the [`trace`] module (JSON Lines traces: read, write, replay, check). Implies
+//!   `serde`.
+//! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`.
 //!
 //! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
 
@@ -123,6 +126,10 @@ mod rule;
 
 #[cfg(feature = "proptest")]
 pub mod strategy;
+
+#[cfg(feature = "trace")]
+#[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
+pub mod trace;
 
 #[cfg(all(windows, feature = "com"))]
 #[allow(unsafe_code)]

@@ -1,0 +1,131 @@
+//! [`TraceReadError`]: why a trace could not be read, and on which line.
+
+use std::fmt;
+use std::io;
+
+/// An input error: the trace could not be read, with the line to blame (contract section 5).
+///
+/// `line` is the 1-based position of the line in the file (blank lines counted), or `None`
+/// when no line is to blame (the file could not be opened or read).
+///
+/// ```
+/// use gpmc_progress::trace::{TraceErrorKind, TraceReader};
+///
+/// let trace = "\n{\"event\":\"status\",\"numerator\":1}\n";
+/// let err = TraceReader::new(trace.as_bytes()).next().unwrap().unwrap_err();
+/// assert_eq!(err.line, Some(2));
+/// assert!(matches!(err.kind, TraceErrorKind::MissingField { field: "denominator" }));
+/// assert_eq!(err.to_string(), "line 2: required field `denominator` is missing");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TraceReadError {
+    /// The 1-based line to blame, or `None`.
+    pub line: Option<u64>,
+    /// What is wrong.
+    pub kind: TraceErrorKind,
+}
+
+/// What is wrong with a trace.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TraceErrorKind {
+    /// The file could not be opened.
+    #[error("cannot open `{path}`: {source}")]
+    Open {
+        /// The path as given.
+        path: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// Reading failed.
+    #[error("cannot read the trace: {0}")]
+    Io(#[source] io::Error),
+    /// The line is not valid UTF-8.
+    #[error("invalid utf-8 at byte {column} of the line")]
+    InvalidUtf8 {
+        /// The 1-based byte position of the first invalid byte in the line.
+        column: usize,
+    },
+    /// The line is not a JSON object (an array, a string, a number, …).
+    #[error("the line is not a JSON object")]
+    NotAnObject,
+    /// serde_json rejected the line: malformed JSON, an unknown field, an unknown `event`,
+    /// `operation` or result `type`, a value of the wrong type or out of range.
+    #[error("column {column}: {message}")]
+    Json {
+        /// The 1-based character position where serde_json stopped.
+        column: usize,
+        /// serde_json's description, without its position.
+        message: String,
+    },
+    /// A required field is absent.
+    #[error("required field `{field}` is missing")]
+    MissingField {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A required field is `null`.
+    #[error("required field `{field}` is null")]
+    NullField {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A field that this event does not have (it belongs to another event).
+    #[error("unknown field `{field}` on a {event} event")]
+    FieldNotAllowed {
+        /// The field's name.
+        field: &'static str,
+        /// The event's name.
+        event: &'static str,
+    },
+    /// A `begin` event that is not the first event of the trace.
+    #[error("begin must be the first event, but line {first_event_line} has an earlier event")]
+    BeginNotFirst {
+        /// The line of the first event.
+        first_event_line: u64,
+    },
+}
+
+impl TraceReadError {
+    /// An error blamed on `line`.
+    pub fn at(line: u64, kind: TraceErrorKind) -> Self {
+        TraceReadError {
+            line: Some(line),
+            kind,
+        }
+    }
+
+    /// An error no line is to blame for.
+    pub fn unplaced(kind: TraceErrorKind) -> Self {
+        TraceReadError { line: None, kind }
+    }
+
+    pub(super) fn json(line: u64, error: &serde_json::Error) -> Self {
+        let text = error.to_string();
+        let suffix = format!(" at line {} column {}", error.line(), error.column());
+        let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
+        TraceReadError::at(
+            line,
+            TraceErrorKind::Json {
+                column: error.column(),
+                message,
+            },
+        )
+    }
+}
+
+impl fmt::Display for TraceReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::error::Error for TraceReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.kind)
+    }
+}

@@ -1,0 +1,32 @@
+//! Traces: a recorded operation as JSON Lines (contract section 5), read, written and
+//! replayed through the [`StatusMachine`](crate::StatusMachine).
+//!
+//! A trace holds one operation, one JSON object per line:
+//!
+//! ```text
+//! {"event":"begin","operation":"gpo-backup"}
+//! {"event":"status","numerator":0,"denominator":3,"hr":"0x00000000"}
+//! {"event":"cancel"}
+//! {"event":"status","numerator":3,"denominator":3,"hr":"0x800704C7"}
+//! ```
+//!
+//! - [`TraceReader`] reads events one line at a time in constant memory, naming the line of
+//!   any input error ([`TraceReadError`]);
+//! - [`TraceWriter`] writes events in the canonical form;
+//! - [`replay`] runs a whole trace through the state machine and returns its [`Verdict`],
+//!   which [`Verdict::to_json`] turns into the checker's output (contract section 6).
+//!
+//! Available with the `trace` feature.
+
+mod error;
+mod event;
+mod reader;
+mod replay;
+mod wire;
+mod writer;
+
+pub use error::{TraceErrorKind, TraceReadError};
+pub use event::TraceEvent;
+pub use reader::{TraceReader, TracedEvent};
+pub use replay::{replay, replay_file, TraceAnomaly, Verdict};
+pub use writer::TraceWriter;

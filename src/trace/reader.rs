@@ -1,0 +1,484 @@
+//! [`TraceReader`]: reads a trace line by line, in constant memory.
+
+use std::io::BufRead;
+
+use crate::{HResult, ResultDescription, StatusCall, StatusMessage};
+
+use super::wire::{EventName, Given, WireEvent};
+use super::{TraceErrorKind, TraceEvent, TraceReadError};
+
+/// One event read from a trace, with the 1-based line it was on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TracedEvent {
+    /// The line's 1-based position in the file (blank lines counted).
+    pub line: u64,
+    /// The event.
+    pub event: TraceEvent,
+}
+
+/// Reads the events of a trace (contract section 5) from any [`BufRead`], one line at a time.
+///
+/// Memory stays constant whatever the number of lines: one line buffer is reused, and each
+/// event is handed out as it is read. A leading UTF-8 byte-order mark is skipped, lines may
+/// end in LF or CRLF, and blank lines (empty, or only spaces, tabs and CR) are skipped but
+/// counted. The first input error ends the trace: it is returned once and the reader then
+/// yields nothing more.
+///
+/// ```
+/// use gpmc_progress::trace::{TraceEvent, TraceReader};
+/// use gpmc_progress::OperationKind;
+///
+/// let trace = "\u{feff}{\"event\":\"begin\",\"operation\":\"gpo-copy\"}\r\n\r\n\
+///              {\"event\":\"status\",\"numerator\":0,\"denominator\":2,\"hr\":null}\r\n";
+/// let mut reader = TraceReader::new(trace.as_bytes());
+/// let begin = reader.read_event()?.unwrap();
+/// assert_eq!((begin.line, begin.event), (1, TraceEvent::Begin { operation: OperationKind::GpoCopy }));
+/// let status = reader.read_event()?.unwrap();
+/// assert_eq!(status.line, 3);
+/// assert!(reader.read_event()?.is_none());
+/// # Ok::<(), gpmc_progress::trace::TraceReadError>(())
+/// ```
+#[derive(Debug)]
+pub struct TraceReader<Rd> {
+    input: Rd,
+    buffer: Vec<u8>,
+    line: u64,
+    first_event_line: Option<u64>,
+    done: bool,
+}
+
+impl<Rd: BufRead> TraceReader<Rd> {
+    /// A reader of the trace in `input`.
+    pub fn new(input: Rd) -> Self {
+        TraceReader {
+            input,
+            buffer: Vec::with_capacity(256),
+            line: 0,
+            first_event_line: None,
+            done: false,
+        }
+    }
+
+    /// How many lines were read so far (the number of the last line read).
+    pub fn lines_read(&self) -> u64 {
+        self.line
+    }
+
+    /// Returns the inner reader.
+    pub fn into_inner(self) -> Rd {
+        self.input
+    }
+
+    /// The next event, `Ok(None)` at the end of the trace (or after an error).
+    pub fn read_event(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
+        if self.done {
+            return Ok(None);
+        }
+        let result = self.read_next();
+        if !matches!(result, Ok(Some(_))) {
+            self.done = true;
+        }
+        result
+    }
+
+    fn read_next(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
+        loop {
+            self.buffer.clear();
+            let read = self
+                .input
+                .read_until(b'\n', &mut self.buffer)
+                .map_err(|e| TraceReadError::unplaced(TraceErrorKind::Io(e)))?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            let line = self.line;
+            let mut bytes = &self.buffer[..];
+            if line == 1 {
+                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            }
+            bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+            if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                continue;
+            }
+            let text = std::str::from_utf8(bytes).map_err(|e| {
+                TraceReadError::at(
+                    line,
+                    TraceErrorKind::InvalidUtf8 {
+                        column: e.valid_up_to() + 1,
+                    },
+                )
+            })?;
+            let event = parse_line(line, text)?;
+            match (&event, self.first_event_line) {
+                (TraceEvent::Begin { .. }, Some(first_event_line)) => {
+                    return Err(TraceReadError::at(
+                        line,
+                        TraceErrorKind::BeginNotFirst { first_event_line },
+                    ));
+                }
+                (_, None) => self.first_event_line = Some(line),
+                _ => {}
+            }
+            return Ok(Some(TracedEvent { line, event }));
+        }
+    }
+}
+
+impl<Rd: BufRead> Iterator for TraceReader<Rd> {
+    type Item = Result<TracedEvent, TraceReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.read_event().transpose()
+    }
+}
+
+/// Parses one non-blank line (without its line end) into an event.
+fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
+    // serde's derived struct also accepts a JSON array of the fields in order; the format
+    // only has objects, so anything else is refused before serde_json sees it.
+    if !text.trim_start_matches([' ', '\t']).starts_with('{') {
+        return Err(TraceReadError::at(line, TraceErrorKind::NotAnObject));
+    }
+    let wire: WireEvent = serde_json::from_str(text).map_err(|e| TraceReadError::json(line, &e))?;
+    let name = required(line, "event", wire.event)?;
+    let not_allowed = |field: &'static str, given: bool| -> Result<(), TraceReadError> {
+        if given {
+            Err(TraceReadError::at(
+                line,
+                TraceErrorKind::FieldNotAllowed {
+                    field,
+                    event: name.as_str(),
+                },
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match name {
+        EventName::Begin => {
+            not_allowed("numerator", wire.numerator.is_some())?;
+            not_allowed("denominator", wire.denominator.is_some())?;
+            not_allowed("hr", wire.hr.is_some())?;
+            not_allowed("result", wire.result.is_some())?;
+            not_allowed("messages", wire.messages.is_some())?;
+            let operation = required(line, "operation", wire.operation)?;
+            Ok(TraceEvent::Begin { operation })
+        }
+        EventName::Cancel => {
+            not_allowed("operation", wire.operation.is_some())?;
+            not_allowed("numerator", wire.numerator.is_some())?;
+            not_allowed("denominator", wire.denominator.is_some())?;
+            not_allowed("hr", wire.hr.is_some())?;
+            not_allowed("result", wire.result.is_some())?;
+            not_allowed("messages", wire.messages.is_some())?;
+            Ok(TraceEvent::Cancel)
+        }
+        EventName::Status => {
+            not_allowed("operation", wire.operation.is_some())?;
+            let numerator = required(line, "numerator", wire.numerator)?;
+            let denominator = required(line, "denominator", wire.denominator)?;
+            let hr = wire.hr.flatten().unwrap_or(HResult::S_OK);
+            let result = wire.result.flatten().map(ResultDescription::from);
+            let messages = wire
+                .messages
+                .flatten()
+                .map(|messages| messages.into_iter().map(StatusMessage::from).collect());
+            Ok(TraceEvent::Status(StatusCall::new(
+                numerator,
+                denominator,
+                hr,
+                result,
+                messages,
+            )))
+        }
+    }
+}
+
+fn required<T>(line: u64, field: &'static str, given: Given<T>) -> Result<T, TraceReadError> {
+    match given {
+        Some(Some(value)) => Ok(value),
+        Some(None) => Err(TraceReadError::at(
+            line,
+            TraceErrorKind::NullField { field },
+        )),
+        None => Err(TraceReadError::at(
+            line,
+            TraceErrorKind::MissingField { field },
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::OperationKind;
+
+    /// The error of a one-line trace.
+    fn error_of(line: &str) -> TraceReadError {
+        let text = format!("\n{line}\n");
+        let mut reader = TraceReader::new(text.as_bytes());
+        match reader.read_event() {
+            Err(error) => error,
+            Ok(event) => panic!("{line}: read {event:?}"),
+        }
+    }
+
+    fn json_message(line: &str) -> String {
+        let error = error_of(line);
+        assert_eq!(error.line, Some(2), "{line}");
+        match error.kind {
+            TraceErrorKind::Json { message, .. } => message,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn event_of(line: &str) -> TraceEvent {
+        TraceReader::new(line.as_bytes())
+            .read_event()
+            .unwrap_or_else(|e| panic!("{line}: {e}"))
+            .unwrap()
+            .event
+    }
+
+    #[test]
+    fn numbers_must_be_i32_integers() {
+        for (value, expected) in [
+            ("1.0", "floating point"),
+            ("1e2", "floating point"),
+            ("1E0", "floating point"),
+            ("2147483648", "expected i32"),
+            ("-2147483649", "expected i32"),
+            ("\"1\"", "invalid type: string"),
+            ("true", "invalid type: boolean"),
+        ] {
+            let message = json_message(&format!(
+                r#"{{"event":"status","numerator":{value},"denominator":3}}"#
+            ));
+            assert!(message.contains(expected), "{value}: {message}");
+        }
+        assert_eq!(
+            event_of(r#"{"event":"status","numerator":-2147483648,"denominator":2147483647}"#),
+            TraceEvent::Status(StatusCall::progress(i32::MIN, i32::MAX))
+        );
+    }
+
+    #[test]
+    fn hresults_in_every_accepted_form() {
+        for (value, bits) in [
+            ("\"0x80070005\"", 0x8007_0005_u32),
+            ("\"0X4c7\"", 0x4C7),
+            ("\"0x0\"", 0),
+            ("-2147467259", 0x8000_4005),
+            ("4294967295", 0xFFFF_FFFF),
+            ("-2147483648", 0x8000_0000),
+            ("null", 0),
+        ] {
+            let event = event_of(&format!(
+                r#"{{"event":"status","numerator":1,"denominator":1,"hr":{value}}}"#
+            ));
+            assert_eq!(
+                event,
+                TraceEvent::Status(StatusCall::progress(1, 1).with_hr(HResult::from_bits(bits))),
+                "{value}"
+            );
+        }
+        for value in [
+            "\"0x\"",
+            "\"0x123456789\"",
+            "\"1223\"",
+            "\"0xZZ\"",
+            "4294967296",
+            "-2147483649",
+            "1.5",
+            "true",
+        ] {
+            json_message(&format!(
+                r#"{{"event":"status","numerator":1,"denominator":1,"hr":{value}}}"#
+            ));
+        }
+    }
+
+    #[test]
+    fn unknown_names_and_fields_are_errors() {
+        for line in [
+            r#"{"event":"pause"}"#,
+            r#"{"event":"begin","operation":"gpo-delete"}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"report"}}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"text","colour":"x"}}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"object","id":"x"}}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":null}}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"result":{"id":"x"}}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"text":"x"}]}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"messages":[null]}"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"progress":1}"#,
+            r#"{"event":"cancel","reason":"user"}"#,
+            r#"{"event":"cancel","event":"cancel"}"#,
+            r#"{"event":"status","numerator":1,"denominator":1} x"#,
+            r#"{"event":"status","numerator":1,"#,
+            r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"message":"\ud800"}]}"#,
+        ] {
+            json_message(line);
+        }
+    }
+
+    #[test]
+    fn fields_of_another_event_are_unknown_even_when_null() {
+        for (line, field, event) in [
+            (r#"{"event":"cancel","hr":null}"#, "hr", "cancel"),
+            (
+                r#"{"event":"begin","operation":"unknown","numerator":1}"#,
+                "numerator",
+                "begin",
+            ),
+            (
+                r#"{"event":"status","numerator":1,"denominator":1,"operation":"unknown"}"#,
+                "operation",
+                "status",
+            ),
+        ] {
+            let error = error_of(line);
+            assert!(
+                matches!(error.kind, TraceErrorKind::FieldNotAllowed { field: f, event: e } if f == field && e == event),
+                "{line}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn required_fields_missing_or_null() {
+        for (line, field, null) in [
+            (r#"{"numerator":1,"denominator":1}"#, "event", false),
+            (r#"{"event":null}"#, "event", true),
+            (r#"{"event":"begin"}"#, "operation", false),
+            (r#"{"event":"begin","operation":null}"#, "operation", true),
+            (r#"{"event":"status","denominator":1}"#, "numerator", false),
+            (
+                r#"{"event":"status","numerator":null,"denominator":1}"#,
+                "numerator",
+                true,
+            ),
+            (r#"{"event":"status","numerator":1}"#, "denominator", false),
+            (
+                r#"{"event":"status","numerator":1,"denominator":null}"#,
+                "denominator",
+                true,
+            ),
+        ] {
+            let error = error_of(line);
+            assert_eq!(error.line, Some(2));
+            match error.kind {
+                TraceErrorKind::MissingField { field: f } if !null => assert_eq!(f, field),
+                TraceErrorKind::NullField { field: f } if null => assert_eq!(f, field),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn optional_nulls_are_absent() {
+        let event = event_of(
+            r#"{"event":"status","numerator":1,"denominator":1,"hr":null,"result":null,"messages":null}"#,
+        );
+        assert_eq!(event, TraceEvent::Status(StatusCall::progress(1, 1)));
+        let event = event_of(
+            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"gpo","id":null,"display_name":"x"},"messages":[{},{"message":null,"error_code":null,"object_path":"p"}]}"#,
+        );
+        let expected = StatusCall::progress(1, 1)
+            .with_result(ResultDescription::Gpo {
+                id: None,
+                display_name: Some("x".into()),
+                domain: None,
+            })
+            .with_messages(vec![
+                StatusMessage::default(),
+                StatusMessage::default().with_object_path("p"),
+            ]);
+        assert_eq!(event, TraceEvent::Status(expected));
+    }
+
+    #[test]
+    fn not_objects() {
+        for line in ["[\"status\",1,1]", "\"status\"", "42", "null", "nul"] {
+            let error = error_of(line);
+            assert!(matches!(error.kind, TraceErrorKind::NotAnObject), "{line}");
+            assert_eq!(error.line, Some(2));
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_byte() {
+        let prefix = r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"message":""#;
+        let mut text = b"{\"event\":\"cancel\"}\n \t\r\n".to_vec();
+        text.extend_from_slice(prefix.as_bytes());
+        text.extend_from_slice(b"\xC3\x28\"}]}\n");
+        let mut reader = TraceReader::new(&text[..]);
+        assert_eq!(reader.read_event().unwrap().unwrap().line, 1);
+        let error = reader.read_event().unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(
+            matches!(error.kind, TraceErrorKind::InvalidUtf8 { column } if column == prefix.len() + 1),
+            "{error}"
+        );
+        assert!(
+            reader.read_event().unwrap().is_none(),
+            "reading stops after an error"
+        );
+    }
+
+    #[test]
+    fn bom_crlf_blank_lines_and_a_last_line_without_end() {
+        let text = "\u{feff}  \r\n\t\r\n\r\n{\"event\":\"begin\",\"operation\":\"unknown\"}\r\n\n{\"event\":\"cancel\"}";
+        let events: Vec<_> = TraceReader::new(text.as_bytes())
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].line, 4);
+        assert_eq!(
+            events[0].event,
+            TraceEvent::Begin {
+                operation: OperationKind::Unknown
+            }
+        );
+        assert_eq!(events[1].line, 6);
+        // A byte-order mark anywhere else is not whitespace.
+        let error = error_of("\u{feff}{\"event\":\"cancel\"}");
+        assert!(matches!(error.kind, TraceErrorKind::NotAnObject), "{error}");
+    }
+
+    #[test]
+    fn begin_only_first() {
+        let text = "\n{\"event\":\"cancel\"}\n{\"event\":\"begin\",\"operation\":\"unknown\"}\n";
+        let mut reader = TraceReader::new(text.as_bytes());
+        reader.read_event().unwrap();
+        let error = reader.read_event().unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(matches!(
+            error.kind,
+            TraceErrorKind::BeginNotFirst {
+                first_event_line: 2
+            }
+        ));
+        let text = "{\"event\":\"begin\",\"operation\":\"unknown\"}\n{\"event\":\"begin\",\"operation\":\"unknown\"}\n";
+        let error = TraceReader::new(text.as_bytes())
+            .nth(1)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn io_errors_have_no_line() {
+        struct Broken;
+        impl std::io::Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("device gone"))
+            }
+        }
+        let mut reader = TraceReader::new(std::io::BufReader::new(Broken));
+        let error = reader.read_event().unwrap_err();
+        assert_eq!(error.line, None);
+        assert_eq!(error.to_string(), "cannot read the trace: device gone");
+    }
+}

@@ -1,0 +1,285 @@
+//! [`replay`]: a trace through the state machine in one call, and its [`Verdict`].
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::{
+    Anomaly, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMachine,
+    TypedResult, Violation,
+};
+
+use super::{TraceErrorKind, TraceEvent, TraceReadError, TraceReader, TracedEvent};
+
+/// An anomaly with the trace line of the call that raised it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TraceAnomaly {
+    /// The 1-based line of the `status` event.
+    pub line: u64,
+    /// The anomaly (its `call` is the 1-based index among the status events).
+    pub anomaly: Anomaly,
+}
+
+/// What checking one trace found (contract section 6).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The operation finished; `outcome` keeps the result and every message.
+    Complete {
+        /// How it ended.
+        outcome: OperationOutcome,
+        /// Every anomaly, in line order.
+        anomalies: Vec<TraceAnomaly>,
+    },
+    /// A call broke a rule that is a violation under the rules in force; reading stopped.
+    Violation {
+        /// The line of the offending `status` event.
+        line: u64,
+        /// The rule it broke, and how.
+        violation: Violation,
+    },
+    /// The trace ended before the terminal call.
+    Incomplete {
+        /// The last status call's progress, `None` when there was none.
+        progress: Option<ProgressFraction>,
+        /// Every anomaly, in line order.
+        anomalies: Vec<TraceAnomaly>,
+    },
+    /// The trace could not be read; reading stopped.
+    Error(TraceReadError),
+}
+
+impl Verdict {
+    /// `complete`, `violation`, `incomplete` or `error`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Verdict::Complete { .. } => "complete",
+            Verdict::Violation { .. } => "violation",
+            Verdict::Incomplete { .. } => "incomplete",
+            Verdict::Error(_) => "error",
+        }
+    }
+
+    /// The checker's exit status for this verdict alone: 0 complete, 1 violation,
+    /// 3 incomplete, 2 error.
+    pub const fn exit_code(&self) -> u8 {
+        match self {
+            Verdict::Complete { .. } => 0,
+            Verdict::Violation { .. } => 1,
+            Verdict::Incomplete { .. } => 3,
+            Verdict::Error(_) => 2,
+        }
+    }
+
+    /// The exit status for several verdicts: 2 if any is 2, else 1 if any is 1, else 3 if
+    /// any is 3, else 0 (also for none).
+    ///
+    /// ```
+    /// use gpmc_progress::trace::Verdict;
+    /// assert_eq!(Verdict::combined_exit_code([0, 3, 1, 0]), 1);
+    /// assert_eq!(Verdict::combined_exit_code([3, 0]), 3);
+    /// assert_eq!(Verdict::combined_exit_code([1, 2]), 2);
+    /// ```
+    pub fn combined_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
+        let rank = |code: u8| match code {
+            2 => 3,
+            1 => 2,
+            3 => 1,
+            _ => 0,
+        };
+        codes
+            .into_iter()
+            .max_by_key(|code| rank(*code))
+            .unwrap_or(0)
+    }
+
+    /// The verdict as the checker prints it: one JSON object (without a line end) with `file`
+    /// set to `file`, keys in the order of contract section 6.
+    ///
+    /// ```
+    /// use gpmc_progress::trace::replay;
+    /// use gpmc_progress::Rules;
+    ///
+    /// let trace = "{\"event\":\"status\",\"numerator\":1,\"denominator\":2}\n";
+    /// let verdict = replay(trace.as_bytes(), Rules::strict());
+    /// assert_eq!(
+    ///     verdict.to_json("t.jsonl"),
+    ///     r#"{"file":"t.jsonl","verdict":"incomplete","progress":"1/2","anomalies":[]}"#
+    /// );
+    /// ```
+    pub fn to_json(&self, file: &str) -> String {
+        let mut json = VerdictJson {
+            file,
+            verdict: self.name(),
+            outcome: None,
+            result: None,
+            hr: None,
+            line: None,
+            rule: None,
+            message: None,
+            progress: None,
+            anomalies: None,
+        };
+        let anomaly_list = |anomalies: &[TraceAnomaly]| {
+            anomalies
+                .iter()
+                .map(|a| AnomalyJson {
+                    line: a.line,
+                    rule: a.anomaly.rule().id(),
+                })
+                .collect()
+        };
+        match self {
+            Verdict::Complete { outcome, anomalies } => {
+                json.outcome = Some(outcome.kind().as_str());
+                json.result = Some(outcome.result().map(|r| r.result_type().id()));
+                if outcome.kind() != OutcomeKind::Succeeded {
+                    json.hr = Some(outcome.hr().to_string());
+                }
+                json.anomalies = Some(anomaly_list(anomalies));
+            }
+            Verdict::Violation { line, violation } => {
+                json.line = Some(Some(*line));
+                json.rule = Some(violation.rule().id());
+                json.message = Some(violation.to_string());
+            }
+            Verdict::Incomplete {
+                progress,
+                anomalies,
+            } => {
+                json.progress = Some(progress.map(|p| p.to_string()));
+                json.anomalies = Some(anomaly_list(anomalies));
+            }
+            Verdict::Error(error) => {
+                json.line = Some(error.line);
+                json.message = Some(error.kind.to_string());
+            }
+        }
+        // Serialising strings, numbers and lists into memory cannot fail.
+        serde_json::to_string(&json).unwrap_or_default()
+    }
+}
+
+/// The checker's output line; `None` fields are omitted, `Some(None)` ones written as null.
+#[derive(Serialize)]
+struct VerdictJson<'a> {
+    file: &'a str,
+    verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Option<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<Option<u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progress: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    anomalies: Option<Vec<AnomalyJson>>,
+}
+
+#[derive(Serialize)]
+struct AnomalyJson {
+    line: u64,
+    rule: &'static str,
+}
+
+/// Replays a trace through a [`StatusMachine`] under `rules` and returns the verdict.
+///
+/// The operation is the `begin` event's, or [`OperationKind::Unknown`] without one. Each
+/// `status` event is fed to [`StatusMachine::handle_status`], each `cancel` to
+/// [`StatusMachine::handle_cancel`]. Reading stops at the first input error or violation.
+/// Memory does not grow with the number of lines beyond the anomalies and messages the
+/// verdict keeps: the machine's event queue is drained after every event.
+///
+/// ```
+/// use gpmc_progress::trace::{replay, Verdict};
+/// use gpmc_progress::{OutcomeKind, Rule, Rules};
+///
+/// let trace = r#"{"event":"begin","operation":"gpo-import"}
+/// {"event":"status","numerator":0,"denominator":3}
+/// {"event":"status","numerator":1,"denominator":3,"hr":"0x80004005"}
+/// "#;
+/// match replay(trace.as_bytes(), Rules::documented()) {
+///     Verdict::Complete { outcome, anomalies } => {
+///         assert_eq!(outcome.kind(), OutcomeKind::Failed);
+///         assert_eq!(anomalies[0].line, 3);
+///         assert_eq!(anomalies[0].anomaly.rule(), Rule::FailureBeforeCompletion);
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// match replay(trace.as_bytes(), Rules::strict()) {
+///     Verdict::Violation { line, violation } => {
+///         assert_eq!((line, violation.rule()), (3, Rule::FailureBeforeCompletion));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
+    let mut reader = TraceReader::new(input);
+    let mut machine: Option<StatusMachine> = None;
+    let mut anomalies = Vec::new();
+    loop {
+        let TracedEvent { line, event } = match reader.read_event() {
+            Ok(Some(traced)) => traced,
+            Ok(None) => break,
+            Err(error) => return Verdict::Error(error),
+        };
+        let machine = machine.get_or_insert_with(|| {
+            let operation = match event {
+                TraceEvent::Begin { operation } => operation,
+                _ => OperationKind::Unknown,
+            };
+            StatusMachine::new(operation, rules)
+        });
+        match event {
+            // The reader lets `begin` through only as the first event.
+            TraceEvent::Begin { .. } => {}
+            TraceEvent::Cancel => {
+                machine.handle_cancel();
+            }
+            TraceEvent::Status(call) => match machine.handle_status(call) {
+                Ok(accepted) => {
+                    let all = machine.anomalies();
+                    anomalies.extend(all[all.len() - accepted.anomalies..].iter().map(|anomaly| {
+                        TraceAnomaly {
+                            line,
+                            anomaly: *anomaly,
+                        }
+                    }));
+                }
+                Err(violation) => return Verdict::Violation { line, violation },
+            },
+        }
+        while machine.poll_event().is_some() {}
+    }
+    let progress = machine.as_ref().and_then(StatusMachine::progress);
+    match machine.and_then(StatusMachine::into_outcome) {
+        Some(outcome) => Verdict::Complete { outcome, anomalies },
+        None => Verdict::Incomplete {
+            progress,
+            anomalies,
+        },
+    }
+}
+
+/// Opens `path` and [`replay`]s it; a file that cannot be opened is an
+/// [`Error`](Verdict::Error) verdict with no line.
+pub fn replay_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
+    let path = path.as_ref();
+    match File::open(path) {
+        Ok(file) => replay(BufReader::with_capacity(64 * 1024, file), rules),
+        Err(source) => Verdict::Error(TraceReadError::unplaced(TraceErrorKind::Open {
+            path: path.display().to_string(),
+            source,
+        })),
+    }
+}
