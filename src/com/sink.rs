@@ -206,7 +206,12 @@ impl Shared {
     /// The asynchronous method itself failed: no `Status` call is coming.
     fn start_failed(&self, hr: HResult) {
         let mut st = self.lock();
-        if st.decision.is_none() {
+        // A server whose method failed releases the sink at once, often before the caller
+        // got to report the failure: that release is the failed start, not an abandonment.
+        if matches!(
+            st.decision,
+            None | Some(Err(SinkError::Abandoned { calls_received: 0 }))
+        ) {
             st.decision = Some(Err(SinkError::StartFailed(hr)));
         }
         let updates = std::mem::take(&mut st.scratch);
@@ -644,8 +649,9 @@ impl ProgressSink {
     /// Takes the asynchronous GPMC method's return value.
     ///
     /// A failure means the operation did not start: the sink's decision becomes
-    /// [`SinkError::StartFailed`] (unless a terminal call already came) and the error is
-    /// returned. windows-rs reports a method that returned `S_OK` with a null `IGPMResult`
+    /// [`SinkError::StartFailed`] (unless a `Status` call already decided it; it replaces an
+    /// [`SinkError::Abandoned`] with no call received, which is how a server that failed the
+    /// method lets go of the sink) and the error is returned. windows-rs reports a method that returned `S_OK` with a null `IGPMResult`
     /// as an error whose code is `S_OK`; that is a successful start without an `IGPMResult`
     /// (`Ok(None)`), as is usual for asynchronous calls.
     pub fn started(
