@@ -23,7 +23,7 @@ use super::result::read_result;
 use super::update::panic_message;
 use super::{CancelHandle, ComResult, Fault, OutcomeFuture, SinkError, Update, Updates};
 use crate::{
-    HResult, OperationKind, OperationOutcome, Rules, StatusCall, StatusMachine, Violation,
+    Event, HResult, OperationKind, OperationOutcome, Rules, StatusCall, StatusMachine, Violation,
 };
 
 /// How the operation ended for the sink's consumers: decided once, by the first of the
@@ -76,13 +76,18 @@ struct Batch {
 pub(crate) struct State {
     pub(crate) machine: StatusMachine<ComResult>,
     decision: Option<Decision>,
-    /// Every update, kept while a consumer exists (streams read it by position).
+    /// Every update, kept while a consumer exists (streams read it by position). A progress
+    /// update that no stream has yielded yet is replaced by the next one when nothing came
+    /// between them, so the log does not grow with progress nobody reads.
     pub(crate) log: Vec<Update>,
+    /// How far the furthest stream has read the log.
+    pub(crate) log_read: usize,
     consumers: usize,
     sleepers: usize,
     wakers: Vec<(u64, Waker)>,
     next_waker: u64,
     observer: Option<Box<Observer>>,
+    observing: bool,
     delivering: bool,
     pending: VecDeque<Batch>,
     next_ticket: u64,
@@ -91,6 +96,18 @@ pub(crate) struct State {
 }
 
 impl State {
+    fn append(&mut self, update: Update) {
+        let unread = self.log_read < self.log.len();
+        match (self.log.last_mut(), &update) {
+            (Some(last @ Update::Event(Event::Progress(_))), Update::Event(Event::Progress(_)))
+                if unread =>
+            {
+                *last = update;
+            }
+            _ => self.log.push(update),
+        }
+    }
+
     pub(crate) fn decision(&self) -> Option<&Decision> {
         self.decision.as_ref()
     }
@@ -243,7 +260,9 @@ impl Shared {
     ) {
         st.next_ticket += 1;
         let ticket = st.next_ticket;
-        if st.observer.is_some() && !updates.is_empty() {
+        // While a thread delivers, the observer is out of `st.observer`: `observing` says
+        // whether there is one at all.
+        if st.observing && !updates.is_empty() {
             st.pending.push_back(Batch {
                 ticket,
                 call,
@@ -251,7 +270,9 @@ impl Shared {
             });
         }
         if st.consumers > 0 {
-            st.log.append(&mut updates);
+            for update in updates.drain(..) {
+                st.append(update);
+            }
         } else {
             updates.clear();
         }
@@ -297,9 +318,11 @@ impl Shared {
             match outcome {
                 Ok(()) => st.observer = Some(observer),
                 Err(payload) => {
+                    st.observing = false;
+                    st.pending.clear();
                     let fault = Update::Fault(Fault::ObserverPanicked(panic_message(&*payload)));
                     if st.consumers > 0 {
-                        st.log.push(fault);
+                        st.append(fault);
                     }
                     if st.sleepers > 0 {
                         self.changed.notify_all();
@@ -352,6 +375,7 @@ impl Shared {
         st.consumers -= 1;
         if st.consumers == 0 {
             st.log = Vec::new();
+            st.log_read = 0;
             st.wakers = Vec::new();
         }
     }
@@ -523,10 +547,12 @@ impl SinkBuilder {
             machine: StatusMachine::new_generic(self.operation, self.rules),
             decision: None,
             log,
+            log_read: 0,
             consumers: 0,
             sleepers: 0,
             wakers: Vec::new(),
             next_waker: 0,
+            observing: self.observer.is_some(),
             observer: self.observer,
             delivering: false,
             pending: VecDeque::new(),
@@ -705,7 +731,8 @@ impl ProgressSink {
         Updates::new(Consumer::new(self.shared()))
     }
 
-    /// Every update so far (what a new [`Updates`] stream would yield first).
+    /// Every update so far (what a new [`Updates`] stream would yield first), with
+    /// consecutive progress updates that no stream had yielded merged into the latest.
     pub fn updates_so_far(&self) -> Vec<Update> {
         self.shared().lock().log.clone()
     }

@@ -84,6 +84,11 @@ impl core::fmt::Debug for OutcomeFuture {
 /// Every [`Update`] of the sink, in order, as a [`Stream`] (from the first update, whenever
 /// the stream was made). It ends once the operation's end is decided and every update up to
 /// then was yielded. Each stream has its own position; any number may exist.
+///
+/// Like the state machine's events, progress that no stream has read yet is merged: when two
+/// progress updates follow each other with nothing between and the first was not yielded,
+/// only the latest is kept. Everything else (messages, anomalies, issues, faults, the end)
+/// is yielded exactly once per stream. The observer sees every call unmerged.
 #[must_use = "streams do nothing unless polled"]
 pub struct Updates {
     consumer: Consumer,
@@ -104,11 +109,11 @@ impl Updates {
     /// The next update if one is ready, without waiting: `Some(Some(update))`, `Some(None)`
     /// when the stream has ended, `None` when nothing is ready yet.
     pub fn try_next(&mut self) -> Option<Option<Update>> {
-        let st = self.consumer.0.lock();
+        let mut st = self.consumer.0.lock();
         if let Some(update) = st.log.get(self.next) {
             let update = update.clone();
-            drop(st);
             self.next += 1;
+            st.log_read = st.log_read.max(self.next);
             Some(Some(update))
         } else if st.decision().is_some() {
             Some(None)
@@ -127,6 +132,7 @@ impl Stream for Updates {
         if let Some(update) = st.log.get(this.next) {
             let update = update.clone();
             this.next += 1;
+            st.log_read = st.log_read.max(this.next);
             Poll::Ready(Some(update))
         } else if st.decision().is_some() {
             st.forget_waker(this.id);
