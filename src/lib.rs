@@ -100,7 +100,7 @@
 //!
 //! - `serde`: `Serialize`/`Deserialize` for the value types, the rules and the outcome.
 //!   HRESULTs are written as `"0x80070005"` in human-readable formats.
-//! - `proptest`: the [`strategy`] module, proptest strategies and a reference model for
+//! - `proptest`: the `strategy` module, proptest strategies and a reference model for
 //!   property-testing code against these semantics.
 //! - `trace`: the [`trace`] module (JSON Lines traces: read, write, replay, check). Implies
 //!   `serde`.
