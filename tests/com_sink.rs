@@ -1443,3 +1443,107 @@ fn the_leak_checks_detect_a_leaked_reference() {
         "a leaked sink reference keeps it attached"
     );
 }
+
+/// Accepts `lines` writes, then fails every write.
+struct FailingWriter {
+    lines: usize,
+    writes: Arc<Mutex<usize>>,
+}
+
+impl Write for FailingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut writes = self.writes.lock().unwrap();
+        *writes += 1;
+        if *writes > self.lines {
+            Err(std::io::Error::other("disk full"))
+        } else {
+            Ok(bytes.len())
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_recorder_is_reported_once_and_the_sink_goes_on() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let writes = Arc::new(Mutex::new(0));
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
+        FailingWriter {
+            lines: 2,
+            writes: Arc::clone(&writes),
+        },
+    ));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 2).into(),
+            CallSpec::progress(1, 2)
+                .messages(CollectionSpec::of(vec![MessageSpec::new("kept")]))
+                .into(),
+            CallSpec::progress(2, 2)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    // begin and the first status line were written; the second failed; nothing more tried.
+    assert_eq!(*writes.lock().unwrap(), 3);
+    let faults: Vec<Update> = seen
+        .all()
+        .into_iter()
+        .filter(|u| matches!(u, Update::Fault(_)))
+        .collect();
+    assert_eq!(
+        faults,
+        vec![Update::Fault(Fault::RecordingFailed(
+            "writing the status line: disk full".into()
+        ))]
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(outcome.messages(), &[StatusMessage::new("kept")]);
+    assert_released(&tracker);
+}
+
+#[test]
+fn waiting_times_out_until_the_end_is_decided() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::BackupReport);
+    let object = sink.interface();
+    assert_eq!(sink.wait_timeout(Duration::from_millis(20)), None);
+    assert_eq!(sink.try_outcome(), None);
+    let mut updates = sink.updates();
+    assert_eq!(updates.try_next(), None, "nothing yet, not ended");
+    // A waiter on another thread is woken by the server's terminal call.
+    let waiter = {
+        let sink = sink.clone();
+        thread::spawn(move || sink.wait())
+    };
+    serve(
+        object.clone(),
+        vec![CallSpec::progress(1, 1)
+            .result(ResultSpec::Bstr("<report/>".encode_utf16().collect()))
+            .into()],
+        &tracker,
+        None,
+    )
+    .join()
+    .expect("the server thread");
+    let outcome = waiter.join().expect("the waiter").expect("an outcome");
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(sink.try_outcome(), Some(Ok(outcome)));
+    assert_eq!(updates.try_next(), Some(Some(progress(1, 1))));
+    assert_eq!(
+        updates.try_next(),
+        Some(Some(finished(OutcomeKind::Succeeded)))
+    );
+    assert_eq!(updates.try_next(), Some(None));
+    assert_eq!(refcount(&object), 1);
+    drop(object);
+    assert!(!sink.is_attached());
+    assert_eq!(tracker.live(), 0);
+}

@@ -10,6 +10,7 @@ use crate::{OperationKind, StatusCall};
 /// Writes the sink's trace; it stops at the first write error.
 pub(crate) struct Recorder {
     writer: TraceWriter<Box<dyn Write + Send>>,
+    stopped: bool,
 }
 
 impl Recorder {
@@ -20,6 +21,7 @@ impl Recorder {
     ) -> Result<Self, Fault> {
         let mut recorder = Recorder {
             writer: TraceWriter::new(writer),
+            stopped: false,
         };
         match recorder.line(&TraceEvent::Begin { operation }) {
             None => Ok(recorder),
@@ -47,13 +49,21 @@ impl Recorder {
         self.line(&TraceEvent::Cancel)
     }
 
+    /// Writes and flushes one line; after the first failure, nothing more is written (a
+    /// trace with a hole would be checked as something that did not happen).
     fn line(&mut self, event: &TraceEvent) -> Option<Fault> {
+        if self.stopped {
+            return None;
+        }
         let written = self
             .writer
             .write_event(event)
             .and_then(|()| self.writer.flush());
-        written.err().map(|error| {
-            Fault::RecordingFailed(format!("writing the {} line: {error}", event.name()))
-        })
+        let error = written.err()?;
+        self.stopped = true;
+        Some(Fault::RecordingFailed(format!(
+            "writing the {} line: {error}",
+            event.name()
+        )))
     }
 }

@@ -524,7 +524,13 @@ impl SinkBuilder {
     /// [`CancelHandle`] to `writer`, in the trace format (JSON Lines, one flushed line per
     /// event, starting with a `begin` line), for `gpmc-trace check`.
     ///
-    /// If writing fails, recording stops and [`Fault::RecordingFailed`] is reported.
+    /// If writing fails, recording stops for good (a trace with a hole would be checked as a
+    /// run that did not happen) and [`Fault::RecordingFailed`] is reported once.
+    ///
+    /// The trace holds what the plain values hold: a string with invalid UTF-16 is written
+    /// with U+FFFD replacements, and an `object` result without its `VARTYPE` (the format has
+    /// no field for it). The invalid UTF-16 is reported as a [`ReadIssue`](super::ReadIssue)
+    /// update with the raw units; the `VARTYPE` stays in the [`ComResult`].
     #[must_use]
     pub fn record(mut self, writer: impl std::io::Write + Send + 'static) -> Self {
         self.record = Some(Box::new(writer));
