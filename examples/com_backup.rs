@@ -66,14 +66,20 @@ mod backup {
 
         // SAFETY: plain COM calls on interfaces this thread created.
         let gpo = unsafe {
-            let gpm: IGPM = CoCreateInstance(&GPM, None, CLSCTX_INPROC_SERVER)?;
+            let gpm: IGPM = CoCreateInstance(&GPM, None, CLSCTX_INPROC_SERVER).map_err(|e| {
+                format!("creating GPMgmt.GPM failed ({e}): is the Group Policy Management Console installed?")
+            })?;
             let constants = gpm.GetConstants()?;
-            let domain = gpm.GetDomain(
-                &BSTR::from(domain.as_str()),
-                &BSTR::new(),
-                constants.UsePDC()?,
-            )?;
-            domain.GetGPO(&BSTR::from(gpo_id.as_str()))?
+            let domain = gpm
+                .GetDomain(
+                    &BSTR::from(domain.as_str()),
+                    &BSTR::new(),
+                    constants.UsePDC()?,
+                )
+                .map_err(|e| format!("opening the domain {domain} failed ({e})"))?;
+            domain
+                .GetGPO(&BSTR::from(gpo_id.as_str()))
+                .map_err(|e| format!("finding the GPO {gpo_id} failed ({e})"))?
         };
 
         let sink = ProgressSink::builder(OperationKind::GpoBackup)

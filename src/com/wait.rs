@@ -83,7 +83,9 @@ impl core::fmt::Debug for OutcomeFuture {
 
 /// Every [`Update`] of the sink, in order, as a [`Stream`] (from the first update, whenever
 /// the stream was made). It ends once the operation's end is decided and every update up to
-/// then was yielded. Each stream has its own position; any number may exist.
+/// then was yielded, and stays ended (updates after that, such as a `Status` call after the
+/// terminal one, are in [`ProgressSink::updates_so_far`](super::ProgressSink::updates_so_far)
+/// and the observer). Each stream has its own position; any number may exist.
 ///
 /// Like the state machine's events, progress that no stream has read yet is merged: when two
 /// progress updates follow each other with nothing between and the first was not yielded,
@@ -94,6 +96,7 @@ pub struct Updates {
     consumer: Consumer,
     id: u64,
     next: usize,
+    ended: bool,
 }
 
 impl Updates {
@@ -103,12 +106,16 @@ impl Updates {
             consumer,
             id,
             next: 0,
+            ended: false,
         }
     }
 
     /// The next update if one is ready, without waiting: `Some(Some(update))`, `Some(None)`
     /// when the stream has ended, `None` when nothing is ready yet.
     pub fn try_next(&mut self) -> Option<Option<Update>> {
+        if self.ended {
+            return Some(None);
+        }
         let mut st = self.consumer.0.lock();
         if let Some(update) = st.log.get(self.next) {
             let update = update.clone();
@@ -116,6 +123,8 @@ impl Updates {
             st.log_read = st.log_read.max(self.next);
             Some(Some(update))
         } else if st.decision().is_some() {
+            drop(st);
+            self.ended = true;
             Some(None)
         } else {
             None
@@ -128,6 +137,9 @@ impl Stream for Updates {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Update>> {
         let this = &mut *self;
+        if this.ended {
+            return Poll::Ready(None);
+        }
         let mut st = this.consumer.0.lock();
         if let Some(update) = st.log.get(this.next) {
             let update = update.clone();
@@ -136,6 +148,8 @@ impl Stream for Updates {
             Poll::Ready(Some(update))
         } else if st.decision().is_some() {
             st.forget_waker(this.id);
+            drop(st);
+            this.ended = true;
             Poll::Ready(None)
         } else {
             st.register_waker(this.id, cx.waker());
