@@ -1547,3 +1547,56 @@ fn waiting_times_out_until_the_end_is_decided() {
     assert!(!sink.is_attached());
     assert_eq!(tracker.live(), 0);
 }
+
+/// Panics on its `panic_on`-th write (a bug in user code the sink calls under its lock).
+struct PanickingWriter {
+    panic_on: usize,
+    writes: usize,
+}
+
+impl Write for PanickingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.writes += 1;
+        assert_ne!(self.writes, self.panic_on, "writer bug");
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panic_inside_status_never_reaches_the_server() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
+        PanickingWriter {
+            panic_on: 2,
+            writes: 0,
+        },
+    ));
+    // The server asserts that every call is answered S_OK; a panic unwinding into its
+    // vtable call would abort the whole test process instead.
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1).into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    let updates = seen.all();
+    assert!(
+        matches!(&updates[0], Update::Fault(Fault::StatusPanicked(message)) if message.contains("writer bug")),
+        "{updates:?}"
+    );
+    // The sink recovered (its lock was poisoned) and handled the next call.
+    assert_eq!(
+        updates[1..],
+        [progress(1, 1), finished(OutcomeKind::Succeeded)]
+    );
+    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    assert_released(&tracker);
+}

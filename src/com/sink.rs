@@ -60,8 +60,9 @@ impl<'a> Notification<'a> {
     /// `Status` call, which is the case unless two `Status` calls overlap (then the observer
     /// is called for the second one from the first one's thread, after the second returned,
     /// and this is `None`). To keep the object beyond the callback, take a reference with
-    /// [`Interface::cast`](windows_core::Interface::cast) (for example to `IGPMBackup`) and use it as its threading model
-    /// allows; the plain [`ComResult`] in the updates is always there and is `Send + Sync`.
+    /// [`Interface::cast`](windows_core::Interface::cast) (for example to `IGPMBackup`) and
+    /// use it as its threading model allows; the plain [`ComResult`] in the updates is always
+    /// there and is `Send + Sync`.
     pub fn live_result(&self) -> Option<&'a IUnknown> {
         self.live_result
     }
