@@ -1600,3 +1600,70 @@ fn a_panic_inside_status_never_reaches_the_server() {
     assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
     assert_released(&tracker);
 }
+
+/// Sets its flag when dropped.
+struct DropFlag(Arc<Mutex<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = true;
+    }
+}
+
+#[test]
+fn an_observer_owning_the_sink_does_not_keep_it_alive() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let dropped = Arc::new(Mutex::new(false));
+    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .build();
+    // Build a second sink whose observer owns a handle of itself through a slot.
+    let slot: Arc<Mutex<Option<ProgressSink>>> = Arc::default();
+    let flag = DropFlag(Arc::clone(&dropped));
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let cyclic = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .observer({
+            let slot = Arc::clone(&slot);
+            let calls = Arc::clone(&calls);
+            move |_| {
+                let _flag = &flag;
+                // The observer may use the sink it observes.
+                let seen = slot
+                    .lock()
+                    .unwrap()
+                    .as_ref()
+                    .map(|sink| sink.inspect(|m| m.calls_received()));
+                calls.lock().unwrap().push(seen);
+            }
+        })
+        .build();
+    *slot.lock().unwrap() = Some(cyclic.clone());
+    drop(slot);
+    serve_to(
+        &cyclic,
+        vec![
+            CallSpec::progress(0, 1).into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(*calls.lock().unwrap(), vec![Some(1), Some(2)]);
+    assert!(
+        *dropped.lock().unwrap(),
+        "the observer was dropped with the last COM reference"
+    );
+    assert_eq!(outcome_of(&cyclic).kind(), OutcomeKind::Succeeded);
+    drop(cyclic);
+    drop(sink);
+    assert_eq!(
+        Arc::strong_count(&trace.0),
+        1,
+        "both sinks' states were freed"
+    );
+    assert_released(&tracker);
+}

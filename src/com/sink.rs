@@ -89,6 +89,7 @@ pub(crate) struct State {
     next_waker: u64,
     observer: Option<Box<Observer>>,
     observing: bool,
+    retire_observer: bool,
     delivering: bool,
     pending: VecDeque<Batch>,
     next_ticket: u64,
@@ -245,8 +246,19 @@ impl Shared {
                     calls_received: st.machine.calls_received(),
                 }));
             }
+            // No call can come any more: let the observer go (it may hold a handle of this
+            // sink, a cycle that would otherwise keep everything alive). A thread still
+            // delivering queued notifications lets it go when it is done.
+            st.retire_observer = true;
+            let retired = if st.delivering {
+                None
+            } else {
+                st.observing = false;
+                st.observer.take()
+            };
             let updates = std::mem::take(&mut st.scratch);
             self.publish(st, None, updates, None);
+            drop(retired);
         }
     }
 
@@ -315,10 +327,15 @@ impl Shared {
                 },
             };
             let outcome = catch_unwind(AssertUnwindSafe(|| observer(&notification)));
-            st = self.lock();
             match outcome {
-                Ok(()) => st.observer = Some(observer),
+                Ok(()) => {
+                    st = self.lock();
+                    st.observer = Some(observer);
+                }
                 Err(payload) => {
+                    // Dropped outside the lock: it may own a handle of this very sink.
+                    drop(observer);
+                    st = self.lock();
                     st.observing = false;
                     st.pending.clear();
                     let fault = Update::Fault(Fault::ObserverPanicked(panic_message(&*payload)));
@@ -336,6 +353,14 @@ impl Shared {
             }
         }
         st.delivering = false;
+        let retired = if st.retire_observer {
+            st.observing = false;
+            st.observer.take()
+        } else {
+            None
+        };
+        drop(st);
+        drop(retired);
     }
 
     /// Blocks until the decision, or until `deadline`.
@@ -515,6 +540,10 @@ impl SinkBuilder {
     /// delivers the queued notifications in order. It may use the sink (even request cancel)
     /// but must not block waiting for the operation, which would stall the server. A panic
     /// is caught: the observer is dropped and [`Fault::ObserverPanicked`] is reported.
+    ///
+    /// The observer is dropped when the last COM object of the sink is released (no call can
+    /// come any more), so it may own a clone of the [`ProgressSink`] without keeping the
+    /// sink alive forever.
     #[must_use]
     pub fn observer(mut self, observer: impl FnMut(&Notification<'_>) + Send + 'static) -> Self {
         self.observer = Some(Box::new(observer));
@@ -561,6 +590,7 @@ impl SinkBuilder {
             next_waker: 0,
             observing: self.observer.is_some(),
             observer: self.observer,
+            retire_observer: false,
             delivering: false,
             pending: VecDeque::new(),
             next_ticket: 0,
