@@ -165,6 +165,10 @@ pub mod simulate;
 #[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
 pub mod trace;
 
+#[cfg(all(windows, feature = "com"))]
+#[allow(unsafe_code)]
+pub mod com;
+
 pub use breach::{Anomaly, Breach, Violation};
 pub use call::{Input, StatusCall};
 pub use fraction::{FractionError, ProgressFraction};

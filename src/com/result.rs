@@ -1,0 +1,284 @@
+//! [`ComResult`]: the plain value a `Status` call's `pResult` becomes, and how it is read.
+
+use windows::Win32::System::GroupPolicy::{
+    IGPMBackup, IGPMStarterGPO, IGPMStarterGPOBackup, IGPMGPO,
+};
+use windows::Win32::System::Variant::{
+    VARIANT, VT_BSTR, VT_DISPATCH, VT_EMPTY, VT_NULL, VT_UNKNOWN,
+};
+use windows_core::{IUnknown, Interface, BSTR};
+
+use super::{Location, ReadIssue, ReadProblem};
+use crate::{HResult, ResultDescription, ResultType, TypedResult};
+
+/// A result object as the sink received it: which [`ResultType`] it is, the properties that
+/// identify it, and the `VARTYPE` it arrived as.
+///
+/// It is plain data (`Send + Sync`), read while the `Status` call was running: for
+/// `VT_DISPATCH`/`VT_UNKNOWN` the sink asks the object for `IGPMGPO`, `IGPMBackup`,
+/// `IGPMStarterGPO` and `IGPMStarterGPOBackup` in that order and reads its `ID`, names,
+/// directory and comment; another object is [`ResultType::Object`]. `VT_BSTR` is
+/// [`ResultType::Text`] with the whole string (embedded NULs included). Any other `VARTYPE`
+/// is [`ResultType::Object`] with that `VARTYPE` kept. `VT_EMPTY`, `VT_NULL` and null pointers
+/// are no result at all (there is no `ComResult` then).
+///
+/// A property whose getter failed is `None`, and a string with invalid UTF-16 is kept with
+/// U+FFFD replacements; both are reported as [`ReadIssue`]s beside the call.
+///
+/// The live COM object itself is offered to the observer during the call that carried it
+/// (see [`Notification::live_result`](super::Notification::live_result)).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ComResult {
+    description: ResultDescription,
+    vartype: u16,
+}
+
+impl ComResult {
+    /// A result from its description and the `VARTYPE` it arrived as.
+    ///
+    /// ```
+    /// use gpmc_progress::com::ComResult;
+    /// use gpmc_progress::{ResultDescription, ResultType, TypedResult};
+    ///
+    /// let report = ComResult::new(ResultDescription::text("<report/>"), ComResult::VT_BSTR);
+    /// assert_eq!(report.result_type(), ResultType::Text);
+    /// assert_eq!(report.vartype(), 8);
+    /// ```
+    pub fn new(description: ResultDescription, vartype: u16) -> Self {
+        ComResult {
+            description,
+            vartype,
+        }
+    }
+
+    /// `VT_BSTR` (8): a string.
+    pub const VT_BSTR: u16 = 8;
+    /// `VT_DISPATCH` (9): an `IDispatch` object, how GPMC delivers its objects.
+    pub const VT_DISPATCH: u16 = 9;
+    /// `VT_UNKNOWN` (13): an `IUnknown` object.
+    pub const VT_UNKNOWN: u16 = 13;
+
+    /// What the result is and what identifies it.
+    #[inline]
+    pub fn description(&self) -> &ResultDescription {
+        &self.description
+    }
+
+    /// The plain description, as traces record it.
+    pub fn into_description(self) -> ResultDescription {
+        self.description
+    }
+
+    /// The `VARTYPE` the result arrived as (for an unexpected one, the only thing known).
+    #[inline]
+    pub fn vartype(&self) -> u16 {
+        self.vartype
+    }
+}
+
+impl TypedResult for ComResult {
+    #[inline]
+    fn result_type(&self) -> ResultType {
+        self.description.result_type()
+    }
+}
+
+impl From<ComResult> for ResultDescription {
+    fn from(result: ComResult) -> Self {
+        result.description
+    }
+}
+
+/// Converts UTF-16 to a `String`: exact when valid, else with U+FFFD replacements and an
+/// [`ReadProblem::InvalidUtf16`] issue holding the raw units.
+pub(crate) fn text_from_wide(
+    units: &[u16],
+    location: Location,
+    property: &'static str,
+    issues: &mut Vec<ReadIssue>,
+) -> String {
+    match String::from_utf16(units) {
+        Ok(text) => text,
+        Err(_) => {
+            issues.push(ReadIssue::new(
+                location,
+                property,
+                ReadProblem::InvalidUtf16 {
+                    units: units.to_vec(),
+                },
+            ));
+            String::from_utf16_lossy(units)
+        }
+    }
+}
+
+/// Reads a `BSTR` property: `None` (and an issue) when the getter fails.
+pub(crate) fn read_property(
+    getter: windows_core::Result<BSTR>,
+    location: Location,
+    property: &'static str,
+    issues: &mut Vec<ReadIssue>,
+) -> Option<String> {
+    match getter {
+        Ok(value) => Some(text_from_wide(&value, location, property, issues)),
+        Err(error) => {
+            issues.push(ReadIssue::new(
+                location,
+                property,
+                ReadProblem::GetterFailed(HResult::new(error.code().0)),
+            ));
+            None
+        }
+    }
+}
+
+/// The object a result VARIANT holds, borrowed from it (no reference taken), if it holds one.
+pub(crate) fn borrowed_object(variant: &VARIANT) -> Option<&IUnknown> {
+    let vt = variant.vt();
+    if vt == VT_DISPATCH {
+        // SAFETY: `vt` says the active union member is `pdispVal`; we only borrow it for the
+        // VARIANT's lifetime, taking no reference and leaving the caller's value untouched.
+        let dispatch = unsafe { &variant.Anonymous.Anonymous.Anonymous.pdispVal };
+        dispatch.as_ref().map(<&IUnknown>::from)
+    } else if vt == VT_UNKNOWN {
+        // SAFETY: as above, with `punkVal` the active member for `VT_UNKNOWN`.
+        let unknown = unsafe { &variant.Anonymous.Anonymous.Anonymous.punkVal };
+        unknown.as_ref()
+    } else {
+        None
+    }
+}
+
+/// Reads a result VARIANT (borrowed: never cleared, never copied) into a [`ComResult`].
+///
+/// Returns the plain result (`None` for `VT_EMPTY`, `VT_NULL` and a null object) and the
+/// live object it holds, borrowed for as long as the VARIANT.
+pub(crate) fn read_result<'v>(
+    variant: Option<&'v VARIANT>,
+    issues: &mut Vec<ReadIssue>,
+) -> (Option<ComResult>, Option<&'v IUnknown>) {
+    let Some(variant) = variant else {
+        return (None, None);
+    };
+    let vt = variant.vt();
+    if vt == VT_EMPTY || vt == VT_NULL {
+        (None, None)
+    } else if vt == VT_DISPATCH || vt == VT_UNKNOWN {
+        match borrowed_object(variant) {
+            Some(object) => (Some(describe_object(object, vt.0, issues)), Some(object)),
+            None => (None, None),
+        }
+    } else if vt == VT_BSTR {
+        // SAFETY: `vt` says the active union member is `bstrVal`; it is only borrowed (a
+        // null BSTR is the empty string, which `BSTR`'s slice view handles).
+        let bstr: &BSTR = unsafe { &variant.Anonymous.Anonymous.Anonymous.bstrVal };
+        let value = text_from_wide(bstr, Location::Result, "value", issues);
+        (
+            Some(ComResult::new(
+                ResultDescription::Text { value: Some(value) },
+                vt.0,
+            )),
+            None,
+        )
+    } else {
+        (Some(ComResult::new(ResultDescription::Object, vt.0)), None)
+    }
+}
+
+/// Identifies an object by the GPMC interfaces it answers to and reads what identifies it.
+pub(crate) fn describe_object(
+    object: &IUnknown,
+    vartype: u16,
+    issues: &mut Vec<ReadIssue>,
+) -> ComResult {
+    let at = Location::Result;
+    let description = if let Ok(gpo) = object.cast::<IGPMGPO>() {
+        // SAFETY: property getters of a live IGPMGPO, each returning an owned BSTR.
+        unsafe {
+            ResultDescription::Gpo {
+                id: read_property(gpo.ID(), at, "ID", issues),
+                display_name: read_property(gpo.DisplayName(), at, "DisplayName", issues),
+                domain: read_property(gpo.DomainName(), at, "DomainName", issues),
+            }
+        }
+    } else if let Ok(backup) = object.cast::<IGPMBackup>() {
+        // SAFETY: property getters of a live IGPMBackup, each returning an owned BSTR.
+        unsafe {
+            ResultDescription::Backup {
+                id: read_property(backup.ID(), at, "ID", issues),
+                gpo_id: read_property(backup.GPOID(), at, "GPOID", issues),
+                directory: read_property(backup.BackupDir(), at, "BackupDir", issues),
+                comment: read_property(backup.Comment(), at, "Comment", issues),
+            }
+        }
+    } else if let Ok(starter) = object.cast::<IGPMStarterGPO>() {
+        // SAFETY: property getters of a live IGPMStarterGPO, each returning an owned BSTR.
+        unsafe {
+            ResultDescription::StarterGpo {
+                id: read_property(starter.ID(), at, "ID", issues),
+                display_name: read_property(starter.DisplayName(), at, "DisplayName", issues),
+            }
+        }
+    } else if let Ok(backup) = object.cast::<IGPMStarterGPOBackup>() {
+        // SAFETY: property getters of a live IGPMStarterGPOBackup, each returning an owned
+        // BSTR.
+        unsafe {
+            ResultDescription::StarterGpoBackup {
+                id: read_property(backup.ID(), at, "ID", issues),
+                gpo_id: read_property(backup.StarterGPOID(), at, "StarterGPOID", issues),
+                directory: read_property(backup.BackupDir(), at, "BackupDir", issues),
+                comment: read_property(backup.Comment(), at, "Comment", issues),
+            }
+        }
+    } else {
+        ResultDescription::Object
+    };
+    ComResult::new(description, vartype)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf16_is_kept_lossily_with_the_raw_units() {
+        let mut issues = Vec::new();
+        let units = [0x0041, 0xD800, 0x0042];
+        let text = text_from_wide(&units, Location::Message(1), "Message", &mut issues);
+        assert_eq!(text, "A\u{FFFD}B");
+        assert_eq!(
+            issues,
+            vec![ReadIssue::new(
+                Location::Message(1),
+                "Message",
+                ReadProblem::InvalidUtf16 {
+                    units: units.to_vec()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn valid_utf16_raises_nothing() {
+        let mut issues = Vec::new();
+        let units: Vec<u16> = "Zürich \u{1F600}".encode_utf16().collect();
+        assert_eq!(
+            text_from_wide(&units, Location::Result, "value", &mut issues),
+            "Zürich \u{1F600}"
+        );
+        assert!(issues.is_empty());
+    }
+
+    #[test]
+    fn scalar_variants_are_objects_with_their_vartype() {
+        let mut issues = Vec::new();
+        let variant = VARIANT::from(42i32);
+        let (result, live) = read_result(Some(&variant), &mut issues);
+        assert_eq!(result, Some(ComResult::new(ResultDescription::Object, 3)));
+        assert!(live.is_none());
+        let empty = VARIANT::default();
+        assert_eq!(read_result(Some(&empty), &mut issues).0, None);
+        assert_eq!(read_result(None, &mut issues).0, None);
+        assert!(issues.is_empty());
+    }
+}

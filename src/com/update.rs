@@ -1,0 +1,177 @@
+//! [`Update`]: what the sink reports as calls arrive, and [`ReadIssue`]: what could not be
+//! read faithfully from the server's objects.
+
+use core::fmt;
+
+use crate::{Event, HResult, Violation};
+
+/// One thing the sink reports, in the order it happened: the observer, the
+/// [`Updates`](super::Updates) stream and [`ProgressSink::updates`](super::ProgressSink::updates)
+/// all see the same sequence.
+///
+/// For one `Status` call the order is: its [`Issue`](Update::Issue)s (what could not be read),
+/// then either the state machine's events (progress, messages, anomalies, finished) or the
+/// [`Violation`](Update::Violation) that rejected the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Update {
+    /// An event of the state machine: progress, a message, an anomaly, the cancel request or
+    /// the end of the operation.
+    Event(Event),
+    /// A `Status` call broke a rule that is a violation under the rules in force: it was not
+    /// applied. The first one decides how the operation ends for the sink's consumers.
+    Violation(Violation),
+    /// Something in `Status` call number `call` could not be read as it should; what could be
+    /// read was kept.
+    Issue {
+        /// The 1-based index of the `Status` call.
+        call: u64,
+        /// What went wrong, and where.
+        issue: ReadIssue,
+    },
+    /// The sink itself could not do part of its work.
+    Fault(Fault),
+}
+
+/// Where in a `Status` call (or a synchronous `IGPMResult`) a [`ReadIssue`] was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Location {
+    /// The message collection itself (`_NewEnum`, `IEnumVARIANT::Next`, `Count`, `Item`).
+    Collection,
+    /// The message at this 0-based position in the call's collection.
+    Message(usize),
+    /// The result: the `pResult` VARIANT, or a property of the object it holds.
+    Result,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Collection => f.write_str("message collection"),
+            Location::Message(index) => write!(f, "message {index}"),
+            Location::Result => f.write_str("result"),
+        }
+    }
+}
+
+/// What went wrong while reading a value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReadProblem {
+    /// The getter failed with this HRESULT. The value is left at its default (an empty string
+    /// for a message property, `None` for a result property) and everything else is kept.
+    GetterFailed(HResult),
+    /// The `BSTR` was not valid UTF-16 (an unpaired surrogate). The kept string has each
+    /// invalid unit replaced by U+FFFD; `units` is the whole string exactly as received.
+    InvalidUtf16 {
+        /// The string's UTF-16 code units, as received.
+        units: Vec<u16>,
+    },
+    /// An element of the message collection was not an `IGPMStatusMessage` (its `VARTYPE`,
+    /// or the interface query failed on an object). An empty message stands in for it, so
+    /// the other messages keep their positions.
+    NotAMessage {
+        /// The element's `VARTYPE`.
+        vartype: u16,
+    },
+    /// The enumerator kept returning elements; reading stopped after this many.
+    TooManyMessages {
+        /// How many messages were kept.
+        kept: usize,
+    },
+    /// A synchronous GPMC method returned `S_OK` with a null `IGPMResult`: there is nothing
+    /// to read.
+    NullResultObject,
+}
+
+/// One value of a server object that could not be read faithfully.
+///
+/// ```
+/// use gpmc_progress::com::{Location, ReadIssue, ReadProblem};
+/// use gpmc_progress::HResult;
+///
+/// let issue = ReadIssue::new(Location::Message(2), "ObjectPath", ReadProblem::GetterFailed(HResult::E_FAIL));
+/// assert_eq!(issue.to_string(), "message 2: ObjectPath: the getter failed with 0x80004005");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ReadIssue {
+    /// Where.
+    pub location: Location,
+    /// The property or step concerned (`ObjectPath`, `ErrorCode`, `_NewEnum`, `ID`, `value`,
+    /// `element`, ...).
+    pub property: &'static str,
+    /// What went wrong.
+    pub problem: ReadProblem,
+}
+
+impl ReadIssue {
+    /// An issue from its parts.
+    pub fn new(location: Location, property: &'static str, problem: ReadProblem) -> Self {
+        ReadIssue {
+            location,
+            property,
+            problem,
+        }
+    }
+}
+
+impl fmt::Display for ReadIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: ", self.location, self.property)?;
+        match &self.problem {
+            ReadProblem::GetterFailed(hr) => write!(f, "the getter failed with {hr}"),
+            ReadProblem::InvalidUtf16 { units } => write!(
+                f,
+                "invalid UTF-16 in a string of {} units (kept with U+FFFD replacements)",
+                units.len()
+            ),
+            ReadProblem::NotAMessage { vartype } => {
+                write!(f, "not a status message (VARTYPE {vartype})")
+            }
+            ReadProblem::TooManyMessages { kept } => {
+                write!(f, "the enumeration was stopped after {kept} messages")
+            }
+            ReadProblem::NullResultObject => f.write_str("the method returned no IGPMResult"),
+        }
+    }
+}
+
+impl std::error::Error for ReadIssue {}
+
+/// Work the sink could not do; the sink carries on and keeps answering the server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Writing the trace failed; recording stopped (the rest of the sink goes on).
+    RecordingFailed(String),
+    /// The observer panicked with this message; it is not called again.
+    ObserverPanicked(String),
+    /// Handling a `Status` call panicked with this message (a bug in this crate). The server
+    /// was answered with `S_OK` and the call may be missing from the state machine.
+    StatusPanicked(String),
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::RecordingFailed(message) => write!(f, "recording stopped: {message}"),
+            Fault::ObserverPanicked(message) => write!(f, "the observer panicked: {message}"),
+            Fault::StatusPanicked(message) => {
+                write!(f, "handling a status call panicked: {message}")
+            }
+        }
+    }
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}

@@ -1,0 +1,1669 @@
+//! The COM adapter against a fake GPMC server (tests/fake_gpmc): `Status` is called through
+//! the COM vtable from the server's own MTA worker thread, with real oleaut32 VARIANTs and
+//! BSTRs. Every test checks every update and the outcome, and that the server released the
+//! sink (its reference count is back to where it started) and every fake (live count zero).
+#![cfg(all(windows, feature = "com"))]
+
+mod fake_gpmc;
+
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+use std::sync::{Arc, Barrier, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::Duration;
+
+use fake_gpmc::*;
+use futures_core::Stream;
+use gpmc_progress::com::{
+    async_started, outcome_from_result, ComResult, Fault, Location, ProgressSink, ReadIssue,
+    ReadProblem, SinkBuilder, SinkError, Update,
+};
+use gpmc_progress::trace::{replay, Verdict};
+use gpmc_progress::{
+    Anomaly, Breach, Event, HResult, OperationKind, OperationOutcome, OutcomeKind,
+    ProgressFraction, ResultDescription, Rules, StatusMessage,
+};
+use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL, E_OUTOFMEMORY, S_FALSE, S_OK};
+use windows::Win32::System::Com::IDispatch;
+use windows::Win32::System::GroupPolicy::{IGPMAsyncCancel, IGPMBackup, IGPMResult, IGPMGPO};
+use windows::Win32::System::Variant::VARIANT;
+use windows_core::{Interface, HRESULT};
+
+const CANCELLED: HRESULT = HRESULT(0x8007_04C7_u32 as i32);
+
+fn progress(numerator: i32, denominator: i32) -> Update {
+    Update::Event(Event::Progress(
+        ProgressFraction::new(numerator, denominator).unwrap(),
+    ))
+}
+
+fn finished(kind: OutcomeKind) -> Update {
+    Update::Event(Event::Finished(kind))
+}
+
+fn message(message: StatusMessage) -> Update {
+    Update::Event(Event::Message(message))
+}
+
+fn anomaly(call: u64, breach: Breach) -> Update {
+    Update::Event(Event::Anomaly(Anomaly { call, breach }))
+}
+
+fn issue(call: u64, location: Location, property: &'static str, problem: ReadProblem) -> Update {
+    Update::Issue {
+        call,
+        issue: ReadIssue::new(location, property, problem),
+    }
+}
+
+fn backup_props() -> Props {
+    Props::of(&[
+        ("ID", "{2C5A3F7E-0000-4000-8000-000000000001}"),
+        ("GPOID", "{31B2F340-016D-11D2-945F-00C04FB984F9}"),
+        ("BackupDir", r"C:\Backups"),
+        ("Comment", "nightly"),
+    ])
+}
+
+fn backup_description() -> ResultDescription {
+    ResultDescription::Backup {
+        id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
+        gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
+        directory: Some(r"C:\Backups".into()),
+        comment: Some("nightly".into()),
+    }
+}
+
+/// Serves `steps` to a fresh COM object of `sink` from an MTA worker thread and checks that
+/// the server released every reference it took to the sink.
+fn serve_to(sink: &ProgressSink, steps: Vec<Step>, tracker: &Tracker) {
+    let object = sink.interface();
+    assert_eq!(refcount(&object), 1);
+    assert!(sink.is_attached());
+    serve(object.clone(), steps, tracker, None)
+        .join()
+        .expect("the server thread");
+    assert_eq!(refcount(&object), 1, "the server released the sink");
+    drop(object);
+    assert!(!sink.is_attached(), "no reference to the sink is left");
+}
+
+fn assert_released(tracker: &Tracker) {
+    assert!(tracker.created() > 0, "the test created fakes");
+    assert_eq!(tracker.live(), 0, "every fake was released");
+}
+
+fn outcome_of(sink: &ProgressSink) -> OperationOutcome<ComResult> {
+    sink.wait_timeout(Duration::from_secs(20))
+        .expect("decided")
+        .expect("an outcome")
+}
+
+/// Every update the observer was given, call by call (never merged).
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<Update>>>);
+
+impl Seen {
+    fn all(&self) -> Vec<Update> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// A sink whose observer collects every update.
+fn watched(builder: SinkBuilder) -> (ProgressSink, Seen) {
+    let seen = Seen::default();
+    let collect = seen.clone();
+    let sink = builder
+        .observer(move |notification| {
+            collect
+                .0
+                .lock()
+                .unwrap()
+                .extend_from_slice(notification.updates())
+        })
+        .build();
+    (sink, seen)
+}
+
+/// A minimal executor: polls on this thread, parks until woken.
+struct ThreadWaker(thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        thread::park_timeout(Duration::from_secs(1));
+    }
+}
+
+fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    block_on(std::future::poll_fn(|cx| {
+        Pin::new(&mut *stream).poll_next(cx)
+    }))
+}
+
+/// A trace sink the test can read while the recorder holds it.
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedBuffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[test]
+fn empty_null_and_null_pointers_are_no_result() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::Unknown));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 4).into(),
+            CallSpec::progress(1, 4).result(ResultSpec::Empty).into(),
+            CallSpec::progress(2, 4).result(ResultSpec::Null).into(),
+            CallSpec::progress(3, 4)
+                .result(ResultSpec::DispatchNull)
+                .into(),
+            CallSpec::progress(4, 4)
+                .result(ResultSpec::NullPointer)
+                // A filled collection, so the test's fakes are counted too.
+                .messages(CollectionSpec::of(vec![MessageSpec::new("done")]))
+                .into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(
+        seen.all(),
+        vec![
+            progress(0, 4),
+            progress(1, 4),
+            progress(2, 4),
+            progress(3, 4),
+            progress(4, 4),
+            message(StatusMessage::new("done")),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    // No stream read the log: its unread progress updates were merged into the latest.
+    assert_eq!(
+        sink.updates_so_far(),
+        vec![
+            progress(4, 4),
+            message(StatusMessage::new("done")),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(outcome.result(), None);
+    assert_released(&tracker);
+}
+
+#[test]
+fn a_bstr_result_is_text_with_the_whole_string() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    // A large report with an embedded NUL and characters outside the BMP.
+    let mut report = String::from("<report>\u{0}\u{1F600}");
+    report.push_str(&"x".repeat(200_000));
+    report.push_str("</report>");
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoReport));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1).into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Bstr(report.encode_utf16().collect()))
+                .into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(
+        seen.all(),
+        vec![
+            progress(0, 1),
+            progress(1, 1),
+            finished(OutcomeKind::Succeeded)
+        ]
+    );
+    let outcome = outcome_of(&sink);
+    let result = outcome.result().expect("the report");
+    assert_eq!(result.vartype(), ComResult::VT_BSTR);
+    assert_eq!(result.description(), &ResultDescription::text(report));
+    // No fake object was needed: the BSTR is plain oleaut32 memory.
+    assert_eq!(tracker.live(), 0);
+}
+
+#[test]
+fn dispatch_results_of_each_gpmc_interface_are_identified() {
+    let _mta = Mta::init();
+    let cases = [
+        (
+            OperationKind::GpoImport,
+            ResultSpec::Gpo(Props::of(&[
+                ("ID", "{6AC1786C-016F-11D2-945F-00C04FB984F9}"),
+                ("DisplayName", "Default Domain Controllers Policy"),
+                ("DomainName", "corp.example"),
+            ])),
+            ResultDescription::Gpo {
+                id: Some("{6AC1786C-016F-11D2-945F-00C04FB984F9}".into()),
+                display_name: Some("Default Domain Controllers Policy".into()),
+                domain: Some("corp.example".into()),
+            },
+            ComResult::VT_DISPATCH,
+        ),
+        (
+            OperationKind::GpoBackup,
+            ResultSpec::Backup(backup_props()),
+            backup_description(),
+            ComResult::VT_DISPATCH,
+        ),
+        (
+            OperationKind::GpoBackup,
+            ResultSpec::BackupAsUnknown(backup_props()),
+            backup_description(),
+            ComResult::VT_UNKNOWN,
+        ),
+        (
+            OperationKind::DomainLoadStarterGpo,
+            ResultSpec::StarterGpo(Props::of(&[
+                ("ID", "{11111111-2222-3333-4444-555555555555}"),
+                ("DisplayName", "Baseline"),
+            ])),
+            ResultDescription::StarterGpo {
+                id: Some("{11111111-2222-3333-4444-555555555555}".into()),
+                display_name: Some("Baseline".into()),
+            },
+            ComResult::VT_DISPATCH,
+        ),
+        (
+            OperationKind::StarterGpoBackup,
+            ResultSpec::StarterGpoBackup(Props::of(&[
+                ("ID", "{AAAAAAAA-0000-4000-8000-000000000002}"),
+                ("StarterGPOID", "{11111111-2222-3333-4444-555555555555}"),
+                ("BackupDir", r"D:\Starter"),
+                ("Comment", ""),
+            ])),
+            ResultDescription::StarterGpoBackup {
+                id: Some("{AAAAAAAA-0000-4000-8000-000000000002}".into()),
+                gpo_id: Some("{11111111-2222-3333-4444-555555555555}".into()),
+                directory: Some(r"D:\Starter".into()),
+                comment: Some(String::new()),
+            },
+            ComResult::VT_DISPATCH,
+        ),
+    ];
+    for (operation, spec, description, vartype) in cases {
+        let tracker = Tracker::new();
+        let (sink, seen) = watched(ProgressSink::builder(operation));
+        serve_to(
+            &sink,
+            vec![
+                CallSpec::progress(0, 2).into(),
+                CallSpec::progress(2, 2).result(spec).into(),
+            ],
+            &tracker,
+        );
+        assert_eq!(
+            seen.all(),
+            vec![
+                progress(0, 2),
+                progress(2, 2),
+                finished(OutcomeKind::Succeeded)
+            ],
+            "{operation}"
+        );
+        let outcome = outcome_of(&sink);
+        let result = outcome.result().expect("a result");
+        assert_eq!(result.description(), &description, "{operation}");
+        assert_eq!(result.vartype(), vartype, "{operation}");
+        assert_released(&tracker);
+    }
+}
+
+#[test]
+fn unexpected_vartypes_and_unknown_objects_are_objects() {
+    let _mta = Mta::init();
+    // VT_I4 where a backup belongs: an `object` keeping its VARTYPE, an unexpected result.
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1)
+                .messages(CollectionSpec::of(vec![]))
+                .into(),
+            CallSpec::progress(1, 1).result(ResultSpec::Int(7)).into(),
+        ],
+        &tracker,
+    );
+    let unexpected = Breach::UnexpectedResult {
+        result_type: gpmc_progress::ResultType::Object,
+        operation: OperationKind::GpoBackup,
+    };
+    assert_eq!(
+        seen.all(),
+        vec![
+            progress(0, 1),
+            progress(1, 1),
+            anomaly(2, unexpected),
+            finished(OutcomeKind::Succeeded)
+        ]
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(
+        outcome.result(),
+        Some(&ComResult::new(ResultDescription::Object, 3))
+    );
+    assert_released(&tracker);
+
+    // An object that is none of GPMC's interfaces.
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::Unknown));
+    serve_to(
+        &sink,
+        vec![CallSpec::progress(1, 1)
+            .result(ResultSpec::PlainObject)
+            .into()],
+        &tracker,
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(
+        outcome.result(),
+        Some(&ComResult::new(
+            ResultDescription::Object,
+            ComResult::VT_DISPATCH
+        ))
+    );
+    assert_eq!(
+        seen.all(),
+        vec![progress(1, 1), finished(OutcomeKind::Succeeded)]
+    );
+    assert_released(&tracker);
+}
+
+#[test]
+fn null_empty_and_filled_collections() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let denied = MessageSpec {
+        object_path: text("cn={31B2F340-016D-11D2-945F-00C04FB984F9}"),
+        error_code: E_ACCESSDENIED,
+        extension_name: text("Security"),
+        settings_name: text("Restricted Groups"),
+        operation_code: HRESULT(0x8007_0000_u32 as i32 | 1337),
+        message: text("access denied while resolving a group"),
+    };
+    // Success-severity codes must survive (the windows-rs wrapper would turn them into Ok).
+    let informational = MessageSpec {
+        object_path: text(""),
+        error_code: S_FALSE,
+        extension_name: text("Registry"),
+        settings_name: text(""),
+        operation_code: HRESULT(0x4004_0001),
+        message: text("one setting skipped"),
+    };
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 3).into(),
+            CallSpec::progress(1, 3)
+                .messages(CollectionSpec::of(vec![]))
+                .into(),
+            CallSpec::progress(2, 3)
+                .messages(CollectionSpec::of(vec![
+                    denied.clone(),
+                    informational.clone(),
+                    MessageSpec::new("third"),
+                ]))
+                .into(),
+            CallSpec::progress(3, 3)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    let denied = StatusMessage::new("access denied while resolving a group")
+        .with_object_path("cn={31B2F340-016D-11D2-945F-00C04FB984F9}")
+        .with_error_code(HResult::E_ACCESSDENIED)
+        .with_extension_name("Security")
+        .with_settings_name("Restricted Groups")
+        .with_operation_code(HResult::from_bits(0x8007_0539));
+    let informational = StatusMessage::new("one setting skipped")
+        .with_error_code(HResult::S_FALSE)
+        .with_extension_name("Registry")
+        .with_operation_code(HResult::from_bits(0x4004_0001));
+    assert_eq!(
+        seen.all(),
+        vec![
+            progress(0, 3),
+            progress(1, 3),
+            progress(2, 3),
+            message(denied.clone()),
+            message(informational.clone()),
+            message(StatusMessage::new("third")),
+            progress(3, 3),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(
+        outcome.messages(),
+        &[denied, informational, StatusMessage::new("third")]
+    );
+    assert_eq!(
+        outcome.result().map(ComResult::description),
+        Some(&backup_description())
+    );
+    assert_released(&tracker);
+}
+
+#[test]
+fn failing_getters_keep_what_could_be_read() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let mut half = MessageSpec::new("unused");
+    half.object_path = Err(E_ACCESSDENIED);
+    half.message = Err(E_OUTOFMEMORY);
+    half.extension_name = text("Scripts");
+    half.error_code = E_FAIL;
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
+    serve_to(
+        &sink,
+        vec![
+            // A message whose getters fail, and an element that is not a message.
+            CallSpec::progress(0, 4)
+                .messages(CollectionSpec::Elements {
+                    elements: vec![ElementSpec::Message(half), ElementSpec::NotAMessage(5)],
+                    new_enum_fails: None,
+                    next_fails_at: None,
+                })
+                .into(),
+            // `_NewEnum` fails: read through Count and Item instead.
+            CallSpec::progress(1, 4)
+                .messages(CollectionSpec::Elements {
+                    elements: vec![ElementSpec::Message(MessageSpec::new("by index"))],
+                    new_enum_fails: Some(E_FAIL),
+                    next_fails_at: None,
+                })
+                .into(),
+            // The enumerator fails on its second element: the first is kept.
+            CallSpec::progress(2, 4)
+                .messages(CollectionSpec::Elements {
+                    elements: vec![
+                        ElementSpec::Message(MessageSpec::new("first")),
+                        ElementSpec::Message(MessageSpec::new("never read")),
+                    ],
+                    new_enum_fails: None,
+                    next_fails_at: Some(1),
+                })
+                .into(),
+            // The result's ID getter fails.
+            CallSpec::progress(4, 4)
+                .result(ResultSpec::Backup(
+                    backup_props().with("ID", Err(E_ACCESSDENIED)),
+                ))
+                .into(),
+        ],
+        &tracker,
+    );
+    let kept = StatusMessage::new("")
+        .with_error_code(HResult::E_FAIL)
+        .with_extension_name("Scripts");
+    let failed = |hr: HResult| ReadProblem::GetterFailed(hr);
+    assert_eq!(
+        seen.all(),
+        vec![
+            issue(
+                1,
+                Location::Message(0),
+                "ObjectPath",
+                failed(HResult::E_ACCESSDENIED)
+            ),
+            issue(
+                1,
+                Location::Message(0),
+                "Message",
+                failed(HResult::E_OUTOFMEMORY)
+            ),
+            issue(
+                1,
+                Location::Message(1),
+                "element",
+                ReadProblem::NotAMessage { vartype: 3 }
+            ),
+            progress(0, 4),
+            message(kept),
+            message(StatusMessage::default()),
+            issue(2, Location::Collection, "_NewEnum", failed(HResult::E_FAIL)),
+            progress(1, 4),
+            message(StatusMessage::new("by index")),
+            issue(
+                3,
+                Location::Collection,
+                "IEnumVARIANT::Next",
+                failed(HResult::E_FAIL)
+            ),
+            progress(2, 4),
+            message(StatusMessage::new("first")),
+            issue(4, Location::Result, "ID", failed(HResult::E_ACCESSDENIED)),
+            progress(4, 4),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(outcome.messages().len(), 4);
+    assert_eq!(
+        outcome.result().map(ComResult::description),
+        Some(&ResultDescription::Backup {
+            id: None,
+            gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
+            directory: Some(r"C:\Backups".into()),
+            comment: Some("nightly".into()),
+        })
+    );
+    assert_released(&tracker);
+}
+
+#[test]
+fn invalid_utf16_is_kept_with_replacements_and_reported() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let broken = vec![0x0041, 0xDC00, 0x0042];
+    let mut spec = MessageSpec::new("");
+    spec.message = Ok(broken.clone());
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoReport));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1)
+                .messages(CollectionSpec::of(vec![spec]))
+                .into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Bstr(vec![0xD800, 0x003C]))
+                .into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(
+        seen.all(),
+        vec![
+            issue(
+                1,
+                Location::Message(0),
+                "Message",
+                ReadProblem::InvalidUtf16 { units: broken }
+            ),
+            progress(0, 1),
+            message(StatusMessage::new("A\u{FFFD}B")),
+            issue(
+                2,
+                Location::Result,
+                "value",
+                ReadProblem::InvalidUtf16 {
+                    units: vec![0xD800, 0x003C]
+                }
+            ),
+            progress(1, 1),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    assert_eq!(
+        outcome_of(&sink).result().map(ComResult::description),
+        Some(&ResultDescription::text("\u{FFFD}<"))
+    );
+    assert_released(&tracker);
+}
+
+/// Runs a backup through the fake `IGPMGPO::Backup`, the way a user drives real GPMC.
+struct Backup {
+    gpo: IGPMGPO,
+    cancel: Arc<CancelState>,
+    server: Arc<Mutex<Option<thread::JoinHandle<()>>>>,
+}
+
+impl Backup {
+    fn new(steps: Vec<Step>, fail_with: Option<HRESULT>, tracker: &Tracker) -> Self {
+        let cancel = Arc::new(CancelState::default());
+        let server = Arc::new(Mutex::new(None));
+        let gpo = FakeGpo::new(Props::default(), tracker).with_operation(Operation {
+            steps,
+            cancel: Arc::clone(&cancel),
+            fail_with,
+            tracker: tracker.clone(),
+            server: Arc::clone(&server),
+        });
+        Backup {
+            gpo: gpo.into(),
+            cancel,
+            server,
+        }
+    }
+
+    /// Calls `Backup` with the sink; returns the cancel VARIANT and the method's return.
+    fn start(&self, sink: &ProgressSink) -> (VARIANT, windows_core::Result<IGPMResult>) {
+        let progress = sink.to_variant();
+        let mut cancel = VARIANT::default();
+        // SAFETY: both VARIANTs outlive the call.
+        let returned = unsafe {
+            self.gpo.Backup(
+                &r"C:\Backups".into(),
+                &"nightly".into(),
+                &progress,
+                &mut cancel,
+            )
+        };
+        (cancel, returned)
+    }
+
+    fn join(&self) {
+        if let Some(server) = self.server.lock().unwrap().take() {
+            server.join().expect("the server thread");
+        }
+    }
+}
+
+#[test]
+fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .build();
+    let backup = Backup::new(
+        vec![
+            CallSpec::progress(0, 4).into(),
+            Step::AwaitCancel,
+            CallSpec::progress(1, 4).hr(CANCELLED).into(),
+        ],
+        None,
+        &tracker,
+    );
+    let mut updates = sink.updates();
+    let (cancel_variant, returned) = backup.start(&sink);
+    // The asynchronous method returned S_OK with a null IGPMResult.
+    assert!(sink.started(returned).expect("started").is_none());
+    let cancel = sink
+        .cancel_handle(&cancel_variant)
+        .expect("IGPMAsyncCancel");
+    drop(cancel_variant);
+    assert_eq!(next(&mut updates), Some(progress(0, 4)));
+    cancel.cancel().expect("the server accepted the request");
+    let outcome = outcome_of(&sink);
+    backup.join();
+    assert_eq!(backup.cancel.requests(), 1);
+    assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+    assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
+    let rest: Vec<Update> = std::iter::from_fn(|| next(&mut updates)).collect();
+    assert_eq!(
+        rest,
+        vec![
+            Update::Event(Event::CancelRequested),
+            progress(1, 4),
+            anomaly(
+                2,
+                Breach::FailureBeforeCompletion {
+                    hr: HResult::ERROR_CANCELLED,
+                    numerator: 1,
+                    denominator: 4
+                }
+            ),
+            finished(OutcomeKind::Cancelled),
+        ]
+    );
+    assert_eq!(
+        trace.text(),
+        concat!(
+            "{\"event\":\"begin\",\"operation\":\"gpo-backup\"}\n",
+            "{\"event\":\"status\",\"numerator\":0,\"denominator\":4,\"hr\":\"0x00000000\"}\n",
+            "{\"event\":\"cancel\"}\n",
+            "{\"event\":\"status\",\"numerator\":1,\"denominator\":4,\"hr\":\"0x800704C7\"}\n",
+        )
+    );
+    drop(cancel);
+    drop(backup);
+    assert!(!sink.is_attached());
+    assert_released(&tracker);
+}
+
+#[test]
+fn concurrent_status_calls_from_two_threads() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
+    let calls = 200;
+    let meet = Arc::new(Barrier::new(2));
+    let tick = |who: &str| {
+        Step::from(CallSpec::progress(5, 10).messages(CollectionSpec::of(vec![
+            MessageSpec::new(who),
+            MessageSpec::new(who),
+        ])))
+    };
+    let mut first: Vec<Step> = vec![Step::Meet(Arc::clone(&meet))];
+    first.extend((0..calls).map(|_| tick("first")));
+    first.push(Step::Meet(Arc::clone(&meet)));
+    first.push(
+        CallSpec::progress(10, 10)
+            .result(ResultSpec::Backup(backup_props()))
+            .into(),
+    );
+    let mut second: Vec<Step> = vec![Step::Meet(Arc::clone(&meet))];
+    second.extend((0..calls).map(|_| tick("second")));
+    second.push(Step::Meet(Arc::clone(&meet)));
+
+    let object = sink.interface();
+    let servers = [
+        serve(object.clone(), first, &tracker, None),
+        serve(object.clone(), second, &tracker, None),
+    ];
+    for server in servers {
+        server.join().expect("a server thread");
+    }
+    assert_eq!(refcount(&object), 1);
+    drop(object);
+    assert!(!sink.is_attached());
+
+    let outcome = outcome_of(&sink);
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(outcome.messages().len(), 4 * calls);
+    for who in ["first", "second"] {
+        assert_eq!(
+            outcome
+                .messages()
+                .iter()
+                .filter(|m| m.message == who)
+                .count(),
+            2 * calls
+        );
+    }
+    // Each call's two messages stay together, whatever the interleaving.
+    for pair in outcome.messages().chunks(2) {
+        assert_eq!(pair[0], pair[1]);
+    }
+    assert_eq!(sink.inspect(|m| m.calls_received()), 2 * calls as u64 + 1);
+    assert!(sink.inspect(|m| m.anomalies().is_empty()));
+    let updates = seen.all();
+    assert_eq!(
+        updates
+            .iter()
+            .filter(|u| matches!(u, Update::Event(Event::Progress(_))))
+            .count(),
+        2 * calls + 1
+    );
+    assert_eq!(updates.last(), Some(&finished(OutcomeKind::Succeeded)));
+    assert_released(&tracker);
+}
+
+#[test]
+fn the_sink_keeps_working_after_its_consumer_has_gone() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .build();
+    let object = sink.interface();
+    let updates = sink.updates();
+    let outcome = sink.outcome();
+    // Every consumer goes away before the server starts.
+    drop((sink, updates, outcome));
+    serve(
+        object.clone(),
+        vec![
+            CallSpec::progress(0, 2).into(),
+            CallSpec::progress(1, 2)
+                .messages(CollectionSpec::of(vec![MessageSpec::new("still read")]))
+                .into(),
+            CallSpec::progress(2, 2)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+            // Even a late call is answered.
+            CallSpec::progress(2, 2).into(),
+        ],
+        &tracker,
+        None,
+    )
+    .join()
+    .expect("the server thread");
+    assert_eq!(refcount(&object), 1);
+    let lines: Vec<String> = trace.text().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 5, "begin and four status lines: {lines:?}");
+    assert!(lines[2].contains("still read"));
+    assert!(lines[3].contains(r#""type":"backup""#));
+    // The recorder (and all the sink's state) is freed with the last COM reference.
+    assert_eq!(Arc::strong_count(&trace.0), 2);
+    drop(object);
+    assert_eq!(Arc::strong_count(&trace.0), 1, "the sink's state was freed");
+    assert_released(&tracker);
+}
+
+#[test]
+fn every_outcome_of_the_contract() {
+    let _mta = Mta::init();
+    let backup = || ResultSpec::Backup(backup_props());
+    // (rules, steps, cancel after the first call, expected end)
+    #[derive(Debug)]
+    enum End {
+        Violation(u64, Breach),
+        Abandoned(u64),
+    }
+    type Expected = Result<(OutcomeKind, HResult, bool), End>;
+    let cases: Vec<(&str, Rules, Vec<CallSpec>, bool, Expected)> = vec![
+        (
+            "succeeded",
+            Rules::documented(),
+            vec![
+                CallSpec::progress(0, 2),
+                CallSpec::progress(2, 2).result(backup()),
+            ],
+            false,
+            Ok((OutcomeKind::Succeeded, HResult::S_OK, true)),
+        ),
+        (
+            "succeeded with S_FALSE",
+            Rules::strict(),
+            vec![CallSpec::progress(2, 2).hr(S_FALSE).result(backup())],
+            false,
+            Ok((OutcomeKind::Succeeded, HResult::S_FALSE, true)),
+        ),
+        (
+            "failed at completion",
+            Rules::documented(),
+            vec![
+                CallSpec::progress(0, 2),
+                CallSpec::progress(2, 2).hr(E_ACCESSDENIED),
+            ],
+            false,
+            Ok((OutcomeKind::Failed, HResult::E_ACCESSDENIED, false)),
+        ),
+        (
+            "failed before completion (documented)",
+            Rules::documented(),
+            vec![
+                CallSpec::progress(0, 2),
+                CallSpec::progress(1, 2).hr(E_FAIL),
+            ],
+            false,
+            Ok((OutcomeKind::Failed, HResult::E_FAIL, false)),
+        ),
+        (
+            "failed with the result kept",
+            Rules::documented(),
+            vec![CallSpec::progress(2, 2).hr(E_FAIL).result(backup())],
+            false,
+            Ok((OutcomeKind::Failed, HResult::E_FAIL, true)),
+        ),
+        (
+            "cancelled",
+            Rules::documented(),
+            vec![
+                CallSpec::progress(0, 2),
+                CallSpec::progress(2, 2).hr(CANCELLED),
+            ],
+            true,
+            Ok((OutcomeKind::Cancelled, HResult::ERROR_CANCELLED, false)),
+        ),
+        (
+            "succeeded although cancel was requested",
+            Rules::documented(),
+            vec![
+                CallSpec::progress(0, 2),
+                CallSpec::progress(2, 2).result(backup()),
+            ],
+            true,
+            Ok((OutcomeKind::Succeeded, HResult::S_OK, true)),
+        ),
+        (
+            "violation (strict: denominator changed)",
+            Rules::strict(),
+            vec![
+                CallSpec::progress(0, 2),
+                CallSpec::progress(1, 3),
+                CallSpec::progress(3, 3).result(backup()),
+            ],
+            false,
+            Err(End::Violation(
+                2,
+                Breach::DenominatorChanged {
+                    previous: 2,
+                    denominator: 3,
+                },
+            )),
+        ),
+        (
+            "violation (documented: numerator exceeds denominator)",
+            Rules::documented(),
+            vec![CallSpec::progress(0, 2), CallSpec::progress(3, 2)],
+            false,
+            Err(End::Violation(
+                2,
+                Breach::NumeratorExceedsDenominator {
+                    numerator: 3,
+                    denominator: 2,
+                },
+            )),
+        ),
+        (
+            "abandoned",
+            Rules::documented(),
+            vec![CallSpec::progress(0, 2), CallSpec::progress(1, 2)],
+            false,
+            Err(End::Abandoned(2)),
+        ),
+    ];
+    for (name, rules, calls, cancel_first, expected) in cases {
+        let tracker = Tracker::new();
+        let sink = ProgressSink::builder(OperationKind::GpoBackup)
+            .rules(rules)
+            .build();
+        let mut steps: Vec<Step> = Vec::new();
+        for (i, call) in calls.into_iter().enumerate() {
+            if i == 1 && cancel_first {
+                steps.push(Step::AwaitCancel);
+            }
+            steps.push(call.into());
+        }
+        let cancel = Arc::new(CancelState::default());
+        let object = sink.interface();
+        let server = serve(object.clone(), steps, &tracker, Some(Arc::clone(&cancel)));
+        let handle = if cancel_first {
+            let cancel_object: IGPMAsyncCancel = fake_gpmc::FakeCancel {
+                state: Arc::clone(&cancel),
+                answer: S_OK,
+                _token: tracker.token(),
+            }
+            .into();
+            let cancel_object: IDispatch = cancel_object.into();
+            let variant = VARIANT::from(cancel_object);
+            let handle = sink.cancel_handle(&variant).expect("a cancel handle");
+            let mut updates = sink.updates();
+            assert!(matches!(
+                next(&mut updates),
+                Some(Update::Event(Event::Progress(_)))
+            ));
+            handle.cancel().expect("cancel");
+            Some(handle)
+        } else {
+            None
+        };
+        server.join().expect("the server thread");
+        assert_eq!(refcount(&object), 1, "{name}");
+        drop(object);
+        let end = sink.wait_timeout(Duration::from_secs(20)).expect("decided");
+        match (&end, &expected) {
+            (Ok(outcome), Ok((kind, hr, has_result))) => {
+                assert_eq!(outcome.kind(), *kind, "{name}");
+                assert_eq!(outcome.hr(), *hr, "{name}");
+                assert_eq!(outcome.result().is_some(), *has_result, "{name}");
+                assert_eq!(outcome.cancel_requested(), cancel_first, "{name}");
+                assert_eq!(
+                    sink.updates_so_far().last(),
+                    Some(&finished(*kind)),
+                    "{name}"
+                );
+            }
+            (Err(SinkError::Violation(violation)), Err(End::Violation(call, breach))) => {
+                assert_eq!(
+                    (violation.call, violation.breach),
+                    (*call, *breach),
+                    "{name}"
+                );
+                // The first violation decided; later calls are still judged.
+                assert_eq!(sink.violations().first(), Some(violation), "{name}");
+                assert!(sink
+                    .updates_so_far()
+                    .contains(&Update::Violation(*violation)));
+            }
+            (Err(SinkError::Abandoned { calls_received }), Err(End::Abandoned(calls))) => {
+                assert_eq!(calls_received, calls, "{name}");
+            }
+            _ => panic!("{name}: got {end:?}, expected {expected:?}"),
+        }
+        // The future agrees with the blocking wait.
+        assert_eq!(block_on(sink.outcome()), end, "{name}");
+        drop(handle);
+        assert!(!sink.is_attached(), "{name}");
+        if cancel_first {
+            assert_eq!(cancel.requests(), 1, "{name}");
+        }
+        if tracker.created() > 0 {
+            assert_released(&tracker);
+        }
+    }
+}
+
+#[test]
+fn a_failing_asynchronous_method_ends_the_wait() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    let backup = Backup::new(vec![], Some(E_ACCESSDENIED), &tracker);
+    let (cancel, returned) = backup.start(&sink);
+    assert!(cancel.is_empty());
+    let error = sink.started(returned).expect_err("the method failed");
+    assert_eq!(error.code(), E_ACCESSDENIED);
+    assert_eq!(
+        sink.wait(),
+        Err(SinkError::StartFailed(HResult::E_ACCESSDENIED))
+    );
+    assert_eq!(
+        sink.cancel_handle(&cancel).map(|_| ()).unwrap_err().code(),
+        windows::Win32::Foundation::E_POINTER
+    );
+    drop(backup);
+    assert!(!sink.is_attached());
+    assert_released(&tracker);
+}
+
+#[test]
+fn status_after_completion_is_reported_but_does_not_change_the_end() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+            CallSpec::progress(1, 1)
+                .messages(CollectionSpec::of(vec![MessageSpec::new("late")]))
+                .into(),
+        ],
+        &tracker,
+    );
+    let updates = sink.updates_so_far();
+    assert_eq!(
+        updates[..2],
+        [progress(1, 1), finished(OutcomeKind::Succeeded)]
+    );
+    match &updates[2..] {
+        [Update::Violation(late)] => {
+            assert_eq!(late.call, 2);
+            assert_eq!(
+                late.breach,
+                Breach::StatusAfterCompletion { terminal_call: 1 }
+            );
+        }
+        other => panic!("expected one violation, got {other:?}"),
+    }
+    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    assert_released(&tracker);
+}
+
+#[test]
+fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let live_ids = Arc::new(Mutex::new(Vec::new()));
+    let main = thread::current().id();
+    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        .observer({
+            let seen = Arc::clone(&seen);
+            let live_ids = Arc::clone(&live_ids);
+            move |notification| {
+                assert_ne!(
+                    thread::current().id(),
+                    main,
+                    "called on the server's thread"
+                );
+                seen.lock()
+                    .unwrap()
+                    .push((notification.call(), notification.updates().to_vec()));
+                if let Some(object) = notification.live_result() {
+                    let backup: IGPMBackup = object.cast().expect("an IGPMBackup");
+                    // SAFETY: a getter of the live backup, inside the Status call.
+                    let id = unsafe { backup.ID() }.expect("ID");
+                    live_ids.lock().unwrap().push(id.to_string());
+                }
+            }
+        })
+        .build();
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1).into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            (Some(1), vec![progress(0, 1)]),
+            (
+                Some(2),
+                vec![progress(1, 1), finished(OutcomeKind::Succeeded)]
+            ),
+        ]
+    );
+    assert_eq!(
+        *live_ids.lock().unwrap(),
+        vec!["{2C5A3F7E-0000-4000-8000-000000000001}".to_owned()]
+    );
+    assert_released(&tracker);
+}
+
+#[test]
+fn a_panicking_observer_is_dropped_and_reported() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let calls = Arc::new(Mutex::new(0));
+    let sink = ProgressSink::builder(OperationKind::Unknown)
+        .observer({
+            let calls = Arc::clone(&calls);
+            move |_| {
+                *calls.lock().unwrap() += 1;
+                panic!("observer bug");
+            }
+        })
+        .build();
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1)
+                .messages(CollectionSpec::of(vec![]))
+                .into(),
+            CallSpec::progress(1, 1).into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(*calls.lock().unwrap(), 1, "not called after it panicked");
+    assert_eq!(
+        sink.updates_so_far(),
+        vec![
+            progress(0, 1),
+            Update::Fault(Fault::ObserverPanicked("observer bug".into())),
+            progress(1, 1),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    assert_released(&tracker);
+}
+
+#[test]
+fn the_stream_yields_every_update_and_ends() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoReport);
+    let mut early = sink.updates();
+    let object = sink.interface();
+    let server = serve(
+        object.clone(),
+        vec![
+            CallSpec::progress(0, 2).into(),
+            CallSpec::progress(1, 2)
+                .messages(CollectionSpec::of(vec![MessageSpec::new("m")]))
+                .into(),
+            CallSpec::progress(2, 2)
+                .result(ResultSpec::Bstr("<r/>".encode_utf16().collect()))
+                .into(),
+        ],
+        &tracker,
+        None,
+    );
+    let collected: Vec<Update> = std::iter::from_fn(|| next(&mut early)).collect();
+    let outcome = block_on(sink.outcome()).expect("an outcome");
+    server.join().expect("the server thread");
+    drop(object);
+    // Whatever the timing, the stream yields every message and the end exactly once, and
+    // progress in order (unread progress may have been merged), ending at 2/2.
+    let not_progress: Vec<&Update> = collected
+        .iter()
+        .filter(|u| !matches!(u, Update::Event(Event::Progress(_))))
+        .collect();
+    assert_eq!(
+        not_progress,
+        vec![
+            &message(StatusMessage::new("m")),
+            &finished(OutcomeKind::Succeeded)
+        ]
+    );
+    let fractions: Vec<(i32, i32)> = collected
+        .iter()
+        .filter_map(|u| match u {
+            Update::Event(Event::Progress(p)) => Some((p.numerator(), p.denominator())),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        fractions.windows(2).all(|w| w[0].0 < w[1].0),
+        "{fractions:?}"
+    );
+    assert_eq!(fractions.last(), Some(&(2, 2)));
+    assert_eq!(collected[collected.len() - 2], progress(2, 2));
+    // A stream made afterwards yields the same log from its start, then ends.
+    let mut late = sink.updates();
+    assert_eq!(
+        std::iter::from_fn(|| next(&mut late)).collect::<Vec<_>>(),
+        sink.updates_so_far()
+    );
+    assert_eq!(late.try_next(), Some(None));
+    assert_eq!(
+        outcome.result().map(ComResult::description),
+        Some(&ResultDescription::text("<r/>"))
+    );
+    assert_released(&tracker);
+}
+
+#[test]
+fn the_recorded_trace_replays_to_the_same_outcome() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .build();
+    let mut warning = MessageSpec::new("a setting was skipped");
+    warning.error_code = S_FALSE;
+    warning.extension_name = text("Registry");
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 3).into(),
+            CallSpec::progress(1, 3)
+                .messages(CollectionSpec::of(vec![]))
+                .into(),
+            CallSpec::progress(1, 4)
+                .messages(CollectionSpec::of(vec![warning]))
+                .into(),
+            CallSpec::progress(4, 4)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    let outcome = outcome_of(&sink).map_result(ResultDescription::from);
+    let text = trace.text();
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.lines().nth(2).unwrap().ends_with(r#""messages":[]}"#));
+    match replay(text.as_bytes(), Rules::documented()) {
+        Verdict::Complete {
+            outcome: replayed,
+            anomalies,
+        } => {
+            assert_eq!(replayed, outcome);
+            assert_eq!(anomalies.len(), 1, "denominator-changed");
+        }
+        other => panic!("unexpected verdict {other:?}"),
+    }
+    assert_released(&tracker);
+}
+
+#[test]
+fn a_synchronous_igpmresult_becomes_the_same_outcome() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let result = |overall: HRESULT, status: Option<CollectionSpec>, result: ResultSpec| {
+        let result: IGPMResult = fake_gpmc::FakeResult {
+            overall,
+            status,
+            status_fails: None,
+            result,
+            tracker: tracker.clone(),
+            _token: tracker.token(),
+        }
+        .into();
+        result
+    };
+
+    // Success: messages from Status, the result from Result, S_FALSE kept.
+    let converted = outcome_from_result(Ok(result(
+        S_FALSE,
+        Some(CollectionSpec::of(vec![MessageSpec::new("note")])),
+        ResultSpec::Backup(backup_props()),
+    )));
+    assert!(converted.issues.is_empty());
+    assert_eq!(converted.outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(converted.outcome.hr(), HResult::S_FALSE);
+    assert_eq!(converted.outcome.messages(), &[StatusMessage::new("note")]);
+    assert_eq!(
+        converted.outcome.result().map(ComResult::description),
+        Some(&backup_description())
+    );
+
+    // OverallStatus failure: failed, the result kept, a null collection is no message.
+    let converted =
+        outcome_from_result(Ok(result(E_FAIL, None, ResultSpec::Backup(backup_props()))));
+    assert_eq!(converted.outcome.kind(), OutcomeKind::Failed);
+    assert_eq!(converted.outcome.hr(), HResult::E_FAIL);
+    assert!(converted.outcome.messages().is_empty());
+    assert!(converted.outcome.result().is_some());
+
+    // The method's HRESULT decides first.
+    let converted = outcome_from_result(Err(E_ACCESSDENIED.into()));
+    assert_eq!(converted.outcome.kind(), OutcomeKind::Failed);
+    assert_eq!(converted.outcome.hr(), HResult::E_ACCESSDENIED);
+    assert!(converted.outcome.result().is_none());
+
+    // S_OK with a null IGPMResult.
+    let converted = outcome_from_result(Err(windows_core::Error::empty()));
+    assert_eq!(converted.outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(
+        converted.issues,
+        vec![ReadIssue::new(
+            Location::Result,
+            "ppIGPMResult",
+            ReadProblem::NullResultObject
+        )]
+    );
+
+    // A failing Status getter is reported; the rest is read.
+    let failing: IGPMResult = fake_gpmc::FakeResult {
+        overall: S_OK,
+        status: None,
+        status_fails: Some(E_OUTOFMEMORY),
+        result: ResultSpec::Bstr("<report/>".encode_utf16().collect()),
+        tracker: tracker.clone(),
+        _token: tracker.token(),
+    }
+    .into();
+    let converted = outcome_from_result(Ok(failing));
+    assert_eq!(
+        converted.issues,
+        vec![ReadIssue::new(
+            Location::Collection,
+            "IGPMResult::Status",
+            ReadProblem::GetterFailed(HResult::E_OUTOFMEMORY)
+        )]
+    );
+    assert_eq!(
+        converted.outcome.result().map(ComResult::description),
+        Some(&ResultDescription::text("<report/>"))
+    );
+    assert_released(&tracker);
+}
+
+#[test]
+fn async_started_reads_a_null_igpmresult_as_success() {
+    assert!(matches!(
+        async_started(Err(windows_core::Error::empty())),
+        Ok(None)
+    ));
+    assert_eq!(
+        async_started(Err(E_FAIL.into()))
+            .map(|_| ())
+            .unwrap_err()
+            .code(),
+        E_FAIL
+    );
+}
+
+/// The leak checks above are real: a reference that is never released shows up in them.
+#[test]
+fn the_leak_checks_detect_a_leaked_reference() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let backup: IGPMBackup = FakeBackup::new(backup_props(), &tracker).into();
+    std::mem::forget(backup.clone());
+    drop(backup);
+    assert_eq!(
+        tracker.live(),
+        1,
+        "the forgotten reference keeps the fake alive"
+    );
+
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    let object = sink.interface();
+    std::mem::forget(object.clone());
+    assert_eq!(refcount(&object), 2, "the forgotten reference is counted");
+    drop(object);
+    assert!(
+        sink.is_attached(),
+        "a leaked sink reference keeps it attached"
+    );
+}
+
+/// Accepts `lines` writes, then fails every write.
+struct FailingWriter {
+    lines: usize,
+    writes: Arc<Mutex<usize>>,
+}
+
+impl Write for FailingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut writes = self.writes.lock().unwrap();
+        *writes += 1;
+        if *writes > self.lines {
+            Err(std::io::Error::other("disk full"))
+        } else {
+            Ok(bytes.len())
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_recorder_is_reported_once_and_the_sink_goes_on() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let writes = Arc::new(Mutex::new(0));
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
+        FailingWriter {
+            lines: 2,
+            writes: Arc::clone(&writes),
+        },
+    ));
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 2).into(),
+            CallSpec::progress(1, 2)
+                .messages(CollectionSpec::of(vec![MessageSpec::new("kept")]))
+                .into(),
+            CallSpec::progress(2, 2)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    // begin and the first status line were written; the second failed; nothing more tried.
+    assert_eq!(*writes.lock().unwrap(), 3);
+    let faults: Vec<Update> = seen
+        .all()
+        .into_iter()
+        .filter(|u| matches!(u, Update::Fault(_)))
+        .collect();
+    assert_eq!(
+        faults,
+        vec![Update::Fault(Fault::RecordingFailed(
+            "writing the status line: disk full".into()
+        ))]
+    );
+    let outcome = outcome_of(&sink);
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(outcome.messages(), &[StatusMessage::new("kept")]);
+    assert_released(&tracker);
+}
+
+#[test]
+fn waiting_times_out_until_the_end_is_decided() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::BackupReport);
+    let object = sink.interface();
+    assert_eq!(sink.wait_timeout(Duration::from_millis(20)), None);
+    assert_eq!(sink.try_outcome(), None);
+    let mut updates = sink.updates();
+    assert_eq!(updates.try_next(), None, "nothing yet, not ended");
+    // A waiter on another thread is woken by the server's terminal call.
+    let waiter = {
+        let sink = sink.clone();
+        thread::spawn(move || sink.wait())
+    };
+    serve(
+        object.clone(),
+        vec![CallSpec::progress(1, 1)
+            .result(ResultSpec::Bstr("<report/>".encode_utf16().collect()))
+            .into()],
+        &tracker,
+        None,
+    )
+    .join()
+    .expect("the server thread");
+    let outcome = waiter.join().expect("the waiter").expect("an outcome");
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(sink.try_outcome(), Some(Ok(outcome)));
+    assert_eq!(updates.try_next(), Some(Some(progress(1, 1))));
+    assert_eq!(
+        updates.try_next(),
+        Some(Some(finished(OutcomeKind::Succeeded)))
+    );
+    assert_eq!(updates.try_next(), Some(None));
+    assert_eq!(refcount(&object), 1);
+    drop(object);
+    assert!(!sink.is_attached());
+    assert_eq!(tracker.live(), 0);
+}
+
+/// Panics on its `panic_on`-th write (a bug in user code the sink calls under its lock).
+struct PanickingWriter {
+    panic_on: usize,
+    writes: usize,
+}
+
+impl Write for PanickingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.writes += 1;
+        assert_ne!(self.writes, self.panic_on, "writer bug");
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panic_inside_status_never_reaches_the_server() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
+        PanickingWriter {
+            panic_on: 2,
+            writes: 0,
+        },
+    ));
+    // The server asserts that every call is answered S_OK; a panic unwinding into its
+    // vtable call would abort the whole test process instead.
+    serve_to(
+        &sink,
+        vec![
+            CallSpec::progress(0, 1).into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    let updates = seen.all();
+    assert!(
+        matches!(&updates[0], Update::Fault(Fault::StatusPanicked(message)) if message.contains("writer bug")),
+        "{updates:?}"
+    );
+    // The sink recovered (its lock was poisoned) and handled the next call.
+    assert_eq!(
+        updates[1..],
+        [progress(1, 1), finished(OutcomeKind::Succeeded)]
+    );
+    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    assert_released(&tracker);
+}
+
+/// Sets its flag when dropped.
+struct DropFlag(Arc<Mutex<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = true;
+    }
+}
+
+#[test]
+fn an_observer_owning_the_sink_does_not_keep_it_alive() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let dropped = Arc::new(Mutex::new(false));
+    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .build();
+    // Build a second sink whose observer owns a handle of itself through a slot.
+    let slot: Arc<Mutex<Option<ProgressSink>>> = Arc::default();
+    let flag = DropFlag(Arc::clone(&dropped));
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let cyclic = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(trace.clone())
+        .observer({
+            let slot = Arc::clone(&slot);
+            let calls = Arc::clone(&calls);
+            move |_| {
+                let _flag = &flag;
+                // The observer may use the sink it observes.
+                let seen = slot
+                    .lock()
+                    .unwrap()
+                    .as_ref()
+                    .map(|sink| sink.inspect(|m| m.calls_received()));
+                calls.lock().unwrap().push(seen);
+            }
+        })
+        .build();
+    *slot.lock().unwrap() = Some(cyclic.clone());
+    drop(slot);
+    serve_to(
+        &cyclic,
+        vec![
+            CallSpec::progress(0, 1).into(),
+            CallSpec::progress(1, 1)
+                .result(ResultSpec::Backup(backup_props()))
+                .into(),
+        ],
+        &tracker,
+    );
+    assert_eq!(*calls.lock().unwrap(), vec![Some(1), Some(2)]);
+    assert!(
+        *dropped.lock().unwrap(),
+        "the observer was dropped with the last COM reference"
+    );
+    assert_eq!(outcome_of(&cyclic).kind(), OutcomeKind::Succeeded);
+    drop(cyclic);
+    drop(sink);
+    assert_eq!(
+        Arc::strong_count(&trace.0),
+        1,
+        "both sinks' states were freed"
+    );
+    assert_released(&tracker);
+}
