@@ -57,7 +57,7 @@ pub struct Accepted {
 /// [`poll_event`](Self::poll_event), and from the accessors. It has no clock, no threads and
 /// does no I/O, so any driver (a COM sink, a trace reader, a test) can run it.
 ///
-/// Each call is judged against the [`Rules`] in precedence order ([`Rule::ALL`]). The first
+/// Each call is judged against the [`Rules`] in precedence order ([`Rule::ALL`](crate::Rule::ALL)). The first
 /// rule it breaks that is a violation rejects it: the call is not applied (nor any anomaly it
 /// raised), the state stays as it was, and the [`Violation`] says which rule and which call.
 /// Feeding more calls after a violation is the caller's choice. Rules that are anomalies are
