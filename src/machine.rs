@@ -103,8 +103,6 @@ pub struct StatusMachine<R = ResultDescription> {
     /// common case of a progress-only call with nothing else queued, kept out of the queue).
     pending_progress: Option<ProgressFraction>,
     events: VecDeque<Event>,
-    /// The anomalies of the call being judged; kept to reuse its buffer, empty between calls.
-    scratch: Vec<Breach>,
 }
 
 impl<R> Default for StatusMachine<R> {
@@ -147,7 +145,6 @@ impl<R> StatusMachine<R> {
             outcome: None,
             pending_progress: None,
             events: VecDeque::with_capacity(8),
-            scratch: Vec::new(),
         }
     }
 
@@ -296,26 +293,28 @@ impl<R: TypedResult> StatusMachine<R> {
     pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
         let index = self.calls_received.saturating_add(1);
         self.calls_received = index;
-        let mut breaches = std::mem::take(&mut self.scratch);
-        let judged = self.judge(index, &call, &mut breaches);
-        let (progress, terminal) = match judged {
-            Ok(judged) => judged,
-            Err(violation) => {
-                breaches.clear();
-                self.scratch = breaches;
-                return Err(violation);
-            }
+        // Judging only counts the anomalies: most calls raise none, and the few that do are
+        // judged a second time to record them (the verdict is the same both times).
+        let mut anomalies = 0;
+        let (progress, terminal) = self.judge(index, &call, &mut |_| anomalies += 1)?;
+        let breaches = if anomalies > 0 {
+            self.breaches(index, &call)
+        } else {
+            Vec::new()
         };
 
-        let anomalies = breaches.len();
         self.last = Some(progress);
         self.push_progress(progress);
-        if let Some(messages) = call.messages {
-            self.events
-                .extend(messages.iter().cloned().map(Event::Message));
-            self.messages.extend(messages);
+        let StatusCall {
+            hr,
+            result,
+            messages,
+            ..
+        } = call;
+        if let Some(messages) = messages {
+            self.record_messages(messages);
         }
-        for breach in breaches.drain(..) {
+        for breach in breaches {
             let anomaly = Anomaly {
                 call: index,
                 breach,
@@ -323,20 +322,8 @@ impl<R: TypedResult> StatusMachine<R> {
             self.anomalies.push(anomaly);
             self.events.push_back(Event::Anomaly(anomaly));
         }
-        self.scratch = breaches;
-
         let finished = if terminal {
-            let outcome = OperationOutcome::new(
-                call.hr,
-                self.cancel_requested,
-                call.result,
-                std::mem::take(&mut self.messages),
-            );
-            let kind = outcome.kind();
-            self.outcome = Some(outcome);
-            self.terminal_call = Some(index);
-            self.events.push_back(Event::Finished(kind));
-            Some(kind)
+            Some(self.finish(index, hr, result))
         } else {
             None
         };
@@ -348,6 +335,41 @@ impl<R: TypedResult> StatusMachine<R> {
         })
     }
 
+    #[cold]
+    fn record_messages(&mut self, messages: Vec<StatusMessage>) {
+        self.events
+            .extend(messages.iter().cloned().map(Event::Message));
+        self.messages.extend(messages);
+    }
+
+    /// Judges an accepted call again, before it is applied, this time keeping its anomalies.
+    #[cold]
+    fn breaches(&self, index: u64, call: &StatusCall<R>) -> Vec<Breach> {
+        let mut breaches = Vec::new();
+        let judged = self.judge(index, call, &mut |breach| breaches.push(breach));
+        debug_assert!(
+            judged.is_ok(),
+            "the second judgement differs from the first"
+        );
+        breaches
+    }
+
+    /// Applies the terminal call: the outcome, decided once.
+    #[cold]
+    fn finish(&mut self, call: u64, hr: crate::HResult, result: Option<R>) -> OutcomeKind {
+        let outcome = OperationOutcome::new(
+            hr,
+            self.cancel_requested,
+            result,
+            std::mem::take(&mut self.messages),
+        );
+        let kind = outcome.kind();
+        self.outcome = Some(outcome);
+        self.terminal_call = Some(call);
+        self.events.push_back(Event::Finished(kind));
+        kind
+    }
+
     /// Applies contract section 2 to one call without changing anything: the anomalies it
     /// would record, its progress and whether it is terminal, or the violation.
     #[inline]
@@ -355,7 +377,7 @@ impl<R: TypedResult> StatusMachine<R> {
         &self,
         index: u64,
         call: &StatusCall<R>,
-        breaches: &mut Vec<Breach>,
+        anomaly: &mut impl FnMut(Breach),
     ) -> Result<(ProgressFraction, bool), Violation> {
         let rules = self.rules;
         let mut found = |breach: Breach| -> Result<(), Violation> {
@@ -365,7 +387,7 @@ impl<R: TypedResult> StatusMachine<R> {
                     breach,
                 })
             } else {
-                breaches.push(breach);
+                anomaly(breach);
                 Ok(())
             }
         };
