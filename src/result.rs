@@ -239,7 +239,12 @@ mod wire {
     use super::ResultDescription;
 
     #[derive(serde::Deserialize)]
-    #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+    #[serde(
+        tag = "type",
+        rename_all = "kebab-case",
+        deny_unknown_fields,
+        expecting = "a result object"
+    )]
     pub(super) enum ResultRecord {
         Gpo {
             id: Option<String>,

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, Read};
 
-use crate::{HResult, ResultDescription, StatusCall, StatusMessage};
+use crate::{HResult, StatusCall, StatusMessage};
 
 use super::wire::{EventName, Given, Object, WireEvent};
 use super::{TraceErrorKind, TraceEvent, TraceReadError};
@@ -193,10 +193,7 @@ fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
             let numerator = required(line, "numerator", wire.numerator)?.get();
             let denominator = required(line, "denominator", wire.denominator)?.get();
             let hr = wire.hr.flatten().map_or(HResult::S_OK, |hr| hr.get());
-            let result = wire
-                .result
-                .flatten()
-                .map(|Object(result)| ResultDescription::from(result));
+            let result = wire.result.flatten().map(|Object(result)| result);
             let messages = wire.messages.flatten().map(|messages| {
                 messages
                     .into_iter()
@@ -231,7 +228,7 @@ fn required<T>(line: u64, field: &'static str, given: Given<T>) -> Result<T, Tra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::OperationKind;
+    use crate::{OperationKind, ResultDescription};
 
     /// The error of a one-line trace.
     fn error_of(line: &str) -> TraceReadError {

@@ -167,7 +167,7 @@ pub(super) struct WireEvent {
     #[serde(default, deserialize_with = "given")]
     pub(super) hr: Given<Exact<HResult>>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) result: Given<Object<WireResult>>,
+    pub(super) result: Given<Object<ResultDescription>>,
     #[serde(default, deserialize_with = "given")]
     pub(super) messages: Given<Vec<Object<WireMessage>>>,
 }
@@ -180,7 +180,9 @@ impl Named for WireMessage {
     const EXPECTING: &'static str = "a status message object";
 }
 
-impl Named for WireResult {
+/// A result is read with [`ResultDescription`]'s own serde form (which refuses unknown fields
+/// on every result type, `object` included), through [`Object`] so that it is an object.
+impl Named for ResultDescription {
     const EXPECTING: &'static str = "a result object";
 }
 
@@ -210,100 +212,5 @@ impl From<WireMessage> for StatusMessage {
             .with_extension_name(wire.extension_name.unwrap_or_default())
             .with_settings_name(wire.settings_name.unwrap_or_default())
             .with_operation_code(wire.operation_code.map(Exact::get).unwrap_or_default())
-    }
-}
-
-/// A result object as given. [`ResultDescription`]'s own serde form lets an `object` result
-/// carry unknown fields (serde ignores them on unit variants); here every variant, `object`
-/// included, refuses them.
-#[derive(Debug, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "kebab-case",
-    deny_unknown_fields,
-    expecting = "a result object"
-)]
-pub(super) enum WireResult {
-    Gpo {
-        #[serde(default)]
-        id: Option<String>,
-        #[serde(default)]
-        display_name: Option<String>,
-        #[serde(default)]
-        domain: Option<String>,
-    },
-    Backup {
-        #[serde(default)]
-        id: Option<String>,
-        #[serde(default)]
-        gpo_id: Option<String>,
-        #[serde(default)]
-        directory: Option<String>,
-        #[serde(default)]
-        comment: Option<String>,
-    },
-    StarterGpo {
-        #[serde(default)]
-        id: Option<String>,
-        #[serde(default)]
-        display_name: Option<String>,
-    },
-    StarterGpoBackup {
-        #[serde(default)]
-        id: Option<String>,
-        #[serde(default)]
-        gpo_id: Option<String>,
-        #[serde(default)]
-        directory: Option<String>,
-        #[serde(default)]
-        comment: Option<String>,
-    },
-    Text {
-        #[serde(default)]
-        value: Option<String>,
-    },
-    Object {},
-}
-
-impl From<WireResult> for ResultDescription {
-    fn from(wire: WireResult) -> Self {
-        match wire {
-            WireResult::Gpo {
-                id,
-                display_name,
-                domain,
-            } => ResultDescription::Gpo {
-                id,
-                display_name,
-                domain,
-            },
-            WireResult::Backup {
-                id,
-                gpo_id,
-                directory,
-                comment,
-            } => ResultDescription::Backup {
-                id,
-                gpo_id,
-                directory,
-                comment,
-            },
-            WireResult::StarterGpo { id, display_name } => {
-                ResultDescription::StarterGpo { id, display_name }
-            }
-            WireResult::StarterGpoBackup {
-                id,
-                gpo_id,
-                directory,
-                comment,
-            } => ResultDescription::StarterGpoBackup {
-                id,
-                gpo_id,
-                directory,
-                comment,
-            },
-            WireResult::Text { value } => ResultDescription::Text { value },
-            WireResult::Object {} => ResultDescription::Object,
-        }
     }
 }
