@@ -57,13 +57,9 @@ impl Display {
 }
 
 pub fn run(args: &DemoArgs) -> u8 {
-    let (simulation, seed) = args.options.simulation(args.operation);
-    let events = match simulation.events() {
-        Ok(events) => events,
-        Err(error) => {
-            eprintln!("gpmc-trace: {error}");
-            return 2;
-        }
+    let (events, extensions, seed) = match args.options.events(args.operation) {
+        Ok(planned) => planned,
+        Err(code) => return code,
     };
     let rules = Rules::preset(args.rules);
     let delay = Duration::from_millis(args.delay_ms);
@@ -71,7 +67,7 @@ pub fn run(args: &DemoArgs) -> u8 {
 
     let mut display = if io::stdout().is_terminal() {
         let bar = ProgressBar::with_draw_target(
-            Some(simulation.extension_count().max(1) as u64),
+            Some(extensions.max(1) as u64),
             ProgressDrawTarget::stdout(),
         );
         bar.set_style(
@@ -90,7 +86,7 @@ pub fn run(args: &DemoArgs) -> u8 {
         "{} ({}), {} extensions, rules {}, seed {seed}",
         args.operation.gpmc_method(),
         args.operation,
-        simulation.extension_count(),
+        extensions,
         args.rules,
     ));
 

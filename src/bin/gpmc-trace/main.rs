@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use gpmc_progress::simulate::Simulation;
+use gpmc_progress::trace::TraceEvent;
 use gpmc_progress::{HResult, OperationKind, Preset, ResultType, Rule};
 
 mod check;
@@ -141,6 +142,19 @@ impl SimulationOptions {
         }
         (simulation, seed)
     }
+
+    /// The simulation's events, its extension count and its seed; the simulation's error
+    /// is reported on standard error, and `Err` holds the exit status (2).
+    fn events(&self, operation: OperationKind) -> Result<(Vec<TraceEvent>, u32, u64), u8> {
+        let (simulation, seed) = self.simulation(operation);
+        match simulation.events() {
+            Ok(events) => Ok((events, simulation.extension_count(), seed)),
+            Err(error) => {
+                eprintln!("gpmc-trace: {error}");
+                Err(2)
+            }
+        }
+    }
 }
 
 fn parse_preset(text: &str) -> Result<Preset, String> {
@@ -177,13 +191,9 @@ fn main() -> ExitCode {
 fn simulate(args: &SimulateArgs) -> u8 {
     use std::io::Write;
 
-    let (simulation, seed) = args.options.simulation(args.operation);
-    let events = match simulation.events() {
-        Ok(events) => events,
-        Err(error) => {
-            eprintln!("gpmc-trace: {error}");
-            return 2;
-        }
+    let (events, _, seed) = match args.options.events(args.operation) {
+        Ok(planned) => planned,
+        Err(code) => return code,
     };
     if args.options.seed.is_none() {
         eprintln!("gpmc-trace: seed {seed}");
