@@ -136,6 +136,10 @@
 //! - `trace`: the `trace` module (JSON Lines traces: read, write, replay, check) and the
 //!   `simulate` module (realistic traces of a simulated server). Implies `serde`.
 //! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`.
+//! - `com` (Windows only; nothing elsewhere): the `com` module, a real `IGPMAsyncProgress`
+//!   sink built on the `windows` crate that feeds this state machine, a cancel handle,
+//!   blocking and async waiting, and a trace recorder. Implies `trace`. The only module
+//!   allowed `unsafe` code.
 //!
 //! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
 
