@@ -62,13 +62,14 @@ impl Drop for Token {
 
 /// The reference count of a COM object (AddRef then Release, reading the counts they return).
 pub fn refcount<T: Interface>(object: &T) -> u32 {
-    let unknown: &IUnknown = unsafe { core::mem::transmute(object) };
-    // SAFETY: AddRef and Release on a live interface, balanced.
+    let raw = object.as_raw();
+    // SAFETY: `raw` is the live interface pointer `object` holds (borrowed, so it stays alive
+    // for the call); every COM vtable starts with IUnknown's three methods, so its first
+    // pointer can be read as an IUnknown vtable; AddRef then Release leave the count as it was.
     unsafe {
-        let raw = unknown.as_raw();
-        let vtable = unknown.vtable();
-        (vtable.AddRef)(raw);
-        (vtable.Release)(raw)
+        let vtable = *(raw as *const *const windows_core::IUnknown_Vtbl);
+        ((*vtable).AddRef)(raw);
+        ((*vtable).Release)(raw)
     }
 }
 
