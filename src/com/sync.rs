@@ -40,12 +40,15 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
     let mut issues = Vec::new();
     let result = match call {
         Ok(result) => result,
-        Err(error) if error.code().is_ok() => {
-            issues.push(ReadIssue::new(
-                Location::Result,
-                "ppIGPMResult",
-                ReadProblem::NullResultObject,
-            ));
+        Err(error) => {
+            // windows-rs reports S_OK with a null IGPMResult as an error whose code is S_OK.
+            if error.code().is_ok() {
+                issues.push(ReadIssue::new(
+                    Location::Result,
+                    "ppIGPMResult",
+                    ReadProblem::NullResultObject,
+                ));
+            }
             return SyncOutcome {
                 outcome: OperationOutcome::new(
                     HResult::new(error.code().0),
@@ -55,17 +58,6 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
                 ),
                 issues,
             };
-        }
-        Err(error) => {
-            return SyncOutcome {
-                outcome: OperationOutcome::new(
-                    HResult::new(error.code().0),
-                    false,
-                    None,
-                    Vec::new(),
-                ),
-                issues,
-            }
         }
     };
     // SAFETY: `OverallStatus` takes only the interface pointer of a live IGPMResult and
