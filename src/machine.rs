@@ -3,8 +3,8 @@
 use std::collections::VecDeque;
 
 use crate::{
-    Anomaly, Breach, Input, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction,
-    ResultDescription, Rules, StatusCall, StatusMessage, TypedResult, Violation,
+    Anomaly, Breach, HResult, Input, OperationKind, OperationOutcome, OutcomeKind,
+    ProgressFraction, ResultDescription, Rules, StatusCall, StatusMessage, TypedResult, Violation,
 };
 
 /// Where an operation is, as far as its `Status` calls tell.
@@ -254,6 +254,7 @@ impl<R> StatusMachine<R> {
     }
 
     /// Queues a progress event, merged into an unpolled one that nothing follows.
+    #[inline]
     fn push_progress(&mut self, progress: ProgressFraction) {
         if self.events.is_empty() {
             self.pending_progress = Some(progress);
@@ -291,6 +292,82 @@ impl<R: TypedResult> StatusMachine<R> {
     ///
     /// On `Err` nothing changed but the count of calls received.
     pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
+        if call.result.is_none() && call.messages.is_none() {
+            if let Some(accepted) = self.plain_progress(call.numerator, call.denominator, call.hr) {
+                return Ok(accepted);
+            }
+        }
+        self.judge_and_apply(call)
+    }
+
+    /// Judges and applies a `Status` call with no result and a null message collection:
+    /// the same as [`handle_status`](Self::handle_status) with
+    /// `StatusCall::new(numerator, denominator, hr, None, None)`, without building the call.
+    ///
+    /// Most calls of an operation are like this, and most of those (the second and later,
+    /// neither terminal nor breaking a rule) are decided with a few comparisons.
+    ///
+    /// ```
+    /// use gpmc_progress::{HResult, StatusMachine};
+    /// let mut machine: StatusMachine = StatusMachine::default();
+    /// for numerator in 0..3 {
+    ///     machine.handle_progress(numerator, 4, HResult::S_OK)?;
+    /// }
+    /// assert_eq!(machine.progress().map(|p| p.percent()), Some(50));
+    /// assert!(machine.handle_progress(1, 4, HResult::S_OK)?.anomalies > 0); // it went back
+    /// # Ok::<(), gpmc_progress::Violation>(())
+    /// ```
+    #[inline]
+    pub fn handle_progress(
+        &mut self,
+        numerator: i32,
+        denominator: i32,
+        hr: HResult,
+    ) -> Result<Accepted, Violation> {
+        match self.plain_progress(numerator, denominator, hr) {
+            Some(accepted) => Ok(accepted),
+            None => self.judge_and_apply(StatusCall::new(numerator, denominator, hr, None, None)),
+        }
+    }
+
+    /// Applies a call with no result and no messages when it cannot break a rule, which takes
+    /// a previous call and a same-denominator, non-decreasing, not complete fraction, success
+    /// and no terminal call yet: then [`judge`](Self::judge) finds nothing (no rule on results
+    /// applies to a call that has none and is not terminal). Anything else is `None`, for the
+    /// full judgement.
+    #[inline(always)]
+    fn plain_progress(
+        &mut self,
+        numerator: i32,
+        denominator: i32,
+        hr: HResult,
+    ) -> Option<Accepted> {
+        let previous = self.last?;
+        let plain = self.terminal_call.is_none()
+            && !hr.is_failure()
+            && denominator == previous.denominator()
+            && numerator >= previous.numerator()
+            && numerator < denominator;
+        if !plain {
+            return None;
+        }
+        // `0 <= previous.numerator() <= numerator < denominator`: a valid fraction.
+        let progress = ProgressFraction::new(numerator, denominator).ok()?;
+        let index = self.calls_received.saturating_add(1);
+        self.calls_received = index;
+        self.last = Some(progress);
+        self.push_progress(progress);
+        Some(Accepted {
+            call: index,
+            progress,
+            anomalies: 0,
+            finished: None,
+        })
+    }
+
+    /// The full judgement of [`judge`](Self::judge), then the call applied.
+    #[inline(never)]
+    fn judge_and_apply(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
         let index = self.calls_received.saturating_add(1);
         self.calls_received = index;
         // Judging only counts the anomalies: most calls raise none, and the few that do are
@@ -356,7 +433,7 @@ impl<R: TypedResult> StatusMachine<R> {
 
     /// Applies the terminal call: the outcome, decided once.
     #[cold]
-    fn finish(&mut self, call: u64, hr: crate::HResult, result: Option<R>) -> OutcomeKind {
+    fn finish(&mut self, call: u64, hr: HResult, result: Option<R>) -> OutcomeKind {
         let outcome = OperationOutcome::new(
             hr,
             self.cancel_requested,

@@ -380,6 +380,47 @@ proptest! {
         }
     }
 
+    /// `handle_progress` must be exactly `handle_status` of the same call with no result and
+    /// a null collection: same verdict, same events, same state (compared through `Debug`,
+    /// which shows every field), events polled or left to merge. (Both decide most plain
+    /// calls with the same shortcut; the properties above hold `handle_status`, shortcut
+    /// included, to the independent model.)
+    #[test]
+    fn handle_progress_is_handle_status_of_a_plain_call(
+        scenario in prop_oneof![
+            strategy::prefixed_arbitrary_scenario(6),
+            strategy::arbitrary_scenario(12),
+            strategy::valid_scenario(),
+        ],
+        rules in any_rules(),
+    ) {
+        let mut shortcut = StatusMachine::new(scenario.operation, rules);
+        let mut reference = StatusMachine::new(scenario.operation, rules);
+        let mut plain_calls = 0;
+        for input in &scenario.inputs {
+            match input {
+                Input::Status(call) if call.result.is_none() && call.messages.is_none() => {
+                    plain_calls += 1;
+                    let fast = shortcut.handle_progress(call.numerator, call.denominator, call.hr);
+                    let full = reference.handle(input.clone());
+                    prop_assert_eq!(fast.map(drop), full);
+                }
+                other => {
+                    prop_assert_eq!(shortcut.handle(other.clone()), reference.handle(other.clone()));
+                }
+            }
+            prop_assert_eq!(format!("{shortcut:?}"), format!("{reference:?}"));
+            // Poll one side fully and the other not at all every other time: the shortcut
+            // must merge progress into an unpolled event exactly as the full path does.
+            if plain_calls % 2 == 0 {
+                while let Some(event) = shortcut.poll_event() {
+                    prop_assert_eq!(Some(event), reference.poll_event());
+                }
+                prop_assert_eq!(reference.poll_event(), None);
+            }
+        }
+    }
+
     #[test]
     fn arbitrary_i32s_never_panic(
         operation in strategy::operation_kind(),
