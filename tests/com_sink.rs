@@ -752,6 +752,133 @@ fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
     assert_released(&tracker);
 }
 
+/// With no observer, recorder or waiting stream, a call that only moves the progress on
+/// leaves it in the state machine (the sink's fast path). It must still reach the log in
+/// its place: before a later anomaly, message, cancel request or end, merged like any unread
+/// progress, and the same log as a sink whose observer makes every call take the full path.
+#[test]
+fn quiet_progress_keeps_its_place_in_the_log() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    // Call 6 has a message with invalid UTF-16: its issue comes before its own progress,
+    // and after the progress the quiet calls before it left in the machine.
+    let broken = vec![0x006D, 0xDC00];
+    let steps = || -> Vec<Step> {
+        let mut spec = MessageSpec::new("");
+        spec.message = Ok(broken.clone());
+        vec![
+            CallSpec::progress(0, 4).into(),
+            CallSpec::progress(1, 4).into(),
+            CallSpec::progress(2, 4).into(),
+            // Back to 1/4: an anomaly under `documented`.
+            CallSpec::progress(1, 4).into(),
+            CallSpec::progress(2, 4).into(),
+            CallSpec::progress(3, 4)
+                .messages(CollectionSpec::of(vec![spec]))
+                .into(),
+            CallSpec::progress(3, 4).into(),
+            CallSpec::progress(4, 4)
+                .result(ResultSpec::Bstr("<r/>".encode_utf16().collect()))
+                .into(),
+        ]
+    };
+    let quiet = ProgressSink::new(OperationKind::GpoReport);
+    serve_to(&quiet, steps(), &tracker);
+    let (observed, seen) = watched(ProgressSink::builder(OperationKind::GpoReport));
+    serve_to(&observed, steps(), &tracker);
+    let expected = vec![
+        progress(1, 4),
+        anomaly(
+            4,
+            Breach::NumeratorDecreased {
+                previous: 2,
+                numerator: 1,
+            },
+        ),
+        progress(2, 4),
+        issue(
+            6,
+            Location::Message(0),
+            "Message",
+            ReadProblem::InvalidUtf16 {
+                units: broken.clone(),
+            },
+        ),
+        progress(3, 4),
+        message(StatusMessage::new("m\u{FFFD}")),
+        progress(4, 4),
+        finished(OutcomeKind::Succeeded),
+    ];
+    assert_eq!(quiet.updates_so_far(), expected);
+    assert_eq!(observed.updates_so_far(), expected);
+    assert_eq!(
+        seen.all().len(),
+        8 + 4,
+        "the observer saw every call unmerged"
+    );
+    assert_eq!(quiet.inspect(|m| m.calls_received()), 8);
+    assert_eq!(outcome_of(&quiet), outcome_of(&observed));
+    assert_released(&tracker);
+}
+
+/// Quiet progress, then the client's cancel request: the progress comes first.
+#[test]
+fn quiet_progress_comes_before_a_later_cancel_request() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    let backup = Backup::new(
+        vec![
+            CallSpec::progress(0, 4).into(),
+            CallSpec::progress(1, 4).into(),
+            CallSpec::progress(2, 4).into(),
+            Step::AwaitCancel,
+            CallSpec::progress(2, 4).hr(CANCELLED).into(),
+        ],
+        None,
+        &tracker,
+    );
+    let (cancel_variant, returned) = backup.start(&sink);
+    assert!(sink.started(returned).expect("started").is_none());
+    let cancel = sink
+        .cancel_handle(&cancel_variant)
+        .expect("IGPMAsyncCancel");
+    drop(cancel_variant);
+    // Nothing wakes the client for quiet progress: it looks at the machine.
+    while sink.inspect(|machine| machine.calls_received()) < 3 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    // Reading the log brings the progress in, merged.
+    assert_eq!(sink.updates_so_far(), vec![progress(2, 4)]);
+    let mut stream = sink.updates();
+    assert_eq!(stream.try_next(), Some(Some(progress(2, 4))));
+    assert_eq!(stream.try_next(), None);
+    cancel.cancel().expect("the server accepted the request");
+    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Cancelled);
+    backup.join();
+    assert_eq!(
+        sink.updates_so_far(),
+        vec![
+            progress(2, 4),
+            Update::Event(Event::CancelRequested),
+            progress(2, 4),
+            anomaly(
+                4,
+                Breach::FailureBeforeCompletion {
+                    hr: HResult::ERROR_CANCELLED,
+                    numerator: 2,
+                    denominator: 4
+                }
+            ),
+            finished(OutcomeKind::Cancelled),
+        ]
+    );
+    drop(cancel);
+    drop(backup);
+    assert!(!sink.is_attached());
+    assert_released(&tracker);
+}
+
 #[test]
 fn concurrent_status_calls_from_two_threads() {
     let _mta = Mta::init();

@@ -14,16 +14,17 @@ use windows::Win32::System::Com::{
 use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
-use windows::Win32::System::Variant::VARIANT;
+use windows::Win32::System::Variant::{VARIANT, VT_EMPTY, VT_NULL};
 use windows_core::{implement, IUnknown, Ref, GUID, HRESULT, PCWSTR};
 
 use super::messages::read_messages;
 use super::recorder::Recorder;
 use super::result::read_result;
 use super::update::panic_message;
-use super::{CancelHandle, ComResult, Fault, OutcomeFuture, SinkError, Update, Updates};
+use super::{CancelHandle, ComResult, Fault, OutcomeFuture, ReadIssue, SinkError, Update, Updates};
 use crate::{
-    Event, HResult, OperationKind, OperationOutcome, Rules, StatusCall, StatusMachine, Violation,
+    Accepted, Event, HResult, OperationKind, OperationOutcome, Rules, StatusCall, StatusMachine,
+    Violation,
 };
 
 /// How the operation ended for the sink's consumers: decided once, by the first of the
@@ -79,10 +80,11 @@ pub(crate) struct State {
     decision: Option<Decision>,
     /// Every update, kept while a consumer exists (streams read it by position). A progress
     /// update that no stream has yielded yet is replaced by the next one when nothing came
-    /// between them, so the log does not grow with progress nobody reads.
-    pub(crate) log: Vec<Update>,
+    /// between them, so the log does not grow with progress nobody reads. The progress of
+    /// quiet calls waits in the machine until the log is next read or added to.
+    log: Vec<Update>,
     /// How far the furthest stream has read the log.
-    pub(crate) log_read: usize,
+    log_read: usize,
     consumers: usize,
     sleepers: usize,
     wakers: Vec<(u64, Waker)>,
@@ -98,6 +100,31 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Whether a `Status` call that only reports progress can leave that progress in the
+    /// state machine (see [`Shared::plain_status`]): nothing has to hear of it at once.
+    fn is_quiet(&self) -> bool {
+        self.recorder.is_none() && !self.observing && self.wakers.is_empty()
+    }
+
+    /// Moves what the state machine still holds (at most the progress of quiet calls) to the
+    /// log. Everything that reads the log or adds to it does this first, so the log keeps
+    /// the order of the calls.
+    fn settle(&mut self) {
+        while let Some(event) = self.machine.poll_event() {
+            if self.consumers > 0 {
+                self.append(Update::Event(event));
+            }
+        }
+    }
+
+    /// The update at `position` of the log, which a stream has now read.
+    pub(crate) fn read_log(&mut self, position: usize) -> Option<Update> {
+        self.settle();
+        let update = self.log.get(position)?.clone();
+        self.log_read = self.log_read.max(position + 1);
+        Some(update)
+    }
+
     fn append(&mut self, update: Update) {
         let unread = self.log_read < self.log.len();
         match (self.log.last_mut(), &update) {
@@ -154,35 +181,97 @@ impl Shared {
         collection: Ref<'_, IGPMStatusMsgCollection>,
     ) {
         let handled = catch_unwind(AssertUnwindSafe(|| {
-            self.handle_status(numerator, denominator, hr, result, collection)
+            // SAFETY: `pResult` is null or points to a VARIANT the server keeps alive for the
+            // whole call; it is only borrowed, never cleared or copied.
+            let variant = unsafe { result.as_ref() };
+            if collection.is_none() && holds_nothing(variant) {
+                self.plain_status(numerator, denominator, HResult::new(hr.0));
+            } else {
+                self.full_status(numerator, denominator, hr, variant, collection);
+            }
         }));
         if let Err(payload) = handled {
-            let fault = Update::Fault(Fault::StatusPanicked(panic_message(&*payload)));
-            let st = self.lock();
-            self.publish(st, None, vec![fault], None);
+            self.status_panicked(&*payload);
         }
     }
 
-    fn handle_status(
+    #[cold]
+    fn status_panicked(&self, payload: &(dyn std::any::Any + Send)) {
+        let fault = Update::Fault(Fault::StatusPanicked(panic_message(payload)));
+        let mut st = self.lock();
+        st.settle();
+        let mut updates = std::mem::take(&mut st.scratch);
+        updates.push(fault);
+        self.publish(st, None, updates, None);
+    }
+
+    /// A call with nothing to read: no result and a null collection. This is most calls, and
+    /// it is the fast path: when the call only moves the progress on and nothing has to hear
+    /// of it at once ([`State::is_quiet`]), the progress stays in the machine's event queue
+    /// (merged into the previous one that nobody read) and the call is done, under one lock
+    /// and a few comparisons.
+    #[inline]
+    fn plain_status(&self, numerator: i32, denominator: i32, hr: HResult) {
+        let mut st = self.lock();
+        if !st.is_quiet() {
+            let call = StatusCall::new(numerator, denominator, hr, None, None);
+            return self.judge(st, call, Vec::new(), None);
+        }
+        let index = st.machine.calls_received().saturating_add(1);
+        let verdict = st.machine.handle_progress(numerator, denominator, hr);
+        if matches!(verdict, Ok(accepted) if accepted.anomalies == 0 && accepted.finished.is_none())
+        {
+            return;
+        }
+        self.publish_verdict(st, index, verdict);
+    }
+
+    /// Publishes the machine's verdict on a plain call that was more than progress: an
+    /// anomaly, the end or a violation. The quiet calls' progress is still first in the
+    /// machine's queue, so the updates stay in order.
+    #[inline(never)]
+    fn publish_verdict(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        index: u64,
+        verdict: Result<Accepted, Violation>,
+    ) {
+        let mut updates = std::mem::take(&mut st.scratch);
+        self.conclude(&mut st, &mut updates, verdict);
+        self.publish(st, Some(index), updates, None);
+    }
+
+    /// A call with a result or a message collection to read.
+    #[inline(never)]
+    fn full_status(
         &self,
         numerator: i32,
         denominator: i32,
         hr: HRESULT,
-        result: *const VARIANT,
+        variant: Option<&VARIANT>,
         collection: Ref<'_, IGPMStatusMsgCollection>,
     ) {
         // Read everything outside the lock: concurrent calls read their objects in parallel.
         let mut issues = Vec::new();
-        // SAFETY: `pResult` is null or points to a VARIANT the server keeps alive for the
-        // whole call; it is only borrowed, never cleared or copied.
-        let variant = unsafe { result.as_ref() };
         let (result, live) = read_result(variant, &mut issues);
         let messages = collection
             .as_ref()
             .map(|collection| read_messages(collection, &mut issues));
         let call = StatusCall::new(numerator, denominator, HResult::new(hr.0), result, messages);
+        let st = self.lock();
+        self.judge(st, call, issues, live);
+    }
 
-        let mut st = self.lock();
+    /// Judges a call that was read, and publishes what it caused.
+    #[inline(never)]
+    fn judge(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        call: StatusCall<ComResult>,
+        issues: Vec<ReadIssue>,
+        live: Option<&IUnknown>,
+    ) {
+        st.settle();
         let index = st.machine.calls_received().saturating_add(1);
         let mut updates = std::mem::take(&mut st.scratch);
         updates.extend(
@@ -193,9 +282,21 @@ impl Shared {
         if let Some(fault) = st.recorder.as_mut().and_then(|r| r.status(&call)) {
             updates.push(Update::Fault(fault));
         }
-        match st.machine.handle_status(call) {
+        let verdict = st.machine.handle_status(call);
+        self.conclude(&mut st, &mut updates, verdict);
+        self.publish(st, Some(index), updates, live);
+    }
+
+    /// Turns the machine's verdict on a call into updates, and decides the end if it came.
+    fn conclude(
+        &self,
+        st: &mut State,
+        updates: &mut Vec<Update>,
+        verdict: Result<Accepted, Violation>,
+    ) {
+        drain_events(&mut st.machine, updates);
+        match verdict {
             Ok(accepted) => {
-                drain_events(&mut st.machine, &mut updates);
                 if accepted.finished.is_some() && st.decision.is_none() {
                     st.decision = st.machine.outcome().cloned().map(Ok);
                 }
@@ -207,12 +308,12 @@ impl Shared {
                 }
             }
         }
-        self.publish(st, Some(index), updates, live);
     }
 
     /// The client's cancel request, recorded before the server is asked.
     pub(crate) fn cancel(&self) {
         let mut st = self.lock();
+        st.settle();
         let mut updates = std::mem::take(&mut st.scratch);
         if let Some(fault) = st.recorder.as_mut().and_then(Recorder::cancel) {
             updates.push(Update::Fault(fault));
@@ -233,6 +334,7 @@ impl Shared {
         ) {
             st.decision = Some(Err(SinkError::StartFailed(hr)));
         }
+        st.settle();
         let updates = std::mem::take(&mut st.scratch);
         self.publish(st, None, updates, None);
     }
@@ -241,6 +343,7 @@ impl Shared {
     fn detach(&self) {
         if self.attached.fetch_sub(1, Ordering::AcqRel) == 1 {
             let mut st = self.lock();
+            st.settle();
             if st.decision.is_none() {
                 st.decision = Some(Err(SinkError::Abandoned {
                     calls_received: st.machine.calls_received(),
@@ -339,6 +442,7 @@ impl Shared {
                     st.observing = false;
                     st.pending.clear();
                     let fault = Update::Fault(Fault::ObserverPanicked(panic_message(&*payload)));
+                    st.settle();
                     if st.consumers > 0 {
                         st.append(fault);
                     }
@@ -405,6 +509,15 @@ impl Shared {
             st.wakers = Vec::new();
         }
     }
+}
+
+/// Whether `pResult` holds no result without anything to read: null, `VT_EMPTY` or
+/// `VT_NULL` (see [`read_result`]).
+fn holds_nothing(variant: Option<&VARIANT>) -> bool {
+    variant.map_or(true, |variant| {
+        let vt = variant.vt();
+        vt == VT_EMPTY || vt == VT_NULL
+    })
 }
 
 fn drain_events(machine: &mut StatusMachine<ComResult>, updates: &mut Vec<Update>) {
@@ -771,7 +884,9 @@ impl ProgressSink {
     /// Every update so far (what a new [`Updates`] stream would yield first), with
     /// consecutive progress updates that no stream had yielded merged into the latest.
     pub fn updates_so_far(&self) -> Vec<Update> {
-        self.shared().lock().log.clone()
+        let mut st = self.shared().lock();
+        st.settle();
+        st.log.clone()
     }
 
     /// Runs `f` on the state machine (progress, anomalies, messages, calls received, ...).
@@ -781,6 +896,7 @@ impl ProgressSink {
 
     /// Every violation received so far, in call order (the first decided the end).
     pub fn violations(&self) -> Vec<Violation> {
+        // Violations are never left in the machine: no need to settle.
         self.shared()
             .lock()
             .log

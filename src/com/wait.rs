@@ -117,10 +117,8 @@ impl Updates {
             return Some(None);
         }
         let mut st = self.consumer.0.lock();
-        if let Some(update) = st.log.get(self.next) {
-            let update = update.clone();
+        if let Some(update) = st.read_log(self.next) {
             self.next += 1;
-            st.log_read = st.log_read.max(self.next);
             Some(Some(update))
         } else if st.decision().is_some() {
             drop(st);
@@ -141,10 +139,8 @@ impl Stream for Updates {
             return Poll::Ready(None);
         }
         let mut st = this.consumer.0.lock();
-        if let Some(update) = st.log.get(this.next) {
-            let update = update.clone();
+        if let Some(update) = st.read_log(this.next) {
             this.next += 1;
-            st.log_read = st.log_read.max(this.next);
             Poll::Ready(Some(update))
         } else if st.decision().is_some() {
             st.forget_waker(this.id);
