@@ -254,11 +254,18 @@ impl<R> StatusMachine<R> {
     }
 
     /// Queues a progress event, merged into an unpolled one that nothing follows.
-    #[inline]
+    #[inline(always)]
     fn push_progress(&mut self, progress: ProgressFraction) {
         if self.events.is_empty() {
             self.pending_progress = Some(progress);
-        } else if let Some(Event::Progress(pending)) = self.events.back_mut() {
+        } else {
+            self.queue_progress(progress);
+        }
+    }
+
+    /// [`push_progress`](Self::push_progress) behind other events.
+    fn queue_progress(&mut self, progress: ProgressFraction) {
+        if let Some(Event::Progress(pending)) = self.events.back_mut() {
             *pending = progress;
         } else {
             self.events.push_back(Event::Progress(progress));
@@ -336,7 +343,7 @@ impl<R: TypedResult> StatusMachine<R> {
     /// applies to a call that has none and is not terminal). Anything else is `None`, for the
     /// full judgement.
     #[inline(always)]
-    fn plain_progress(
+    pub(crate) fn plain_progress(
         &mut self,
         numerator: i32,
         denominator: i32,

@@ -947,6 +947,77 @@ fn concurrent_status_calls_from_two_threads() {
     assert_released(&tracker);
 }
 
+/// The fast path under contention: two server threads make quiet progress calls at once
+/// while a consumer reads the log and a waiter sleeps until the end. No call is lost, none
+/// is judged twice, the waiter wakes for the end.
+#[test]
+fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    let calls = 5_000;
+    let meet = Arc::new(Barrier::new(2));
+    let ticks = |count: usize| -> Vec<Step> {
+        let mut steps = vec![Step::Meet(Arc::clone(&meet))];
+        steps.extend((0..count).map(|_| Step::from(CallSpec::progress(5, 10))));
+        steps.push(Step::Meet(Arc::clone(&meet)));
+        steps
+    };
+    let mut first = vec![Step::from(CallSpec::progress(0, 10))];
+    first.extend(ticks(calls));
+    first.push(
+        CallSpec::progress(10, 10)
+            .result(ResultSpec::Backup(backup_props()))
+            .into(),
+    );
+    let second = ticks(calls);
+
+    let waiter = {
+        let sink = sink.clone();
+        thread::spawn(move || sink.wait_timeout(Duration::from_secs(20)))
+    };
+    let reader = {
+        let sink = sink.clone();
+        thread::spawn(move || {
+            let mut reads = 0;
+            while sink.try_outcome().is_none() {
+                let log = sink.updates_so_far();
+                assert!(log.len() <= 2, "unread progress is merged: {log:?}");
+                reads += 1;
+                thread::yield_now();
+            }
+            reads
+        })
+    };
+    let object = sink.interface();
+    let servers = [
+        serve(object.clone(), first, &tracker, None),
+        serve(object.clone(), second, &tracker, None),
+    ];
+    for server in servers {
+        server.join().expect("a server thread");
+    }
+    drop(object);
+    let outcome = waiter
+        .join()
+        .expect("the waiter")
+        .expect("woken for the end")
+        .expect("an outcome");
+    assert!(reader.join().expect("the reader") > 0);
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert_eq!(
+        sink.inspect(|m| m.calls_received()),
+        2 * calls as u64 + 2,
+        "every call judged once"
+    );
+    assert!(sink.inspect(|m| m.anomalies().is_empty()));
+    let log = sink.updates_so_far();
+    assert_eq!(log.last(), Some(&finished(OutcomeKind::Succeeded)));
+    assert_eq!(log[log.len() - 2], progress(10, 10));
+    assert!(!sink.is_attached());
+    assert_released(&tracker);
+}
+
 #[test]
 fn the_sink_keeps_working_after_its_consumer_has_gone() {
     let _mta = Mta::init();
