@@ -2,7 +2,8 @@
 //! `IGPMAsyncProgress` in the same run, both called through the COM vtable as a server does.
 //! Goal: the sink costs at most 3x the no-op call. A third figure, the state machine alone
 //! (no COM, no lock) judging the same call the way the sink does (`handle_progress`, the
-//! progress left unpolled to merge), shows how much of the sink's cost is the judging itself.
+//! progress left unpolled to merge), shows how much of the sink's cost is the judging itself;
+//! a fourth, the sink with an observer, the full path that every call then takes.
 //! Windows only (CI runs it under Wine).
 
 #[cfg(all(windows, feature = "com"))]
@@ -93,6 +94,16 @@ mod windows_bench {
         let sink = ProgressSink::new(OperationKind::GpoBackup);
         let object = sink.interface();
         group.bench_function("progress sink", |b| b.iter(|| status(&object)));
+        // With an observer every call takes the full path: judged, logged, and delivered.
+        let observed = ProgressSink::builder(OperationKind::GpoBackup)
+            .observer(|notification| {
+                black_box(notification.updates());
+            })
+            .build();
+        let observed_object = observed.interface();
+        group.bench_function("progress sink, observed", |b| {
+            b.iter(|| status(&observed_object))
+        });
         // For the breakdown: the state machine alone, fed the same call without COM.
         let mut machine: StatusMachine<ComResult> =
             StatusMachine::new_generic(OperationKind::GpoBackup, Rules::documented());
@@ -107,6 +118,7 @@ mod windows_bench {
         assert_eq!(machine.anomalies(), &[]);
         assert!(machine.poll_event().is_some() && machine.poll_event().is_none());
         assert!(sink.inspect(|machine| machine.anomalies().is_empty()));
+        assert!(observed.inspect(|machine| machine.anomalies().is_empty()));
         assert!(
             sink.updates_so_far().len() <= 1,
             "unread progress is merged"
