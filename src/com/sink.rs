@@ -260,7 +260,10 @@ impl Shared {
     ) {
         let handled = catch_unwind(AssertUnwindSafe(|| {
             if plain {
-                self.plain_status(numerator, denominator, HResult::new(hr.0));
+                // Nothing to read. The fast path did not take it: the first call, an anomaly,
+                // the end, a violation, someone to tell at once, or the lock was taken.
+                let call = StatusCall::new(numerator, denominator, HResult::new(hr.0), None, None);
+                self.judge(call, Vec::new(), None);
             } else {
                 self.full_status(numerator, denominator, hr, variant, collection);
             }
@@ -278,40 +281,6 @@ impl Shared {
         let mut updates = std::mem::take(&mut st.scratch);
         updates.push(fault);
         self.publish(st, None, updates, None);
-    }
-
-    /// A call with nothing to read (no result, a null collection) that the fast path did not
-    /// take: an anomaly, the end, a violation, the first call, or someone to tell at once.
-    fn plain_status(&self, numerator: i32, denominator: i32, hr: HResult) {
-        if self.recorder.is_none() {
-            let mut st = self.lock();
-            if st.is_quiet() {
-                let index = st.machine.calls_received().saturating_add(1);
-                let verdict = st.machine.handle_progress(numerator, denominator, hr);
-                if matches!(verdict, Ok(accepted) if accepted.anomalies == 0 && accepted.finished.is_none())
-                {
-                    return;
-                }
-                return self.publish_verdict(st, index, verdict);
-            }
-        }
-        let call = StatusCall::new(numerator, denominator, hr, None, None);
-        self.judge(call, Vec::new(), None);
-    }
-
-    /// Publishes the machine's verdict on a plain call that was more than progress: an
-    /// anomaly, the end or a violation. The quiet calls' progress is still first in the
-    /// machine's queue, so the updates stay in order.
-    #[inline(never)]
-    fn publish_verdict(
-        &self,
-        mut st: StateGuard<'_>,
-        index: u64,
-        verdict: Result<Accepted, Violation>,
-    ) {
-        let mut updates = std::mem::take(&mut st.scratch);
-        self.conclude(&mut st, &mut updates, verdict);
-        self.publish(st, Some(index), updates, None);
     }
 
     /// A call with a result or a message collection to read.
