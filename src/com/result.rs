@@ -4,7 +4,7 @@ use windows::Win32::System::GroupPolicy::{
     IGPMBackup, IGPMStarterGPO, IGPMStarterGPOBackup, IGPMGPO,
 };
 use windows::Win32::System::Variant::{
-    VARIANT, VT_BSTR, VT_DISPATCH, VT_EMPTY, VT_NULL, VT_UNKNOWN,
+    VARENUM, VARIANT, VT_BSTR, VT_DISPATCH, VT_EMPTY, VT_NULL, VT_UNKNOWN,
 };
 use windows_core::{IUnknown, Interface, BSTR};
 
@@ -149,6 +149,16 @@ pub(crate) fn borrowed_object(variant: &VARIANT) -> Option<&IUnknown> {
     }
 }
 
+/// Whether `pResult` holds no result, with nothing to read: null, `VT_EMPTY` or `VT_NULL`
+/// (what [`read_result`] reads as `None` without looking further).
+pub(crate) fn holds_nothing(variant: Option<&VARIANT>) -> bool {
+    variant.map_or(true, |variant| is_nothing(variant.vt()))
+}
+
+fn is_nothing(vt: VARENUM) -> bool {
+    vt == VT_EMPTY || vt == VT_NULL
+}
+
 /// Reads a result VARIANT (borrowed: never cleared, never copied) into a [`ComResult`].
 ///
 /// Returns the plain result (`None` for `VT_EMPTY`, `VT_NULL` and a null object) and the
@@ -161,7 +171,7 @@ pub(crate) fn read_result<'v>(
         return (None, None);
     };
     let vt = variant.vt();
-    if vt == VT_EMPTY || vt == VT_NULL {
+    if is_nothing(vt) {
         (None, None)
     } else if vt == VT_DISPATCH || vt == VT_UNKNOWN {
         match borrowed_object(variant) {

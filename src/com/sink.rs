@@ -16,12 +16,12 @@ use windows::Win32::System::Com::{
 use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
-use windows::Win32::System::Variant::{VARIANT, VT_EMPTY, VT_NULL};
+use windows::Win32::System::Variant::VARIANT;
 use windows_core::{implement, IUnknown, Ref, GUID, HRESULT, PCWSTR};
 
 use super::messages::read_messages;
 use super::recorder::Recorder;
-use super::result::read_result;
+use super::result::{holds_nothing, read_result};
 use super::update::panic_message;
 use super::{CancelHandle, ComResult, Fault, OutcomeFuture, ReadIssue, SinkError, Update, Updates};
 use crate::{
@@ -550,15 +550,6 @@ impl Shared {
             st.wakers = Vec::new();
         }
     }
-}
-
-/// Whether `pResult` holds no result without anything to read: null, `VT_EMPTY` or
-/// `VT_NULL` (see [`read_result`]).
-fn holds_nothing(variant: Option<&VARIANT>) -> bool {
-    variant.map_or(true, |variant| {
-        let vt = variant.vt();
-        vt == VT_EMPTY || vt == VT_NULL
-    })
 }
 
 fn drain_events(machine: &mut StatusMachine<ComResult>, updates: &mut Vec<Update>) {
