@@ -173,6 +173,10 @@ pub mod trace;
 #[allow(unsafe_code)]
 pub mod com;
 
+#[cfg(feature = "live")]
+#[cfg_attr(docsrs, doc(cfg(feature = "live")))]
+pub mod live;
+
 pub use breach::{Anomaly, Breach, Violation};
 pub use call::{Input, StatusCall};
 pub use fraction::{FractionError, ProgressFraction};

@@ -27,6 +27,12 @@ pub trait TypedResult {
     fn result_type(&self) -> ResultType;
 }
 
+impl AsRef<ResultDescription> for ResultDescription {
+    fn as_ref(&self) -> &ResultDescription {
+        self
+    }
+}
+
 impl<T: TypedResult + ?Sized> TypedResult for &T {
     fn result_type(&self) -> ResultType {
         (**self).result_type()

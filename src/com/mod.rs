@@ -65,7 +65,7 @@ mod recorder;
 mod result;
 mod sink;
 mod sync;
-mod update;
+
 mod wait;
 
 pub use cancel::CancelHandle;

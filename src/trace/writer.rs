@@ -84,6 +84,25 @@ impl<'a> From<&'a TraceEvent> for WireEventOut<'a> {
     }
 }
 
+/// One `status` line (with its line end) for a call whose result describes itself, borrowing
+/// the call: what the live engine's recorder writes.
+pub(crate) fn status_line<R: AsRef<ResultDescription>>(call: &StatusCall<R>) -> Vec<u8> {
+    let wire = WireEventOut::Status {
+        numerator: call.numerator,
+        denominator: call.denominator,
+        hr: call.hr,
+        result: call.result.as_ref().map(AsRef::as_ref),
+        messages: call.messages.as_deref(),
+    };
+    let mut line = Vec::with_capacity(128);
+    // Serialising these types into memory cannot fail: every map key is a string.
+    if serde_json::to_writer(&mut line, &wire).is_err() {
+        line.clear();
+    }
+    line.push(b'\n');
+    line
+}
+
 impl<W: Write> TraceWriter<W> {
     /// A writer that writes lines to `inner`.
     pub fn new(inner: W) -> Self {

@@ -1,13 +1,14 @@
-//! [`Update`]: what the sink reports as calls arrive, and [`ReadIssue`]: what could not be
-//! read faithfully from the server's objects.
+//! [`Update`]: what a tracked operation reports as calls arrive, [`Fault`]: work the engine
+//! could not do, and [`ReadIssue`]: what an adapter could not read faithfully from the
+//! server's objects.
 
 use core::fmt;
 
 use crate::{Event, HResult, Violation};
 
-/// One thing the sink reports, in the order it happened: the observer, the
-/// [`Updates`](super::Updates) stream and [`ProgressSink::updates`](super::ProgressSink::updates)
-/// all see the same sequence.
+/// One thing a [`Tracker`](super::Tracker) reports, in the order it happened: the observer,
+/// the [`Updates`](super::Updates) stream and
+/// [`Tracker::updates_so_far`](super::Tracker::updates_so_far) all see the same sequence.
 ///
 /// For one `Status` call the order is: its [`Issue`](Update::Issue)s (what could not be read),
 /// then either the state machine's events (progress, messages, anomalies, finished) or the
@@ -19,7 +20,7 @@ pub enum Update {
     /// the end of the operation.
     Event(Event),
     /// A `Status` call broke a rule that is a violation under the rules in force: it was not
-    /// applied. The first one decides how the operation ends for the sink's consumers.
+    /// applied. The first one decides how the operation ends for the tracker's consumers.
     Violation(Violation),
     /// Something in `Status` call number `call` could not be read as it should; what could be
     /// read was kept.
@@ -29,7 +30,8 @@ pub enum Update {
         /// What went wrong, and where.
         issue: ReadIssue,
     },
-    /// The sink itself could not do part of its work.
+    /// The engine itself could not do part of its work (recording, an observer or a waker
+    /// that panicked).
     Fault(Fault),
 }
 
@@ -88,7 +90,7 @@ pub enum ReadProblem {
 /// One value of a server object that could not be read faithfully.
 ///
 /// ```
-/// use gpmc_progress::com::{Location, ReadIssue, ReadProblem};
+/// use gpmc_progress::live::{Location, ReadIssue, ReadProblem};
 /// use gpmc_progress::HResult;
 ///
 /// let issue = ReadIssue::new(Location::Message(2), "ObjectPath", ReadProblem::GetterFailed(HResult::E_FAIL));
@@ -140,17 +142,22 @@ impl fmt::Display for ReadIssue {
 
 impl std::error::Error for ReadIssue {}
 
-/// Work the sink could not do; the sink carries on and keeps answering the server.
+/// Work the engine could not do; it carries on and keeps taking the server's calls.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Writing the trace failed; recording stopped (the rest of the sink goes on).
+    /// Writing the trace failed; recording stopped (everything else goes on).
     RecordingFailed(String),
     /// The observer panicked with this message; it is not called again.
     ObserverPanicked(String),
     /// Handling a `Status` call panicked with this message (a bug in this crate). The server
     /// was answered with `S_OK` and the call may be missing from the state machine.
     StatusPanicked(String),
+    /// Waking a task that waited on the outcome or the updates panicked with this message
+    /// (a bug in the executor); the other tasks were still woken.
+    WakePanicked(String),
+    /// Dropping the observer panicked with this message.
+    ObserverDropPanicked(String),
 }
 
 impl fmt::Display for Fault {
@@ -160,6 +167,10 @@ impl fmt::Display for Fault {
             Fault::ObserverPanicked(message) => write!(f, "the observer panicked: {message}"),
             Fault::StatusPanicked(message) => {
                 write!(f, "handling a status call panicked: {message}")
+            }
+            Fault::WakePanicked(message) => write!(f, "waking a waiting task panicked: {message}"),
+            Fault::ObserverDropPanicked(message) => {
+                write!(f, "dropping the observer panicked: {message}")
             }
         }
     }

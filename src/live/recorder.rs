@@ -1,0 +1,116 @@
+//! The trace recorder: every `Status` call received and every cancel request, one flushed
+//! JSON line each, in the trace format (feature `trace`). Lines are encoded before the
+//! state's lock is taken, queued in the judged order under it, and written by the delivering
+//! thread after it was released.
+
+use std::io::{self, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::update::panic_message;
+use super::Fault;
+
+/// Where the recorder's lines go: a writer that writes and flushes a whole line.
+pub(crate) trait LineWriter: Send {
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()>;
+}
+
+impl<W: Write + Send> LineWriter for W {
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        self.write_all(line)?;
+        self.flush()
+    }
+}
+
+/// The `cancel` line.
+pub(crate) fn cancel_line() -> Vec<u8> {
+    b"{\"event\":\"cancel\"}\n".to_vec()
+}
+
+/// Writes one line, the writer's panic caught. `Err` means recording stops for good.
+pub(crate) fn write_line(writer: &mut dyn LineWriter, line: &[u8]) -> Result<(), Fault> {
+    match catch_unwind(AssertUnwindSafe(|| writer.write_line(line))) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(Fault::RecordingFailed(format!(
+            "writing the {} line: {error}",
+            event_name(line)
+        ))),
+        Err(payload) => Err(Fault::RecordingFailed(format!(
+            "the writer panicked while writing the {} line: {}",
+            event_name(line),
+            panic_message(&*payload)
+        ))),
+    }
+}
+
+/// The event a line holds (`begin`, `status` or `cancel`), read back from its start.
+fn event_name(line: &[u8]) -> &'static str {
+    if line.starts_with(b"{\"event\":\"begin\"") {
+        "begin"
+    } else if line.starts_with(b"{\"event\":\"cancel\"") {
+        "cancel"
+    } else {
+        "status"
+    }
+}
+
+/// The `begin` line of an operation.
+#[cfg(feature = "trace")]
+pub(crate) fn begin_line(operation: crate::OperationKind) -> Vec<u8> {
+    let mut writer = crate::trace::TraceWriter::new(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = writer.write_begin(operation);
+    writer.into_inner()
+}
+
+/// The `status` line of a call.
+#[cfg(feature = "trace")]
+pub(crate) fn status_line<R: AsRef<crate::ResultDescription>>(
+    call: &crate::StatusCall<R>,
+) -> Vec<u8> {
+    crate::trace::status_line(call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Failing;
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Panicking;
+    impl Write for Panicking {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            panic!("writer broke")
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_error_names_the_line() {
+        let fault = write_line(&mut Failing, &cancel_line()).unwrap_err();
+        assert_eq!(
+            fault,
+            Fault::RecordingFailed("writing the cancel line: disk full".into())
+        );
+    }
+
+    #[test]
+    fn a_panicking_writer_is_a_recording_failure() {
+        let fault = write_line(&mut Panicking, b"{\"event\":\"status\"}\n").unwrap_err();
+        assert_eq!(
+            fault,
+            Fault::RecordingFailed(
+                "the writer panicked while writing the status line: writer broke".into()
+            )
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! The engine's synchronization primitives, in one place so that the model checker (`loom`,
+//! under `--cfg loom`) can stand in for them.
+//!
+//! - [`Lock`]: the state's lock. A `std::sync::Mutex`, except behind the COM sink on Windows,
+//!   where a spin lock (release is a plain store) keeps the quiet `Status` call within its
+//!   benchmark budget (see `benches/com_sink.rs`). No user code ever runs under it.
+//! - `Mutex` and `Condvar`: where blocking waiters sleep.
+//! - [`WakerSlot`]: one task's waker (`atomic-waker`), registered outside every lock.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{atomic::AtomicUsize, Arc, Condvar, Mutex, MutexGuard};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{atomic::AtomicUsize, Arc, Condvar, Mutex, MutexGuard};
+
+use std::task::Waker;
+
+/// Locks a mutex, ignoring poisoning: no code of the engine panics while holding one, and a
+/// poisoned lock still guards consistent state.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(all(windows, feature = "com", not(loom)))]
+mod imp {
+    pub(crate) type Inner<T> = spin::mutex::SpinMutex<T, spin::relax::Yield>;
+    pub(crate) type Guard<'a, T> = spin::mutex::SpinMutexGuard<'a, T, spin::relax::Yield>;
+
+    pub(crate) fn new<T>(value: T) -> Inner<T> {
+        Inner::new(value)
+    }
+
+    pub(crate) fn lock<T>(inner: &Inner<T>) -> Guard<'_, T> {
+        inner.lock()
+    }
+
+    pub(crate) fn try_lock<T>(inner: &Inner<T>) -> Option<Guard<'_, T>> {
+        inner.try_lock()
+    }
+}
+
+#[cfg(not(all(windows, feature = "com", not(loom))))]
+mod imp {
+    use super::{Mutex, MutexGuard};
+
+    pub(crate) type Inner<T> = Mutex<T>;
+    pub(crate) type Guard<'a, T> = MutexGuard<'a, T>;
+
+    pub(crate) fn new<T>(value: T) -> Inner<T> {
+        Mutex::new(value)
+    }
+
+    pub(crate) fn lock<T>(inner: &Inner<T>) -> Guard<'_, T> {
+        super::lock(inner)
+    }
+
+    pub(crate) fn try_lock<T>(inner: &Inner<T>) -> Option<Guard<'_, T>> {
+        match inner.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+}
+
+/// The lock on the engine's state.
+pub(crate) struct Lock<T>(imp::Inner<T>);
+
+/// A held [`Lock`].
+pub(crate) type Guard<'a, T> = imp::Guard<'a, T>;
+
+impl<T> Lock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Lock(imp::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
+        imp::lock(&self.0)
+    }
+
+    /// The lock if nobody holds it, without waiting.
+    #[inline(always)]
+    pub(crate) fn try_lock(&self) -> Option<Guard<'_, T>> {
+        imp::try_lock(&self.0)
+    }
+}
+
+/// One future's or stream's waker. Registering clones the task's waker and drops the old
+/// one on the polling thread; waking takes the waker out and wakes it on the waking thread.
+/// Neither happens under the state's lock.
+#[derive(Default)]
+pub(crate) struct WakerSlot {
+    #[cfg(not(loom))]
+    waker: atomic_waker::AtomicWaker,
+    #[cfg(loom)]
+    waker: loom::future::AtomicWaker,
+}
+
+impl WakerSlot {
+    pub(crate) fn register(&self, waker: &Waker) {
+        #[cfg(not(loom))]
+        self.waker.register(waker);
+        #[cfg(loom)]
+        self.waker.register_by_ref(waker);
+    }
+
+    pub(crate) fn wake(&self) {
+        self.waker.wake();
+    }
+}
