@@ -314,3 +314,124 @@ fn demo_draws_a_progress_bar_on_a_terminal() {
         "no plain lines on a terminal: {text}"
     );
 }
+
+/// Starts a slow demo with plain output, and hands back the child and its output's lines.
+fn slow_demo(
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(common::binary())
+        .args([
+            "demo",
+            "gpo-backup",
+            "--delay-ms",
+            "200",
+            "--extensions",
+            "100",
+            "--seed",
+            "3",
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gpmc-trace binary runs");
+    let stdout = child.stdout.take().unwrap();
+    (child, std::io::BufReader::new(stdout).lines())
+}
+
+/// Reads lines until one equals `wanted`; returns every line read.
+fn read_until(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    wanted: &str,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for line in lines {
+        let line = line.unwrap();
+        let found = line == wanted;
+        seen.push(line);
+        if found {
+            return seen;
+        }
+    }
+    panic!("no line {wanted:?} in {seen:#?}");
+}
+
+fn interrupt(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill(1) runs");
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_in_the_demo_is_the_client_s_cancel() {
+    let (mut child, mut lines) = slow_demo(&[]);
+    read_until(&mut lines, "progress 1/100 (1%)");
+    interrupt(&child);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest:#?}");
+    let at = |wanted: &str| {
+        rest.iter()
+            .position(|line| line == wanted)
+            .unwrap_or_else(|| panic!("no line {wanted:?} in {rest:#?}"))
+    };
+    let asked = at("client: IGPMAsyncCancel::Cancel (Ctrl-C)");
+    let recorded = at("cancel requested: waiting for the server");
+    let finished = at("finished: cancelled");
+    assert!(asked < recorded && recorded < finished, "{rest:#?}");
+    assert!(
+        rest.last().unwrap().starts_with(
+            "outcome: cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED))"
+        ),
+        "{rest:#?}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_exits_the_demo_at_once_with_130() {
+    // The server answers a cancel with success (it came too late) and goes on: only the
+    // second Ctrl-C ends the run.
+    let (mut child, mut lines) = slow_demo(&["--cancel-at", "99", "--cancel-answer", "0x0"]);
+    read_until(&mut lines, "progress 1/100 (1%)");
+    interrupt(&child);
+    read_until(&mut lines, "cancel requested: waiting for the server");
+    interrupt(&child);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:#?}");
+    assert!(
+        !rest.iter().any(|line| line.starts_with("outcome:")),
+        "{rest:#?}"
+    );
+}
+
+#[test]
+fn the_readme_demo_transcript_is_what_the_demo_prints() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("## Watch a simulated operation")
+        .expect("the demo's section")..];
+    let block = &section[section.find("```text\n").expect("a transcript") + 8..];
+    let block = &block[..block.find("```").expect("its end")];
+    let (command, expected) = block.split_once('\n').unwrap();
+    let args = command
+        .strip_prefix("$ gpmc-trace ")
+        .and_then(|c| c.strip_suffix(" | cat"))
+        .expect("`$ gpmc-trace ... | cat`");
+    let mut args: Vec<&str> = args.split(' ').collect();
+    // The pace changes nothing but the time it takes.
+    args.extend(["--delay-ms", "0"]);
+    let output = run(&args, None);
+    assert_eq!(code(&output), 0, "{output:?}");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+}

@@ -1,13 +1,14 @@
-//! `gpmc-trace demo`: a simulated operation tracked live through the state machine.
+//! `gpmc-trace demo`: the live simulated server on its own thread, tracked by the engine; the
+//! main thread draws what the engine's observer hands it, as a Windows program would.
 
 use std::io::{self, IsTerminal, Write};
-use std::thread::sleep;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use gpmc_progress::trace::TraceEvent;
-use gpmc_progress::{
-    Event, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMachine, StatusMessage,
-};
+use gpmc_progress::live::{TrackError, Tracker, Update};
+use gpmc_progress::{Event, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMessage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::DemoArgs;
@@ -57,13 +58,40 @@ impl Display {
 }
 
 pub fn run(args: &DemoArgs) -> u8 {
-    let (events, extensions, seed) = match args.options.events(args.operation) {
-        Ok(planned) => planned,
-        Err(code) => return code,
+    let (simulation, seed) = args.options.simulation(args.operation);
+    let simulation = simulation.pace(Duration::from_millis(args.delay_ms));
+    let extensions = simulation.extension_count();
+
+    // The client's side, as a Windows program has it: the engine calls the observer on the
+    // server's thread, and the observer hands the updates to the main thread, which draws.
+    let (to_main, from_server) = mpsc::channel::<Vec<Update>>();
+    let tracker = Tracker::builder(args.operation)
+        .rules(Rules::preset(args.rules))
+        .observer(move |notification| {
+            // The main thread may have stopped listening (it exits at a violation).
+            let _ = to_main.send(notification.updates().to_vec());
+        })
+        .build();
+
+    // Ctrl-C is the client's cancel; a second one exits at once.
+    let interrupts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&interrupts);
+    if let Err(error) = ctrlc::set_handler(move || {
+        if counted.fetch_add(1, Ordering::SeqCst) >= 1 {
+            std::process::exit(130);
+        }
+    }) {
+        eprintln!("gpmc-trace: Ctrl-C cannot cancel the operation: {error}");
+    }
+
+    let server = match simulation.serve(&tracker) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("gpmc-trace: {error}");
+            return 2;
+        }
     };
-    let rules = Rules::preset(args.rules);
-    let delay = Duration::from_millis(args.delay_ms);
-    let mut machine = StatusMachine::new(args.operation, rules);
+    let cancel = server.cancel_handle();
 
     let mut display = if io::stdout().is_terminal() {
         let bar = ProgressBar::with_draw_target(
@@ -90,53 +118,74 @@ pub fn run(args: &DemoArgs) -> u8 {
         args.rules,
     ));
 
-    for event in events {
-        match event {
-            TraceEvent::Begin { .. } => continue,
-            TraceEvent::Cancel => {
-                display.line("client: IGPMAsyncCancel::Cancel");
-                machine.handle_cancel();
-            }
-            TraceEvent::Status(call) => {
-                if let Err(violation) = machine.handle_status(call) {
-                    drain(&mut machine, &mut display);
-                    display.finish();
-                    display.line(&format!(
-                        "violation: {violation} (rule {})",
-                        violation.rule()
-                    ));
-                    return 1;
+    let mut interrupted = false;
+    loop {
+        match from_server.recv_timeout(Duration::from_millis(50)) {
+            Ok(updates) => {
+                for update in updates {
+                    if let Update::Violation(violation) = update {
+                        display.finish();
+                        display.line(&format!(
+                            "violation: {violation} (rule {})",
+                            violation.rule()
+                        ));
+                        return 1;
+                    }
+                    show(&update, interrupted, &mut display);
                 }
             }
-            _ => {}
+            Err(RecvTimeoutError::Timeout) => {}
+            // The server let go of the operation: nothing more can come.
+            Err(RecvTimeoutError::Disconnected) => break,
         }
-        drain(&mut machine, &mut display);
-        sleep(delay);
+        if !interrupted && interrupts.load(Ordering::SeqCst) > 0 {
+            interrupted = true;
+            display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)");
+            if !cancel.cancel() {
+                display.line("the operation had already ended");
+            }
+        }
     }
     display.finish();
-    match machine.outcome() {
-        Some(outcome) => {
-            report(outcome, machine.anomalies().len(), &mut display);
+    match tracker.wait() {
+        Ok(outcome) => {
+            report(&outcome, tracker.snapshot().anomalies().len(), &mut display);
             0
         }
-        None => {
-            display.line("the operation has not finished");
+        Err(TrackError::Violation(violation)) => {
+            display.line(&format!(
+                "violation: {violation} (rule {})",
+                violation.rule()
+            ));
+            1
+        }
+        Err(error) => {
+            display.line(&format!("the operation has not finished: {error}"));
             3
         }
     }
 }
 
-/// Shows every event the machine has queued.
-fn drain(machine: &mut StatusMachine, display: &mut Display) {
-    while let Some(event) = machine.poll_event() {
-        match event {
-            Event::Progress(progress) => display.progress(progress),
-            Event::Message(message) => display.line(&describe(&message)),
+/// Shows one update of the engine.
+fn show(update: &Update, interrupted: bool, display: &mut Display) {
+    match update {
+        Update::Event(event) => match event {
+            Event::Progress(progress) => display.progress(*progress),
+            Event::Message(message) => display.line(&describe(message)),
             Event::Anomaly(anomaly) => display.line(&format!("anomaly: {anomaly}")),
-            Event::CancelRequested => display.line("cancel requested: waiting for the server"),
+            Event::CancelRequested => {
+                if !interrupted {
+                    // The cancel planned with --cancel-at.
+                    display.line("client: IGPMAsyncCancel::Cancel");
+                }
+                display.line("cancel requested: waiting for the server");
+            }
             Event::Finished(kind) => display.line(&format!("finished: {kind}")),
             _ => {}
-        }
+        },
+        Update::Issue { call, issue } => display.line(&format!("call {call}: {issue}")),
+        Update::Fault(fault) => display.line(&format!("fault: {fault}")),
+        _ => {}
     }
 }
 

@@ -33,7 +33,8 @@ enum Command {
     Check(CheckArgs),
     /// Write a realistic trace of a simulated operation to standard output.
     Simulate(SimulateArgs),
-    /// Track a simulated operation live: a progress bar, its messages and its outcome.
+    /// Track a simulated operation live: the simulated server runs on its own thread, the
+    /// engine judges its calls, and this draws a progress bar, the messages and the outcome.
     Demo(DemoArgs),
 }
 
@@ -69,7 +70,8 @@ struct DemoArgs {
     /// The rules the client judges the server by.
     #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
     rules: Preset,
-    /// Milliseconds between two events.
+    /// Milliseconds between two Status calls of the simulated server (its pace). Ctrl-C
+    /// requests cancel, which the server answers at once; a second Ctrl-C exits (130).
     #[arg(long, value_name = "MS", default_value_t = 600)]
     delay_ms: u64,
 }
