@@ -100,9 +100,9 @@ struct SimulationOptions {
     /// The client requests cancel right after step K.
     #[arg(long, value_name = "K")]
     cancel_at: Option<u32>,
-    /// The server's answer to the cancel: a failure ends the operation as cancelled, a
-    /// success means the cancel came too late.
-    #[arg(long, value_name = "HR", default_value = "0x800704C7", value_parser = parse_hresult, requires = "cancel_at")]
+    /// The server's answer to a cancel (planned with --cancel-at, or Ctrl-C in `demo`): a
+    /// failure ends the operation as cancelled, a success means the cancel came too late.
+    #[arg(long, value_name = "HR", default_value = "0x800704C7", value_parser = parse_hresult)]
     cancel_answer: HResult,
     /// Break this rule on purpose (to test checkers and clients).
     #[arg(long = "break", value_name = "RULE", value_parser = parse_rule)]
@@ -123,7 +123,8 @@ impl SimulationOptions {
         });
         let mut simulation = Simulation::new(operation)
             .seed(seed)
-            .random_warnings(self.warnings);
+            .random_warnings(self.warnings)
+            .cancel_answer(self.cancel_answer);
         if let Some(extensions) = self.extensions {
             simulation = simulation.extensions(extensions);
         }
