@@ -16,15 +16,14 @@ use gpmc_progress::{
 
 type End = Result<OperationOutcome, TrackError>;
 
+/// Every update the observer saw.
+type Seen = Arc<Mutex<Vec<Update>>>;
+
 /// A tracker whose observer collects every update, and sends each notification's updates.
 fn observed(
     operation: OperationKind,
     rules: Rules,
-) -> (
-    Tracker,
-    Arc<Mutex<Vec<Update>>>,
-    mpsc::Receiver<Vec<Update>>,
-) {
+) -> (Tracker, Seen, mpsc::Receiver<Vec<Update>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (sender, receiver) = mpsc::channel();
     let collected = Arc::clone(&seen);
