@@ -435,3 +435,45 @@ fn the_readme_demo_transcript_is_what_the_demo_prints() {
     assert_eq!(code(&output), 0, "{output:?}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
 }
+
+#[test]
+fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
+    let base = ["demo", "gpo-backup", "--delay-ms", "0", "--seed", "4"];
+    let with = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(["--extensions", "3"]);
+        args.extend(extra);
+        run(&args, None)
+    };
+
+    let output = with(&["--let-go-at", "2"]);
+    assert_eq!(code(&output), 3, "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("progress 1/3 (33%)\n"), "{text}");
+    assert!(!text.contains("progress 2/3"), "{text}");
+    assert!(
+        text.ends_with(
+            "no outcome: the server let go of the operation after 2 status calls without \
+             finishing\n"
+        ),
+        "{text}"
+    );
+
+    let output = with(&["--fail-to-start", "0x80070005"]);
+    assert_eq!(code(&output), 3, "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.ends_with("no outcome: the asynchronous method failed with 0x80070005\n"),
+        "{text}"
+    );
+
+    // Two threads show what one shows.
+    let one = with(&["--warn-at", "1", "--cancel-at", "2"]);
+    let two = with(&["--warn-at", "1", "--cancel-at", "2", "--two-threads"]);
+    assert_eq!(code(&two), 0, "{two:?}");
+    assert_eq!(
+        String::from_utf8(two.stdout).unwrap(),
+        String::from_utf8(one.stdout).unwrap()
+    );
+}

@@ -59,7 +59,15 @@ impl Display {
 
 pub fn run(args: &DemoArgs) -> u8 {
     let (simulation, seed) = args.options.simulation(args.operation);
-    let simulation = simulation.pace(Duration::from_millis(args.delay_ms));
+    let mut simulation = simulation
+        .pace(Duration::from_millis(args.delay_ms))
+        .overlapping(args.two_threads);
+    if let Some(hr) = args.fail_to_start {
+        simulation = simulation.fail_to_start(hr);
+    }
+    if let Some(step) = args.let_go_at {
+        simulation = simulation.let_go_at(step);
+    }
     let extensions = simulation.extension_count();
 
     // The client's side, as a Windows program has it: the engine calls the observer on the
@@ -119,6 +127,7 @@ pub fn run(args: &DemoArgs) -> u8 {
     ));
 
     let mut interrupted = false;
+    let mut shown = None;
     loop {
         match from_server.recv_timeout(Duration::from_millis(50)) {
             Ok(updates) => {
@@ -130,6 +139,12 @@ pub fn run(args: &DemoArgs) -> u8 {
                             violation.rule()
                         ));
                         return 1;
+                    }
+                    if let Update::Event(Event::Progress(progress)) = update {
+                        // A repeated fraction (the second thread's) shows nothing new.
+                        if shown.replace(progress) == Some(progress) {
+                            continue;
+                        }
                     }
                     show(&update, interrupted, &mut display);
                 }
@@ -160,7 +175,7 @@ pub fn run(args: &DemoArgs) -> u8 {
             1
         }
         Err(error) => {
-            display.line(&format!("the operation has not finished: {error}"));
+            display.line(&format!("no outcome: {error}"));
             3
         }
     }

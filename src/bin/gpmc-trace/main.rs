@@ -70,6 +70,15 @@ struct DemoArgs {
     /// The rules the client judges the server by.
     #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
     rules: Preset,
+    /// The asynchronous method fails with HR instead of starting: no Status call comes.
+    #[arg(long, value_name = "HR", value_parser = parse_hresult)]
+    fail_to_start: Option<HResult>,
+    /// The server lets go at step K instead of making its call: the operation is abandoned.
+    #[arg(long, value_name = "K")]
+    let_go_at: Option<u32>,
+    /// A second server thread repeats each plain progress call at the same moment.
+    #[arg(long)]
+    two_threads: bool,
     /// Milliseconds between two Status calls of the simulated server (its pace). Ctrl-C
     /// requests cancel, which the server answers at once; a second Ctrl-C exits (130).
     #[arg(long, value_name = "MS", default_value_t = 600)]
