@@ -1,7 +1,7 @@
 //! The README's "Testing your GPMC client on any OS" code, word for word (the README marks it
 //! `rust,ignore` because it needs feature `live`; `tests/readme.rs` keeps the two identical).
 
-#![cfg(feature = "live")]
+#![cfg(all(feature = "live", not(loom)))]
 
 // The README's code:
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! saw them) and its end are the machine's. Pace 0 except where a cancel must find the
 //! server between two calls; no assertion depends on timing.
 
-#![cfg(feature = "live")]
+#![cfg(all(feature = "live", not(loom)))]
 
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
