@@ -1,6 +1,6 @@
 //! `gpmc-trace demo`: a simulated operation tracked live through the state machine.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, LineWriter, Write};
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -10,30 +10,32 @@ use gpmc_progress::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::output::{self, StandardOutput};
 use crate::DemoArgs;
 
 /// Where the demo shows what happens: a live progress bar on a terminal, plain lines
-/// otherwise.
-enum Display {
-    Bar(ProgressBar),
-    Plain(io::StdoutLock<'static>),
+/// otherwise (and below the bar once it is left). A plain line that cannot be written is an
+/// error that ends the demo.
+struct Display {
+    bar: Option<ProgressBar>,
+    out: LineWriter<StandardOutput>,
 }
 
 impl Display {
-    fn line(&mut self, text: &str) {
-        match self {
-            Display::Bar(bar) => bar.println(text),
-            Display::Plain(out) => {
-                // A closed standard output only loses the demo's display.
-                let _ = writeln!(out, "{text}");
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        match &self.bar {
+            Some(bar) => {
+                bar.println(text);
+                Ok(())
             }
+            None => writeln!(self.out, "{text}"),
         }
     }
 
-    fn progress(&mut self, progress: ProgressFraction) {
+    fn progress(&mut self, progress: ProgressFraction) -> io::Result<()> {
         let text = format!("{progress} ({}%)", progress.percent());
-        match self {
-            Display::Bar(bar) => {
+        match &self.bar {
+            Some(bar) => {
                 // 0/0 is complete: show a full bar.
                 let (position, length) = match progress.denominator() {
                     0 => (1, 1),
@@ -42,17 +44,20 @@ impl Display {
                 bar.set_length(length);
                 bar.set_position(position);
                 bar.set_message(text);
+                Ok(())
             }
-            Display::Plain(_) => self.line(&format!("progress {text}")),
+            None => self.line(&format!("progress {text}")),
         }
     }
 
     /// Leaves the bar where it stands; what follows is printed below it, as plain lines.
-    fn finish(&mut self) {
-        if let Display::Bar(bar) = self {
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(bar) = self.bar.take() {
             bar.abandon();
-            *self = Display::Plain(io::stdout().lock());
+            // The bar is drawn through std's `Stdout`: all of it before the plain lines.
+            io::stdout().flush()?;
         }
+        Ok(())
     }
 }
 
@@ -61,11 +66,33 @@ pub fn run(args: &DemoArgs) -> u8 {
         Ok(planned) => planned,
         Err(code) => return code,
     };
+    let shown = StandardOutput::open().and_then(|out| {
+        let mut display = Display {
+            bar: None,
+            out: LineWriter::new(out),
+        };
+        let code = show(args, events, extensions, seed, &mut display)?;
+        display.finish()?;
+        display.out.flush()?;
+        Ok(code)
+    });
+    shown.unwrap_or_else(|error| output::failed(&error))
+}
+
+/// Runs the events through the state machine, showing what happens; returns the exit
+/// status (0 finished, 1 violation, 3 not finished).
+fn show(
+    args: &DemoArgs,
+    events: Vec<TraceEvent>,
+    extensions: u32,
+    seed: u64,
+    display: &mut Display,
+) -> io::Result<u8> {
     let rules = Rules::preset(args.rules);
     let delay = Duration::from_millis(args.delay_ms);
     let mut machine = StatusMachine::new(args.operation, rules);
 
-    let mut display = if io::stdout().is_terminal() {
+    if io::stdout().is_terminal() {
         let bar = ProgressBar::with_draw_target(
             Some(extensions.max(1) as u64),
             ProgressDrawTarget::stdout(),
@@ -78,66 +105,67 @@ pub fn run(args: &DemoArgs) -> u8 {
         bar.set_prefix(args.operation.gpmc_method());
         bar.set_message("waiting for the first Status call");
         bar.enable_steady_tick(Duration::from_millis(100));
-        Display::Bar(bar)
-    } else {
-        Display::Plain(io::stdout().lock())
-    };
+        display.bar = Some(bar);
+    }
     display.line(&format!(
         "{} ({}), {} extensions, rules {}, seed {seed}",
         args.operation.gpmc_method(),
         args.operation,
         extensions,
         args.rules,
-    ));
+    ))?;
 
     for event in events {
         match event {
             TraceEvent::Begin { .. } => continue,
             TraceEvent::Cancel => {
-                display.line("client: IGPMAsyncCancel::Cancel");
+                display.line("client: IGPMAsyncCancel::Cancel")?;
                 machine.handle_cancel();
             }
             TraceEvent::Status(call) => {
                 if let Err(violation) = machine.handle_status(call) {
-                    drain(&mut machine, &mut display);
-                    display.finish();
+                    drain(&mut machine, display)?;
+                    display.finish()?;
                     display.line(&format!(
                         "violation: {violation} (rule {})",
                         violation.rule()
-                    ));
-                    return 1;
+                    ))?;
+                    return Ok(1);
                 }
             }
             _ => {}
         }
-        drain(&mut machine, &mut display);
+        drain(&mut machine, display)?;
         sleep(delay);
     }
-    display.finish();
+    display.finish()?;
     match machine.outcome() {
         Some(outcome) => {
-            report(outcome, machine.anomalies().len(), &mut display);
-            0
+            report(outcome, machine.anomalies().len(), display)?;
+            Ok(0)
         }
         None => {
-            display.line("the operation has not finished");
-            3
+            display.line("the operation has not finished")?;
+            Ok(3)
         }
     }
 }
 
 /// Shows every event the machine has queued.
-fn drain(machine: &mut StatusMachine, display: &mut Display) {
+fn drain(machine: &mut StatusMachine, display: &mut Display) -> io::Result<()> {
     while let Some(event) = machine.poll_event() {
         match event {
-            Event::Progress(progress) => display.progress(progress),
-            Event::Message(message) => display.line(&describe(&message)),
-            Event::Anomaly(anomaly) => display.line(&format!("anomaly: {anomaly}")),
-            Event::CancelRequested => display.line("cancel requested: waiting for the server"),
-            Event::Finished(kind) => display.line(&format!("finished: {kind}")),
+            Event::Progress(progress) => display.progress(progress)?,
+            Event::Message(message) => display.line(&describe(&message))?,
+            Event::Anomaly(anomaly) => display.line(&format!("anomaly: {anomaly}"))?,
+            Event::CancelRequested => {
+                display.line("cancel requested: waiting for the server")?;
+            }
+            Event::Finished(kind) => display.line(&format!("finished: {kind}"))?,
             _ => {}
         }
     }
+    Ok(())
 }
 
 fn describe(message: &StatusMessage) -> String {
@@ -153,7 +181,7 @@ fn describe(message: &StatusMessage) -> String {
     text
 }
 
-fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) {
+fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) -> io::Result<()> {
     let mut text = format!("outcome: {}", outcome.kind());
     if outcome.kind() != OutcomeKind::Succeeded {
         text.push_str(&format!(" with {}", outcome.hr()));
@@ -178,5 +206,5 @@ fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) {
             "anomalies"
         }
     ));
-    display.line(&text);
+    display.line(&text)
 }
