@@ -1,5 +1,7 @@
 //! The `gpmc-trace` binary, one process per case: exit codes, the multi-file rule, usage
-//! errors, files that cannot be opened, `simulate` piped into `check`, and `demo`.
+//! errors, files that cannot be opened, `simulate` piped into `check`, `demo` (Ctrl-C
+//! included), and standard output that cannot be written (not open for writing, full, a
+//! pipe without reader).
 
 mod common;
 
@@ -476,4 +478,150 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
         String::from_utf8(two.stdout).unwrap(),
         String::from_utf8(one.stdout).unwrap()
     );
+}
+
+/// The commands that write to standard output, each with enough output (over 64 KiB, a
+/// pipe's buffer) that its writes fail even when they began before the reader went.
+fn commands_with_much_output() -> Vec<Vec<String>> {
+    let mut check = vec!["check".to_owned()];
+    check.extend(std::iter::repeat(fixture(COMPLETE)).take(1_000));
+    let simulate = [
+        "simulate",
+        "gpo-backup",
+        "--seed",
+        "1",
+        "--extensions",
+        "20000",
+    ];
+    let demo = [
+        "demo",
+        "gpo-backup",
+        "--delay-ms",
+        "0",
+        "--seed",
+        "1",
+        "--extensions",
+        "20000",
+    ];
+    vec![
+        check,
+        simulate.map(str::to_owned).to_vec(),
+        demo.map(str::to_owned).to_vec(),
+    ]
+}
+
+/// The commands that write to standard output, with little output (it fits in a buffer,
+/// so only the final flush writes it).
+fn commands_with_little_output() -> Vec<Vec<String>> {
+    let check = vec!["check".to_owned(), fixture(COMPLETE)];
+    let simulate = ["simulate", "gpo-backup", "--seed", "1", "--extensions", "3"];
+    let demo = [
+        "demo",
+        "gpo-backup",
+        "--delay-ms",
+        "0",
+        "--seed",
+        "1",
+        "--extensions",
+        "3",
+    ];
+    vec![
+        check,
+        simulate.map(str::to_owned).to_vec(),
+        demo.map(str::to_owned).to_vec(),
+    ]
+}
+
+/// Runs `gpmc-trace` with `args` and standard output `stdout` (standard input empty).
+fn run_with_stdout(args: &[String], stdout: std::process::Stdio) -> std::process::Output {
+    std::process::Command::new(common::binary())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("the gpmc-trace binary runs")
+}
+
+/// Exit status 2 and one message on standard error naming standard output and the error.
+fn assert_write_failure(args: &[String], output: &std::process::Output, os_error: &str) {
+    let command = &args[..2];
+    assert_eq!(code(output), 2, "{command:?}: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = "gpmc-trace: cannot write to standard output: ";
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line.starts_with(expected)
+                && line.ends_with(&format!("(os error {os_error})"))),
+        "{command:?}: {stderr}"
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn stdout_not_open_for_writing_is_an_error_not_a_silent_loss() {
+    // File descriptor 1 open for reading only: every write fails with EBADF, which std's
+    // `Stdout` would report as a success.
+    for args in commands_with_little_output()
+        .into_iter()
+        .chain(commands_with_much_output())
+    {
+        let read_only = std::fs::File::open(fixture(COMPLETE)).unwrap();
+        let output = run_with_stdout(&args, read_only.into());
+        assert_write_failure(&args, &output, "9");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn stdout_closed_before_the_start_is_dev_null_as_rust_std_reopens_it() {
+    // Rust's std reopens a standard descriptor closed at startup on /dev/null (read-write),
+    // which a process cannot tell from a /dev/null its parent gave it (as Python's
+    // subprocess.DEVNULL does): so `>&-` runs as `>/dev/null` does, with the verdict's exit
+    // status. Were fd 1 still closed, opening standard output would fail with EBADF.
+    let output = std::process::Command::new("sh")
+        .args(["-c", r#"exec "$0" "$@" >&-"#, common::binary()])
+        .args(["check", &fixture(VIOLATION)])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("sh runs");
+    assert_eq!(code(&output), 1, "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn stdout_full_is_an_error_not_a_silent_loss() {
+    for args in commands_with_little_output()
+        .into_iter()
+        .chain(commands_with_much_output())
+    {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens");
+        let output = run_with_stdout(&args, full.into());
+        assert_write_failure(&args, &output, "28");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn stdout_to_a_pipe_without_reader_is_an_error_not_a_silent_loss() {
+    for args in commands_with_much_output() {
+        let mut child = std::process::Command::new(common::binary())
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the gpmc-trace binary runs");
+        // The only reader goes: writes fail with EPIPE (Rust programs ignore SIGPIPE) once
+        // the pipe's buffer is full, if not before.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("gpmc-trace finishes");
+        assert_write_failure(&args, &output, "32");
+    }
 }

@@ -1,40 +1,43 @@
 //! `gpmc-trace demo`: the live simulated server on its own thread, tracked by the engine; the
 //! main thread draws what the engine's observer hands it, as a Windows program would.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, LineWriter, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
 use gpmc_progress::live::{TrackError, Tracker, Update};
+use gpmc_progress::simulate::SimulatedServer;
 use gpmc_progress::{Event, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMessage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::output::{self, StandardOutput};
 use crate::DemoArgs;
 
 /// Where the demo shows what happens: a live progress bar on a terminal, plain lines
-/// otherwise.
-enum Display {
-    Bar(ProgressBar),
-    Plain(io::StdoutLock<'static>),
+/// otherwise (and below the bar once it is left). A plain line that cannot be written is an
+/// error that ends the demo.
+struct Display {
+    bar: Option<ProgressBar>,
+    out: LineWriter<StandardOutput>,
 }
 
 impl Display {
-    fn line(&mut self, text: &str) {
-        match self {
-            Display::Bar(bar) => bar.println(text),
-            Display::Plain(out) => {
-                // A closed standard output only loses the demo's display.
-                let _ = writeln!(out, "{text}");
+    fn line(&mut self, text: &str) -> io::Result<()> {
+        match &self.bar {
+            Some(bar) => {
+                bar.println(text);
+                Ok(())
             }
+            None => writeln!(self.out, "{text}"),
         }
     }
 
-    fn progress(&mut self, progress: ProgressFraction) {
+    fn progress(&mut self, progress: ProgressFraction) -> io::Result<()> {
         let text = format!("{progress} ({}%)", progress.percent());
-        match self {
-            Display::Bar(bar) => {
+        match &self.bar {
+            Some(bar) => {
                 // 0/0 is complete: show a full bar.
                 let (position, length) = match progress.denominator() {
                     0 => (1, 1),
@@ -43,17 +46,20 @@ impl Display {
                 bar.set_length(length);
                 bar.set_position(position);
                 bar.set_message(text);
+                Ok(())
             }
-            Display::Plain(_) => self.line(&format!("progress {text}")),
+            None => self.line(&format!("progress {text}")),
         }
     }
 
     /// Leaves the bar where it stands; what follows is printed below it, as plain lines.
-    fn finish(&mut self) {
-        if let Display::Bar(bar) = self {
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(bar) = self.bar.take() {
             bar.abandon();
-            *self = Display::Plain(io::stdout().lock());
+            // The bar is drawn through std's `Stdout`: all of it before the plain lines.
+            io::stdout().flush()?;
         }
+        Ok(())
     }
 }
 
@@ -99,9 +105,45 @@ pub fn run(args: &DemoArgs) -> u8 {
             return 2;
         }
     };
-    let cancel = server.cancel_handle();
+    let live = Live {
+        tracker,
+        server,
+        from_server,
+        interrupts,
+    };
+    let shown = StandardOutput::open().and_then(|out| {
+        let mut display = Display {
+            bar: None,
+            out: LineWriter::new(out),
+        };
+        let code = show(args, &live, extensions, seed, &mut display)?;
+        display.finish()?;
+        display.out.flush()?;
+        Ok(code)
+    });
+    shown.unwrap_or_else(|error| output::failed(&error))
+}
 
-    let mut display = if io::stdout().is_terminal() {
+/// The running operation, from the client's side.
+struct Live {
+    tracker: Tracker,
+    server: SimulatedServer,
+    /// Each `Status` call's (or cancel request's) updates, from the observer.
+    from_server: mpsc::Receiver<Vec<Update>>,
+    /// Ctrl-C presses.
+    interrupts: Arc<AtomicUsize>,
+}
+
+/// Shows what the engine reports until the server lets go of the operation; returns the
+/// exit status (0 finished, 1 violation, 3 no outcome).
+fn show(
+    args: &DemoArgs,
+    live: &Live,
+    extensions: u32,
+    seed: u64,
+    display: &mut Display,
+) -> io::Result<u8> {
+    if io::stdout().is_terminal() {
         let bar = ProgressBar::with_draw_target(
             Some(extensions.max(1) as u64),
             ProgressDrawTarget::stdout(),
@@ -114,75 +156,74 @@ pub fn run(args: &DemoArgs) -> u8 {
         bar.set_prefix(args.operation.gpmc_method());
         bar.set_message("waiting for the first Status call");
         bar.enable_steady_tick(Duration::from_millis(100));
-        Display::Bar(bar)
-    } else {
-        Display::Plain(io::stdout().lock())
-    };
+        display.bar = Some(bar);
+    }
     display.line(&format!(
         "{} ({}), {} extensions, rules {}, seed {seed}",
         args.operation.gpmc_method(),
         args.operation,
         extensions,
         args.rules,
-    ));
+    ))?;
 
+    let cancel = live.server.cancel_handle();
     let mut interrupted = false;
     let mut shown = None;
     loop {
-        match from_server.recv_timeout(Duration::from_millis(50)) {
+        match live.from_server.recv_timeout(Duration::from_millis(50)) {
             Ok(updates) => {
                 for update in updates {
-                    if let Update::Violation(violation) = update {
-                        display.finish();
-                        display.line(&format!(
-                            "violation: {violation} (rule {})",
-                            violation.rule()
-                        ));
-                        return 1;
-                    }
-                    if let Update::Event(Event::Progress(progress)) = update {
-                        // A repeated fraction (the second thread's) shows nothing new.
-                        if shown.replace(progress) == Some(progress) {
-                            continue;
+                    match update {
+                        Update::Violation(violation) => {
+                            display.finish()?;
+                            display.line(&format!(
+                                "violation: {violation} (rule {})",
+                                violation.rule()
+                            ))?;
+                            return Ok(1);
                         }
+                        // A repeated fraction (the second thread's) shows nothing new.
+                        Update::Event(Event::Progress(progress))
+                            if shown.replace(progress) == Some(progress) => {}
+                        update => show_update(&update, interrupted, display)?,
                     }
-                    show(&update, interrupted, &mut display);
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             // The server let go of the operation: nothing more can come.
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        if !interrupted && interrupts.load(Ordering::SeqCst) > 0 {
+        if !interrupted && live.interrupts.load(Ordering::SeqCst) > 0 {
             interrupted = true;
-            display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)");
+            display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)")?;
             if !cancel.cancel() {
-                display.line("the operation had already ended");
+                display.line("the operation had already ended")?;
             }
         }
     }
-    display.finish();
-    match tracker.wait() {
+    display.finish()?;
+    match live.tracker.wait() {
         Ok(outcome) => {
-            report(&outcome, tracker.snapshot().anomalies().len(), &mut display);
-            0
+            let anomalies = live.tracker.snapshot().anomalies().len();
+            report(&outcome, anomalies, display)?;
+            Ok(0)
         }
         Err(TrackError::Violation(violation)) => {
             display.line(&format!(
                 "violation: {violation} (rule {})",
                 violation.rule()
-            ));
-            1
+            ))?;
+            Ok(1)
         }
         Err(error) => {
-            display.line(&format!("no outcome: {error}"));
-            3
+            display.line(&format!("no outcome: {error}"))?;
+            Ok(3)
         }
     }
 }
 
 /// Shows one update of the engine.
-fn show(update: &Update, interrupted: bool, display: &mut Display) {
+fn show_update(update: &Update, interrupted: bool, display: &mut Display) -> io::Result<()> {
     match update {
         Update::Event(event) => match event {
             Event::Progress(progress) => display.progress(*progress),
@@ -191,16 +232,16 @@ fn show(update: &Update, interrupted: bool, display: &mut Display) {
             Event::CancelRequested => {
                 if !interrupted {
                     // The cancel planned with --cancel-at.
-                    display.line("client: IGPMAsyncCancel::Cancel");
+                    display.line("client: IGPMAsyncCancel::Cancel")?;
                 }
-                display.line("cancel requested: waiting for the server");
+                display.line("cancel requested: waiting for the server")
             }
             Event::Finished(kind) => display.line(&format!("finished: {kind}")),
-            _ => {}
+            _ => Ok(()),
         },
         Update::Issue { call, issue } => display.line(&format!("call {call}: {issue}")),
         Update::Fault(fault) => display.line(&format!("fault: {fault}")),
-        _ => {}
+        _ => Ok(()),
     }
 }
 
@@ -217,7 +258,7 @@ fn describe(message: &StatusMessage) -> String {
     text
 }
 
-fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) {
+fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) -> io::Result<()> {
     let mut text = format!("outcome: {}", outcome.kind());
     if outcome.kind() != OutcomeKind::Succeeded {
         text.push_str(&format!(" with {}", outcome.hr()));
@@ -242,5 +283,5 @@ fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) {
             "anomalies"
         }
     ));
-    display.line(&text);
+    display.line(&text)
 }

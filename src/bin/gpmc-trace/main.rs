@@ -15,6 +15,7 @@ use gpmc_progress::{HResult, OperationKind, Preset, ResultType, Rule};
 
 mod check;
 mod demo;
+mod output;
 
 /// Check, simulate and watch traces of GPMC asynchronous operations
 /// (IGPMAsyncProgress::Status call sequences, as JSON Lines).
@@ -201,8 +202,6 @@ fn main() -> ExitCode {
 }
 
 fn simulate(args: &SimulateArgs) -> u8 {
-    use std::io::Write;
-
     let (events, _, seed) = match args.options.events(args.operation) {
         Ok(planned) => planned,
         Err(code) => return code,
@@ -210,18 +209,16 @@ fn simulate(args: &SimulateArgs) -> u8 {
     if args.options.seed.is_none() {
         eprintln!("gpmc-trace: seed {seed}");
     }
-    let stdout = std::io::stdout().lock();
-    let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
-    let written = events
-        .iter()
-        .try_for_each(|event| writer.write_event(event))
-        .and_then(|()| writer.flush())
-        .and_then(|()| writer.get_mut().get_mut().flush());
+    let written = output::StandardOutput::open().and_then(|stdout| {
+        let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
+        for event in &events {
+            writer.write_event(event)?;
+        }
+        // Flushes the buffer, then standard output itself.
+        writer.flush()
+    });
     match written {
         Ok(()) => 0,
-        Err(error) => {
-            eprintln!("gpmc-trace: cannot write the trace: {error}");
-            2
-        }
+        Err(error) => output::failed(&error),
     }
 }
