@@ -91,6 +91,20 @@ pub(crate) struct State<R> {
     scratch: Vec<Update>,
 }
 
+impl<R> Drop for State<R> {
+    /// The observer and the recorder's writer are user code, dropped here with the last
+    /// handle (perhaps the server's last reporter, on its thread): a panic is caught, and
+    /// nobody is left to tell.
+    fn drop(&mut self) {
+        let observer = std::mem::replace(&mut self.observer, ObserverState::Absent);
+        let recorder = std::mem::replace(&mut self.recorder, RecorderState::Off);
+        let waiting = std::mem::take(&mut self.waiting);
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(observer)));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(recorder)));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(waiting)));
+    }
+}
+
 impl<R> State<R> {
     /// Whether a `Status` call that only reports progress can leave that progress in the
     /// state machine: nobody has to hear of it at once.
@@ -456,8 +470,10 @@ impl<R> Shared<R> {
                 if let Err(fault) = super::recorder::write_line(recorder.as_mut(), line) {
                     // Stopped for good: a trace with a hole would be checked as a run that
                     // did not happen.
-                    courier.recorder = None;
                     faults.push(fault);
+                    if let Some(recorder) = courier.recorder.take() {
+                        faults.extend(super::recorder::drop_writer(recorder));
+                    }
                 }
             }
             if let Some(observer) = courier.observer.as_mut() {
