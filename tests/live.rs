@@ -73,12 +73,15 @@ fn outcome_of(tracker: &Tracker) -> OperationOutcome {
         .expect("an outcome")
 }
 
-/// Every notification the observer was given: the call index and its updates, unmerged.
+/// One notification: the call index (`None` for a cancel request or a fault) and its updates.
+type Notified = (Option<u64>, Vec<Update>);
+
+/// Every notification the observer was given, unmerged.
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<(Option<u64>, Vec<Update>)>>>);
+struct Seen(Arc<Mutex<Vec<Notified>>>);
 
 impl Seen {
-    fn notifications(&self) -> Vec<(Option<u64>, Vec<Update>)> {
+    fn notifications(&self) -> Vec<Notified> {
         self.0.lock().unwrap().clone()
     }
 
