@@ -668,6 +668,33 @@ fn a_stream_ends_after_the_decision_and_stays_ended() {
     ));
 }
 
+/// A plain progress call while a stream waits is not quiet: it takes the full path and
+/// wakes the stream (the fast path wakes nobody).
+#[test]
+fn plain_progress_wakes_a_waiting_stream() {
+    let tracker = Tracker::new(OperationKind::GpoReport);
+    let server = tracker.reporter();
+    let mut stream = tracker.updates();
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    server.progress(0, 2);
+    assert_eq!(
+        poll_next_once(&mut stream, &waker),
+        Poll::Ready(Some(progress(0, 2)))
+    );
+    assert_eq!(poll_next_once(&mut stream, &waker), Poll::Pending);
+    server.progress(1, 2);
+    assert_eq!(counter.count(), 1, "woken by the progress");
+    assert_eq!(
+        poll_next_once(&mut stream, &waker),
+        Poll::Ready(Some(progress(1, 2)))
+    );
+    // Not polled again: nobody waits, the next call is quiet and wakes nobody.
+    server.progress(1, 2);
+    assert_eq!(counter.count(), 1);
+    assert_eq!(stream.try_next(), Some(Some(progress(1, 2))));
+}
+
 #[test]
 fn the_future_resolves_to_the_decision_again_and_again() {
     let tracker = Tracker::new(OperationKind::GpoReport);

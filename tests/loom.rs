@@ -184,3 +184,31 @@ fn an_observer_cancelling_from_inside_its_callback() {
         slot.lock().unwrap().take();
     });
 }
+
+/// Quiet progress (the fast path, which wakes nobody) racing a stream that starts to wait:
+/// the stream either finds the progress when it looks, or is armed before the call, which
+/// then takes the full path and wakes it. The server sends nothing more until the stream
+/// saw the progress, so a lost wake-up is a deadlock.
+#[test]
+fn quiet_progress_racing_a_stream_that_starts_waiting() {
+    model(|| {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let server = tracker.reporter();
+        server.progress(0, 2);
+        let reader = {
+            let mut stream = tracker.updates();
+            thread::spawn(move || loop {
+                let update = block_on(poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)));
+                match update {
+                    Some(Update::Event(Event::Progress(p))) if p.numerator() == 1 => break,
+                    Some(_) => {}
+                    None => panic!("ended before the progress"),
+                }
+            })
+        };
+        server.progress(1, 2);
+        reader.join().unwrap();
+        assert_eq!(tracker.snapshot().calls_received(), 2);
+        drop(server);
+    });
+}
