@@ -1608,13 +1608,21 @@ fn a_panic_while_waking_loses_no_other_waker_and_stops_no_delivery() {
     server.progress(1, 2);
     server.status(StatusCall::progress(2, 2).with_result(ResultDescription::text("<r/>")));
     assert_eq!(counter.count(), 4);
+    // Later deliveries still happen, and the observer hears of each fault after the
+    // call whose wake-up panicked, as the log has it.
+    let fault = Update::Fault(Fault::WakePanicked("waker bug".into()));
     assert_eq!(
-        seen.notifications()
-            .iter()
-            .map(|(call, _)| *call)
-            .collect::<Vec<_>>(),
-        vec![Some(1), Some(2), Some(3)],
-        "later deliveries still happen"
+        seen.notifications(),
+        vec![
+            (Some(1), vec![progress(0, 2)]),
+            (None, vec![fault.clone()]),
+            (Some(2), vec![progress(1, 2)]),
+            (None, vec![fault.clone()]),
+            (
+                Some(3),
+                vec![progress(2, 2), finished(OutcomeKind::Succeeded)]
+            ),
+        ]
     );
     let faults = tracker
         .updates_so_far()

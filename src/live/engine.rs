@@ -63,6 +63,13 @@ struct Parcel {
     line: Option<Vec<u8>>,
 }
 
+/// Whether a published change wakes the waiting tasks.
+#[derive(Clone, Copy)]
+enum WakeTasks {
+    Yes,
+    No,
+}
+
 /// What the delivering thread carries.
 struct Courier {
     observer: Option<Box<Observer>>,
@@ -376,11 +383,24 @@ impl<R> Shared<R> {
     /// before any user code runs.
     fn publish(
         &self,
+        st: Guard<'_, State<R>>,
+        call: Option<u64>,
+        updates: Vec<Update>,
+        line: Option<Vec<u8>>,
+        live: Option<&dyn Any>,
+    ) {
+        self.publish_and(st, call, updates, line, live, WakeTasks::Yes);
+    }
+
+    /// [`publish`](Self::publish), waking the waiting tasks or not.
+    fn publish_and(
+        &self,
         mut st: Guard<'_, State<R>>,
         call: Option<u64>,
         mut updates: Vec<Update>,
         line: Option<Vec<u8>>,
         live: Option<&dyn Any>,
+        wake_tasks: WakeTasks,
     ) {
         st.next_ticket += 1;
         let ticket = st.next_ticket;
@@ -408,7 +428,10 @@ impl<R> Shared<R> {
         }
         st.scratch = updates;
         let notify_sleepers = st.sleepers > 0 && st.decision.is_some();
-        let waiting = std::mem::take(&mut st.waiting);
+        let waiting = match wake_tasks {
+            WakeTasks::Yes => std::mem::take(&mut st.waiting),
+            WakeTasks::No => Vec::new(),
+        };
         let courier = if st.parcels.is_empty() {
             None
         } else {
@@ -427,8 +450,9 @@ impl<R> Shared<R> {
         }
     }
 
-    /// Wakes the tasks, each inside `catch_unwind`; a panic is reported as a fault in the
-    /// log (without waking anyone again).
+    /// Wakes the tasks, each inside `catch_unwind`; a panic is reported as a fault to the
+    /// log and the observer like any update, without waking the tasks again (a waker that
+    /// panics each time would never stop).
     fn wake(&self, waiting: Vec<Arc<WakerSlot>>) {
         if waiting.is_empty() {
             return;
@@ -447,11 +471,8 @@ impl<R> Shared<R> {
         if !panics.is_empty() {
             let mut st = self.state.lock();
             st.settle();
-            if st.consumers > 0 {
-                for fault in panics {
-                    st.append(Update::Fault(fault));
-                }
-            }
+            let updates = panics.into_iter().map(Update::Fault).collect();
+            self.publish_and(st, None, updates, None, None, WakeTasks::No);
         }
     }
 
