@@ -1065,9 +1065,13 @@ mod recorder {
         let (tracker, seen) =
             watched(Tracker::builder(OperationKind::GpoBackup).record(trace.clone()));
         let calls = scaled(100, 8);
-        let servers: Vec<_> = (0..2)
-            .map(|thread| {
-                let server = tracker.reporter();
+        // Both reporters exist before either thread runs: one dropped before the other is
+        // made would be the last, and the observer would go with it.
+        let reporters: Vec<_> = (0..2).map(|_| tracker.reporter()).collect();
+        let servers: Vec<_> = reporters
+            .into_iter()
+            .enumerate()
+            .map(|(thread, server)| {
                 let tracker = tracker.clone();
                 thread::spawn(move || {
                     for call in 0..calls {
@@ -1407,7 +1411,9 @@ mod recorder {
 fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
     let tracker = Tracker::new(OperationKind::GpoBackup);
     let calls = scaled(5_000, 40);
-    let meet = Arc::new(Barrier::new(2));
+    // The servers start once the reader has read the log once (before the end, for sure).
+    let meet = Arc::new(Barrier::new(3));
+    let done = Arc::new(Barrier::new(2));
     let first = tracker.reporter();
     let second = tracker.reporter();
     first.progress(0, 10);
@@ -1417,15 +1423,21 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
     };
     let reader = {
         let tracker = tracker.clone();
+        let meet = Arc::clone(&meet);
         thread::spawn(move || {
             let mut reads = 0;
-            while tracker.try_outcome().is_none() {
+            loop {
                 let log = tracker.updates_so_far();
                 assert!(log.len() <= 2, "unread progress is merged: {log:?}");
                 reads += 1;
+                if reads == 1 {
+                    meet.wait();
+                }
+                if tracker.try_outcome().is_some() {
+                    return reads;
+                }
                 thread::yield_now();
             }
-            reads
         })
     };
     let servers: Vec<_> = [first, second]
@@ -1433,12 +1445,14 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
         .enumerate()
         .map(|(at, server)| {
             let meet = Arc::clone(&meet);
+            let done = Arc::clone(&done);
             thread::spawn(move || {
                 meet.wait();
                 for _ in 0..calls {
                     server.progress(5, 10);
                 }
-                meet.wait();
+                // Both servers are done with their quiet calls before the terminal one.
+                done.wait();
                 if at == 0 {
                     server.status(StatusCall::progress(10, 10).with_result(
                         ResultDescription::Backup {
