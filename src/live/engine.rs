@@ -63,6 +63,13 @@ struct Parcel {
     line: Option<Vec<u8>>,
 }
 
+/// Whether a published change wakes the waiting tasks.
+#[derive(Clone, Copy)]
+enum WakeTasks {
+    Yes,
+    No,
+}
+
 /// What the delivering thread carries.
 struct Courier {
     observer: Option<Box<Observer>>,
@@ -89,6 +96,20 @@ pub(crate) struct State<R> {
     parcels: VecDeque<Parcel>,
     next_ticket: u64,
     scratch: Vec<Update>,
+}
+
+impl<R> Drop for State<R> {
+    /// The observer and the recorder's writer are user code, dropped here with the last
+    /// handle (perhaps the server's last reporter, on its thread): a panic is caught, and
+    /// nobody is left to tell.
+    fn drop(&mut self) {
+        let observer = std::mem::replace(&mut self.observer, ObserverState::Absent);
+        let recorder = std::mem::replace(&mut self.recorder, RecorderState::Off);
+        let waiting = std::mem::take(&mut self.waiting);
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(observer)));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(recorder)));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(waiting)));
+    }
 }
 
 impl<R> State<R> {
@@ -362,11 +383,24 @@ impl<R> Shared<R> {
     /// before any user code runs.
     fn publish(
         &self,
+        st: Guard<'_, State<R>>,
+        call: Option<u64>,
+        updates: Vec<Update>,
+        line: Option<Vec<u8>>,
+        live: Option<&dyn Any>,
+    ) {
+        self.publish_and(st, call, updates, line, live, WakeTasks::Yes);
+    }
+
+    /// [`publish`](Self::publish), waking the waiting tasks or not.
+    fn publish_and(
+        &self,
         mut st: Guard<'_, State<R>>,
         call: Option<u64>,
         mut updates: Vec<Update>,
         line: Option<Vec<u8>>,
         live: Option<&dyn Any>,
+        wake_tasks: WakeTasks,
     ) {
         st.next_ticket += 1;
         let ticket = st.next_ticket;
@@ -394,7 +428,10 @@ impl<R> Shared<R> {
         }
         st.scratch = updates;
         let notify_sleepers = st.sleepers > 0 && st.decision.is_some();
-        let waiting = std::mem::take(&mut st.waiting);
+        let waiting = match wake_tasks {
+            WakeTasks::Yes => std::mem::take(&mut st.waiting),
+            WakeTasks::No => Vec::new(),
+        };
         let courier = if st.parcels.is_empty() {
             None
         } else {
@@ -413,8 +450,9 @@ impl<R> Shared<R> {
         }
     }
 
-    /// Wakes the tasks, each inside `catch_unwind`; a panic is reported as a fault in the
-    /// log (without waking anyone again).
+    /// Wakes the tasks, each inside `catch_unwind`; a panic is reported as a fault to the
+    /// log and the observer like any update, without waking the tasks again (a waker that
+    /// panics each time would never stop).
     fn wake(&self, waiting: Vec<Arc<WakerSlot>>) {
         if waiting.is_empty() {
             return;
@@ -433,11 +471,8 @@ impl<R> Shared<R> {
         if !panics.is_empty() {
             let mut st = self.state.lock();
             st.settle();
-            if st.consumers > 0 {
-                for fault in panics {
-                    st.append(Update::Fault(fault));
-                }
-            }
+            let updates = panics.into_iter().map(Update::Fault).collect();
+            self.publish_and(st, None, updates, None, None, WakeTasks::No);
         }
     }
 
@@ -446,18 +481,17 @@ impl<R> Shared<R> {
     /// calls made from inside the observer, only queue.
     fn deliver(&self, mut courier: Courier, own_ticket: u64, live: Option<&dyn Any>) {
         let mut st = self.state.lock();
-        loop {
-            let Some(parcel) = st.parcels.pop_front() else {
-                break;
-            };
+        while let Some(parcel) = st.parcels.pop_front() {
             drop(st);
             let mut faults = Vec::new();
             if let (Some(line), Some(recorder)) = (&parcel.line, courier.recorder.as_mut()) {
                 if let Err(fault) = super::recorder::write_line(recorder.as_mut(), line) {
                     // Stopped for good: a trace with a hole would be checked as a run that
                     // did not happen.
-                    courier.recorder = None;
                     faults.push(fault);
+                    if let Some(recorder) = courier.recorder.take() {
+                        faults.extend(super::recorder::drop_writer(recorder));
+                    }
                 }
             }
             if let Some(observer) = courier.observer.as_mut() {
@@ -668,5 +702,189 @@ fn conclude<R: Clone>(
 fn drain_events<R>(machine: &mut StatusMachine<R>, updates: &mut Vec<Update>) {
     while let Some(event) = machine.poll_event() {
         updates.push(Update::Event(event));
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future as _;
+    use std::sync::atomic::AtomicBool;
+    use std::task::{Wake, Waker};
+
+    use super::*;
+    use crate::live::{Reporter, Tracker};
+    use crate::{OperationKind, ProgressFraction};
+
+    fn progress(numerator: i32, denominator: i32) -> Update {
+        Update::Event(Event::Progress(
+            ProgressFraction::new(numerator, denominator).unwrap(),
+        ))
+    }
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// Nothing left behind once every delivery is done: the observer is back, no parcel is
+    /// queued, no task is armed, no sleeper counted.
+    fn assert_at_rest(tracker: &Tracker) {
+        let st = tracker.shared().lock();
+        assert!(matches!(
+            st.observer,
+            ObserverState::Ready(_) | ObserverState::Absent
+        ));
+        assert!(!matches!(st.recorder, RecorderState::Writing));
+        assert!(st.parcels.is_empty());
+        assert!(st.waiting.is_empty());
+        assert_eq!(st.sleepers, 0);
+    }
+
+    #[test]
+    fn delivery_puts_the_observer_back_and_leaves_nothing_queued() {
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .observer(|_| {})
+            .build();
+        let server = tracker.reporter();
+        server.progress(0, 2);
+        tracker.cancel();
+        assert!(matches!(
+            tracker.shared().lock().observer,
+            ObserverState::Ready(_)
+        ));
+        assert_at_rest(&tracker);
+        assert_eq!(tracker.wait_timeout(std::time::Duration::ZERO), None);
+        assert_at_rest(&tracker);
+    }
+
+    /// The last reporter dropped from inside the observer (a cancel request delivered on the
+    /// client's thread): the observer is let go once its callback returned, never during it.
+    #[test]
+    fn the_last_reporter_dropped_inside_the_observer_retires_it_afterwards() {
+        struct Flag(Arc<AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let slot: Arc<std::sync::Mutex<Option<Reporter>>> = Arc::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .observer({
+                let flag = Flag(Arc::clone(&dropped));
+                let slot = Arc::clone(&slot);
+                let dropped = Arc::clone(&dropped);
+                let calls = Arc::clone(&calls);
+                move |_| {
+                    let _ = &flag;
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    drop(slot.lock().unwrap().take());
+                    assert!(!dropped.load(Ordering::SeqCst), "dropped while running");
+                }
+            })
+            .build();
+        *slot.lock().unwrap() = Some(tracker.reporter());
+        assert!(matches!(
+            tracker.shared().lock().observer,
+            ObserverState::Ready(_)
+        ));
+        tracker.cancel();
+        assert!(dropped.load(Ordering::SeqCst));
+        assert!(matches!(
+            tracker.shared().lock().observer,
+            ObserverState::Absent
+        ));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            tracker.try_outcome(),
+            Some(Err(TrackError::Abandoned { calls_received: 0 }))
+        );
+        // No fault: the observer's drop did not panic.
+        assert_eq!(
+            tracker.updates_so_far(),
+            vec![Update::Event(Event::CancelRequested)]
+        );
+        assert_at_rest(&tracker);
+    }
+
+    #[test]
+    fn a_timed_out_wait_leaves_no_sleeper() {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let _server = tracker.reporter();
+        let deadline = Some(Instant::now() + std::time::Duration::from_millis(2));
+        assert!(tracker.shared().wait_until(deadline).is_none());
+        assert_at_rest(&tracker);
+    }
+
+    /// Woken tasks leave the waiting list, and quiet progress takes the fast path again:
+    /// it stays in the machine until the log is read.
+    #[test]
+    fn woken_tasks_leave_the_waiting_list_and_the_fast_path_resumes() {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let server = tracker.reporter();
+        server.progress(0, 4);
+        let mut future = tracker.outcome();
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::pin::Pin::new(&mut future).poll(&mut cx).is_pending());
+        assert!(!tracker.shared().lock().is_quiet());
+        server.progress(1, 4);
+        assert!(tracker.shared().lock().is_quiet());
+        server.progress(2, 4);
+        assert_eq!(tracker.shared().lock().log, vec![progress(1, 4)]);
+        assert_eq!(tracker.updates_so_far(), vec![progress(2, 4)]);
+        assert_at_rest(&tracker);
+    }
+
+    /// A progress update merges into the previous one only while no stream has read it.
+    #[test]
+    fn unread_progress_merges_and_read_progress_stays() {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let mut st = tracker.shared().lock();
+        st.append(progress(0, 4));
+        st.append(progress(1, 4));
+        assert_eq!(st.log, vec![progress(1, 4)]);
+        assert_eq!(st.read_log(0), Some(progress(1, 4)));
+        st.append(progress(2, 4));
+        st.append(Update::Event(Event::CancelRequested));
+        st.append(progress(3, 4));
+        st.append(progress(4, 4));
+        assert_eq!(
+            st.log,
+            vec![
+                progress(1, 4),
+                progress(2, 4),
+                Update::Event(Event::CancelRequested),
+                progress(4, 4)
+            ]
+        );
+        assert_eq!(st.read_log(4), None);
+        assert_eq!(st.log_read, 1);
+    }
+
+    #[cfg(feature = "trace")]
+    #[test]
+    fn a_writer_that_panicked_leaves_the_recorder_off() {
+        struct Broken(usize);
+        impl std::io::Write for Broken {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0 += 1;
+                assert!(self.0 < 2, "writer bug");
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .record(Broken(0))
+            .build();
+        tracker.reporter().progress(0, 1);
+        assert!(matches!(
+            tracker.shared().lock().recorder,
+            RecorderState::Off
+        ));
+        assert_at_rest(&tracker);
     }
 }

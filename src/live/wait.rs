@@ -3,13 +3,14 @@
 
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
 use super::sync::{Arc, WakerSlot};
 use super::tracker::Consumer;
-use super::Update;
+use super::update::panic_message;
+use super::{Fault, Update};
 use crate::{HResult, OperationOutcome, TypedResult, Violation};
 
 /// How an operation can end for a tracker's consumers without an outcome.
@@ -58,7 +59,7 @@ impl<R: TypedResult + Clone> Future for OutcomeFuture<R> {
     type Output = Result<OperationOutcome<R>, TrackError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.slot.register(cx.waker());
+        register(&self.consumer, &self.slot, cx.waker());
         let mut st = self.consumer.0.lock();
         match st.decision().cloned() {
             Some(decision) => {
@@ -85,6 +86,16 @@ impl<R> Drop for OutcomeFuture<R> {
 impl<R> core::fmt::Debug for OutcomeFuture<R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OutcomeFuture").finish_non_exhaustive()
+    }
+}
+
+/// Registers the polling task's waker in `slot`, outside the lock; a panic while dropping
+/// the waker it replaces is reported as a fault.
+fn register<R>(consumer: &Consumer<R>, slot: &WakerSlot, waker: &Waker) {
+    if let Err(payload) = slot.register(waker) {
+        consumer
+            .0
+            .fault(Fault::WakePanicked(panic_message(&*payload)));
     }
 }
 
@@ -144,7 +155,7 @@ impl<R> Stream for Updates<R> {
         if this.ended {
             return Poll::Ready(None);
         }
-        this.slot.register(cx.waker());
+        register(&this.consumer, &this.slot, cx.waker());
         let mut st = this.consumer.0.lock();
         if let Some(update) = st.read_log(this.next) {
             this.next += 1;
