@@ -63,6 +63,15 @@ struct Parcel {
     line: Option<Vec<u8>>,
 }
 
+/// What a waiting task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interest {
+    /// Any change (a stream).
+    Updates,
+    /// The decision (a future).
+    End,
+}
+
 /// Whether a published change wakes the waiting tasks.
 #[derive(Clone, Copy)]
 enum WakeTasks {
@@ -89,8 +98,11 @@ pub(crate) struct State<R> {
     consumers: usize,
     /// Blocking waiters asleep (or about to be) on [`Shared::decided`].
     sleepers: usize,
-    /// The futures and streams that found nothing and wait to be woken.
-    waiting: Vec<Arc<WakerSlot>>,
+    /// The streams that found nothing and wait to be woken by the next change.
+    awaiting_updates: Vec<Arc<WakerSlot>>,
+    /// The futures that found no decision and wait to be woken by it (quiet progress never
+    /// decides, so these do not keep it off the fast path).
+    awaiting_end: Vec<Arc<WakerSlot>>,
     observer: ObserverState,
     recorder: RecorderState,
     parcels: VecDeque<Parcel>,
@@ -105,7 +117,10 @@ impl<R> Drop for State<R> {
     fn drop(&mut self) {
         let observer = std::mem::replace(&mut self.observer, ObserverState::Absent);
         let recorder = std::mem::replace(&mut self.recorder, RecorderState::Off);
-        let waiting = std::mem::take(&mut self.waiting);
+        let waiting = (
+            std::mem::take(&mut self.awaiting_updates),
+            std::mem::take(&mut self.awaiting_end),
+        );
         let _ = catch_unwind(AssertUnwindSafe(move || drop(observer)));
         let _ = catch_unwind(AssertUnwindSafe(move || drop(recorder)));
         let _ = catch_unwind(AssertUnwindSafe(move || drop(waiting)));
@@ -117,7 +132,7 @@ impl<R> State<R> {
     /// state machine: nobody has to hear of it at once.
     #[inline(always)]
     fn is_quiet(&self) -> bool {
-        matches!(self.observer, ObserverState::Absent) && self.waiting.is_empty()
+        matches!(self.observer, ObserverState::Absent) && self.awaiting_updates.is_empty()
     }
 
     /// Moves what the state machine still holds (at most the progress of quiet calls) to the
@@ -167,21 +182,40 @@ impl<R> State<R> {
         }
     }
 
-    /// Puts `slot` among the tasks to wake at the next change (once).
-    pub(crate) fn arm(&mut self, slot: &Arc<WakerSlot>) {
-        if !self.waiting.iter().any(|armed| Arc::ptr_eq(armed, slot)) {
-            self.waiting.push(Arc::clone(slot));
+    /// Puts `slot` among the tasks to wake (once): at the next change for
+    /// [`Interest::Updates`], at the decision for [`Interest::End`].
+    pub(crate) fn arm(&mut self, slot: &Arc<WakerSlot>, interest: Interest) {
+        let list = match interest {
+            Interest::Updates => &mut self.awaiting_updates,
+            Interest::End => &mut self.awaiting_end,
+        };
+        if !list.iter().any(|armed| Arc::ptr_eq(armed, slot)) {
+            list.push(Arc::clone(slot));
         }
     }
 
     /// Takes `slot` out of the tasks to wake; the caller drops it after unlocking.
     #[must_use]
-    pub(crate) fn disarm(&mut self, slot: &Arc<WakerSlot>) -> Option<Arc<WakerSlot>> {
-        let position = self
-            .waiting
-            .iter()
-            .position(|armed| Arc::ptr_eq(armed, slot))?;
-        Some(self.waiting.swap_remove(position))
+    pub(crate) fn disarm(
+        &mut self,
+        slot: &Arc<WakerSlot>,
+        interest: Interest,
+    ) -> Option<Arc<WakerSlot>> {
+        let list = match interest {
+            Interest::Updates => &mut self.awaiting_updates,
+            Interest::End => &mut self.awaiting_end,
+        };
+        let position = list.iter().position(|armed| Arc::ptr_eq(armed, slot))?;
+        Some(list.swap_remove(position))
+    }
+
+    /// The tasks a change wakes: every stream waiting, and the futures once decided.
+    fn take_awaiting(&mut self) -> Vec<Arc<WakerSlot>> {
+        let mut woken = std::mem::take(&mut self.awaiting_updates);
+        if self.decision.is_some() {
+            woken.append(&mut self.awaiting_end);
+        }
+        woken
     }
 }
 
@@ -217,7 +251,8 @@ impl<R> Shared<R> {
                 log_read: 0,
                 consumers: 0,
                 sleepers: 0,
-                waiting: Vec::new(),
+                awaiting_updates: Vec::new(),
+                awaiting_end: Vec::new(),
                 observer: match parts.observer {
                     Some(observer) => ObserverState::Ready(observer),
                     None => ObserverState::Absent,
@@ -429,7 +464,7 @@ impl<R> Shared<R> {
         st.scratch = updates;
         let notify_sleepers = st.sleepers > 0 && st.decision.is_some();
         let waiting = match wake_tasks {
-            WakeTasks::Yes => std::mem::take(&mut st.waiting),
+            WakeTasks::Yes => st.take_awaiting(),
             WakeTasks::No => Vec::new(),
         };
         let courier = if st.parcels.is_empty() {
@@ -543,7 +578,7 @@ impl<R> Shared<R> {
                         line: None,
                     });
                 }
-                let waiting = std::mem::take(&mut st.waiting);
+                let waiting = st.take_awaiting();
                 drop(st);
                 self.wake(waiting);
                 st = self.state.lock();
@@ -736,7 +771,8 @@ mod tests {
         ));
         assert!(!matches!(st.recorder, RecorderState::Writing));
         assert!(st.parcels.is_empty());
-        assert!(st.waiting.is_empty());
+        assert!(st.awaiting_updates.is_empty());
+        assert!(st.awaiting_end.is_empty());
         assert_eq!(st.sleepers, 0);
     }
 
@@ -817,10 +853,43 @@ mod tests {
         assert_at_rest(&tracker);
     }
 
-    /// Woken tasks leave the waiting list, and quiet progress takes the fast path again:
+    /// Woken streams leave the waiting list, and quiet progress takes the fast path again:
     /// it stays in the machine until the log is read.
     #[test]
     fn woken_tasks_leave_the_waiting_list_and_the_fast_path_resumes() {
+        use futures_core::Stream;
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let server = tracker.reporter();
+        server.progress(0, 4);
+        let mut updates = tracker.updates();
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::pin::Pin::new(&mut updates)
+            .poll_next(&mut cx)
+            .is_ready());
+        assert!(std::pin::Pin::new(&mut updates)
+            .poll_next(&mut cx)
+            .is_pending());
+        assert!(!tracker.shared().lock().is_quiet());
+        server.progress(1, 4);
+        assert!(tracker.shared().lock().is_quiet());
+        server.progress(2, 4);
+        assert_eq!(
+            tracker.shared().lock().log,
+            vec![progress(0, 4), progress(1, 4)]
+        );
+        assert_eq!(
+            tracker.updates_so_far(),
+            vec![progress(0, 4), progress(2, 4)]
+        );
+        drop(updates);
+        assert_at_rest(&tracker);
+    }
+
+    /// A future waits for the decision only: quiet progress keeps the fast path, and the
+    /// future is woken by the end.
+    #[test]
+    fn a_waiting_future_keeps_quiet_progress_on_the_fast_path() {
         let tracker = Tracker::new(OperationKind::GpoReport);
         let server = tracker.reporter();
         server.progress(0, 4);
@@ -828,12 +897,16 @@ mod tests {
         let waker = Waker::from(Arc::new(Noop));
         let mut cx = std::task::Context::from_waker(&waker);
         assert!(std::pin::Pin::new(&mut future).poll(&mut cx).is_pending());
-        assert!(!tracker.shared().lock().is_quiet());
-        server.progress(1, 4);
         assert!(tracker.shared().lock().is_quiet());
-        server.progress(2, 4);
-        assert_eq!(tracker.shared().lock().log, vec![progress(1, 4)]);
-        assert_eq!(tracker.updates_so_far(), vec![progress(2, 4)]);
+        server.progress(1, 4);
+        // Still waiting: progress does not wake a future.
+        assert_eq!(tracker.shared().lock().awaiting_end.len(), 1);
+        server.status(
+            crate::StatusCall::progress(4, 4).with_result(crate::ResultDescription::text("r")),
+        );
+        assert!(tracker.shared().lock().awaiting_end.is_empty());
+        assert!(std::pin::Pin::new(&mut future).poll(&mut cx).is_ready());
+        drop(future);
         assert_at_rest(&tracker);
     }
 

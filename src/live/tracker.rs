@@ -252,6 +252,11 @@ impl<R> Tracker<R> {
         }
     }
 
+    /// The operation's kind.
+    pub fn operation(&self) -> OperationKind {
+        self.shared().lock().machine.operation()
+    }
+
     /// Whether a [`Reporter`] of this tracker is still alive.
     pub fn is_attached(&self) -> bool {
         self.shared().is_attached()

@@ -7,6 +7,7 @@ use core::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
+use super::engine::Interest;
 use super::sync::{Arc, WakerSlot};
 use super::tracker::Consumer;
 use super::update::panic_message;
@@ -63,13 +64,13 @@ impl<R: TypedResult + Clone> Future for OutcomeFuture<R> {
         let mut st = self.consumer.0.lock();
         match st.decision().cloned() {
             Some(decision) => {
-                let disarmed = st.disarm(&self.slot);
+                let disarmed = st.disarm(&self.slot, Interest::End);
                 drop(st);
                 drop(disarmed);
                 Poll::Ready(decision)
             }
             None => {
-                st.arm(&self.slot);
+                st.arm(&self.slot, Interest::End);
                 Poll::Pending
             }
         }
@@ -78,7 +79,7 @@ impl<R: TypedResult + Clone> Future for OutcomeFuture<R> {
 
 impl<R> Drop for OutcomeFuture<R> {
     fn drop(&mut self) {
-        let disarmed = self.consumer.0.lock().disarm(&self.slot);
+        let disarmed = self.consumer.0.lock().disarm(&self.slot, Interest::End);
         drop(disarmed);
     }
 }
@@ -145,6 +146,61 @@ impl<R> Updates<R> {
             None
         }
     }
+
+    /// Blocks the thread until the next update (`Some(Some(update))`), the end of the stream
+    /// (`Some(None)`) or `timeout` (`None`): the stream for a thread without an executor,
+    /// such as a user interface's loop that also has other things to look at.
+    ///
+    /// ```
+    /// use gpmc_progress::live::{Tracker, Update};
+    /// use gpmc_progress::{Event, OperationKind};
+    /// use std::time::Duration;
+    ///
+    /// let tracker = Tracker::new(OperationKind::GpoBackup);
+    /// let mut updates = tracker.updates();
+    /// assert_eq!(updates.next_timeout(Duration::ZERO), None);
+    /// let server = tracker.reporter();
+    /// std::thread::spawn(move || server.progress(1, 4));
+    /// let next = updates.next_timeout(Duration::from_secs(60));
+    /// assert!(matches!(next, Some(Some(Update::Event(Event::Progress(_))))));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn next_timeout(&mut self, timeout: std::time::Duration) -> Option<Option<Update>> {
+        use std::time::Instant;
+        let deadline = Instant::now().checked_add(timeout);
+        let waker = std::task::Waker::from(std::sync::Arc::new(Unparker(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(next) = Pin::new(&mut *self).poll_next(&mut cx) {
+                return Some(next);
+            }
+            match deadline {
+                None => std::thread::park(),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    std::thread::park_timeout(left);
+                }
+            }
+        }
+    }
+}
+
+/// Wakes a thread blocked in [`Updates::next_timeout`].
+#[cfg(not(loom))]
+struct Unparker(std::thread::Thread);
+
+#[cfg(not(loom))]
+impl std::task::Wake for Unparker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
 impl<R> Stream for Updates<R> {
@@ -161,13 +217,13 @@ impl<R> Stream for Updates<R> {
             this.next += 1;
             Poll::Ready(Some(update))
         } else if st.decision().is_some() {
-            let disarmed = st.disarm(&this.slot);
+            let disarmed = st.disarm(&this.slot, Interest::Updates);
             drop(st);
             drop(disarmed);
             this.ended = true;
             Poll::Ready(None)
         } else {
-            st.arm(&this.slot);
+            st.arm(&this.slot, Interest::Updates);
             Poll::Pending
         }
     }
@@ -179,7 +235,7 @@ impl<R> Stream for Updates<R> {
 
 impl<R> Drop for Updates<R> {
     fn drop(&mut self) {
-        let disarmed = self.consumer.0.lock().disarm(&self.slot);
+        let disarmed = self.consumer.0.lock().disarm(&self.slot, Interest::Updates);
         drop(disarmed);
     }
 }
