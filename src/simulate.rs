@@ -1251,8 +1251,9 @@ mod tests {
     #[test]
     fn a_tracker_of_another_operation_is_refused() {
         let tracker = Tracker::new(OperationKind::GpoBackup);
-        let refused = Simulation::new(OperationKind::GpoCopy).serve(&tracker);
-        let error = refused.err().expect("refused");
+        let Err(error) = Simulation::new(OperationKind::GpoCopy).serve(&tracker) else {
+            panic!("a tracker of another operation was served");
+        };
         assert_eq!(
             error.to_string(),
             "the tracker follows gpo-backup, not the simulated gpo-copy"
