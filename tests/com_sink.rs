@@ -1798,9 +1798,12 @@ struct PanickingWriter {
 
 impl Write for PanickingWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut writes = self.writes.lock().unwrap();
-        *writes += 1;
-        assert_ne!(*writes, self.panic_on, "writer bug");
+        let writes = {
+            let mut writes = self.writes.lock().unwrap();
+            *writes += 1;
+            *writes
+        };
+        assert_ne!(writes, self.panic_on, "writer bug");
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
