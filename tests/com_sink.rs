@@ -2106,3 +2106,47 @@ fn panicking_drops_in_the_last_release_are_faults() {
     );
     assert_eq!(tracker.live(), 0);
 }
+
+/// A trace writer whose drop panics.
+struct WriterPanickingOnDrop {
+    trace: SharedBuffer,
+    _bomb: PanicOnDrop,
+}
+
+impl Write for WriterPanickingOnDrop {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.trace.write(bytes)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// With every consumer gone, the server's last `Release` frees the whole engine, and with it
+/// the recorder's writer, whose drop panics: the sink catches it, the server's thread goes on.
+#[test]
+fn a_panic_freeing_the_engine_in_the_last_release_stays_in_the_sink() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(WriterPanickingOnDrop {
+            trace: trace.clone(),
+            _bomb: PanicOnDrop("writer drop bug"),
+        })
+        .build()
+        .into();
+    let object = sink.interface();
+    drop(sink);
+    serve(
+        object,
+        vec![CallSpec::progress(0, 2).into()],
+        &tracker,
+        None,
+    )
+    .join()
+    .expect("the server thread survived its last Release");
+    assert_eq!(trace.text().lines().count(), 2, "begin and one status line");
+    assert_eq!(Arc::strong_count(&trace.0), 1, "the writer was dropped");
+    assert_eq!(tracker.live(), 0);
+}
