@@ -133,9 +133,16 @@
 //!   HRESULTs are written as `"0x80070005"` in human-readable formats.
 //! - `proptest`: the `strategy` module, proptest strategies and a reference model for
 //!   property-testing code against these semantics.
-//! - `trace`: the `trace` module (JSON Lines traces: read, write, replay, check) and the
-//!   `simulate` module (realistic traces of a simulated server). Implies `serde`.
-//! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`.
+//! - `trace`: the `trace` module (JSON Lines traces: read, write, replay, check), the live
+//!   tracker's trace recorder and `Simulation::events` (a simulation's plan as a trace).
+//!   Implies `serde`.
+//! - `live`: the `live` module, the thread-safe engine on every platform (a tracker for the
+//!   client, reporters for the server's threads, waits, a future, a stream, observers), and
+//!   the `simulate` module: a seeded simulated GPMC server, as a plan of inputs for a plain
+//!   state machine or live on its own thread driving a tracker (cancel, failures, a broken
+//!   rule, a failed start, a server that lets go, overlapping calls). Needs no `serde_json`.
+//! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`
+//!   and `live`.
 //! - `com` (Windows only; nothing elsewhere): the `com` module, a real `IGPMAsyncProgress`
 //!   sink built on the `windows` crate, a translator in front of the `live` engine (blocking
 //!   and async waiting, observer, trace recorder), and a cancel handle. Implies `live` and
@@ -162,8 +169,8 @@ mod rule;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 
-#[cfg(feature = "trace")]
-#[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
+#[cfg(feature = "live")]
+#[cfg_attr(docsrs, doc(cfg(feature = "live")))]
 pub mod simulate;
 #[cfg(feature = "trace")]
 #[cfg_attr(docsrs, doc(cfg(feature = "trace")))]

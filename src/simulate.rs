@@ -1,5 +1,5 @@
-//! [`Simulation`]: realistic traces of a simulated GPMC server, for demos and for testing
-//! checkers and clients.
+//! [`Simulation`]: a simulated GPMC server, seeded and reproducible, for demos and for testing
+//! checkers and clients on any platform (feature `live`).
 //!
 //! A simulated operation walks over its client-side extensions: for `n` extensions it reports
 //! `0/n`, `1/n`, …, `n/n`, with the operation's result on the last call. On top of that it can
@@ -10,36 +10,44 @@
 //!
 //! Steps are numbered from 0: step `i` is the call that reports `i/n`.
 //!
-//! ```
-//! use gpmc_progress::simulate::Simulation;
-//! use gpmc_progress::trace::{replay, TraceWriter, Verdict};
-//! use gpmc_progress::{HResult, OperationKind, OutcomeKind, Rules};
+//! The same plan can be used three ways:
 //!
-//! let events = Simulation::new(OperationKind::GpoBackup)
+//! - [`Simulation::inputs`]: the plan as [`Input`]s, to feed a plain
+//!   [`StatusMachine`](crate::StatusMachine) (see there);
+//! - [`Simulation::serve`]: a live server on its own thread that reports the plan to a
+//!   [`Tracker`] at a chosen [`pace`](Simulation::pace), answers the client's cancel as GPMC
+//!   does, and can also fail to start, let go without finishing and make overlapping calls
+//!   from two threads;
+//! - `Simulation::events` (feature `trace`): the plan as trace events, beginning with
+//!   `begin`, to write a trace.
+//!
+//! ```
+//! use gpmc_progress::live::Tracker;
+//! use gpmc_progress::simulate::Simulation;
+//! use gpmc_progress::{HResult, OperationKind, OutcomeKind};
+//!
+//! let tracker = Tracker::new(OperationKind::GpoBackup);
+//! let server = Simulation::new(OperationKind::GpoBackup)
 //!     .extensions(5)
 //!     .warning_at(2)
-//!     .cancel_at(3, HResult::ERROR_CANCELLED)
+//!     .fail_at(3, HResult::E_ACCESSDENIED)
 //!     .seed(7)
-//!     .events()?;
-//! let mut writer = TraceWriter::new(Vec::new());
-//! for event in &events {
-//!     writer.write_event(event)?;
-//! }
-//! let trace = writer.into_inner();
-//! match replay(&trace[..], Rules::strict()) {
-//!     Verdict::Complete { outcome, anomalies } => {
-//!         assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
-//!         assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
-//!         assert!(anomalies.is_empty());
-//!     }
-//!     other => panic!("{other:?}"),
-//! }
+//!     .serve(&tracker)?;
+//! let outcome = tracker.wait()?;
+//! assert_eq!(outcome.kind(), OutcomeKind::Failed);
+//! assert_eq!(outcome.hr(), HResult::E_ACCESSDENIED);
+//! assert_eq!(server.join().calls, 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::trace::TraceEvent;
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::live::{Reporter, Tracker};
 use crate::{
-    HResult, OperationKind, ResultDescription, ResultType, Rule, StatusCall, StatusMessage,
+    HResult, Input, OperationKind, ResultDescription, ResultType, Rule, StatusCall, StatusMessage,
 };
 
 /// The most client-side extensions a simulation walks over.
@@ -58,14 +66,14 @@ pub enum SimulationError {
     /// A step is beyond the last one.
     #[error("{what} step {step} is beyond the last step, {extensions}")]
     StepOutOfRange {
-        /// `warning`, `failure` or `cancel`.
+        /// `warning`, `failure`, `cancel` or `let-go`.
         what: &'static str,
         /// The step given.
         step: u32,
         /// The number of extensions, which is also the last step.
         extensions: u32,
     },
-    /// The HRESULT given for a failure is a success code.
+    /// The HRESULT given for a failure (at a step, or of the start) is a success code.
     #[error("failure hresult {hr} is a success code")]
     FailureIsSuccess {
         /// The code given.
@@ -87,14 +95,35 @@ pub enum SimulationError {
         /// Why not.
         reason: &'static str,
     },
+    /// The live server's thread could not be started.
+    #[error("the simulated server's thread could not start: {reason}")]
+    ThreadNotStarted {
+        /// What the system said.
+        reason: String,
+    },
 }
 
-/// A simulated operation, configured with builder methods and run with
-/// [`events`](Self::events).
+/// A simulated operation, configured with builder methods, and run as a plan
+/// ([`inputs`](Self::inputs)) or as a live server ([`serve`](Self::serve)).
 ///
-/// The same configuration and seed always give the same events. The seed picks the result's
+/// The same configuration and seed always give the same plan. The seed picks the result's
 /// GUIDs, the warnings' texts, the steps of [`random_warnings`](Self::random_warnings) and,
 /// unless [`extensions`](Self::extensions) is given, the number of extensions (3 to 8).
+///
+/// Feeding a plain [`StatusMachine`](crate::StatusMachine) is one line:
+///
+/// ```
+/// use gpmc_progress::simulate::Simulation;
+/// use gpmc_progress::{HResult, OperationKind, OutcomeKind, Rules, StatusMachine};
+///
+/// let simulation = Simulation::new(OperationKind::GpoImport)
+///     .extensions(4)
+///     .cancel_at(1, HResult::ERROR_CANCELLED);
+/// let mut machine = StatusMachine::new(simulation.operation(), Rules::strict());
+/// simulation.inputs()?.into_iter().try_for_each(|input| machine.handle(input))?;
+/// assert_eq!(machine.outcome().map(|o| o.kind()), Some(OutcomeKind::Cancelled));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Simulation {
     operation: OperationKind,
@@ -103,13 +132,18 @@ pub struct Simulation {
     warnings: Vec<u32>,
     random_warnings: u32,
     failure: Option<(u32, HResult)>,
-    cancel: Option<(u32, HResult)>,
+    cancel_at: Option<u32>,
+    cancel_answer: HResult,
     break_rule: Option<Rule>,
+    start_failure: Option<HResult>,
+    let_go_at: Option<u32>,
+    pace: Duration,
+    overlapping: bool,
     seed: u64,
 }
 
 impl Simulation {
-    /// A conforming, successful run of `operation` with seed 0.
+    /// A conforming, successful run of `operation` with seed 0, at full speed.
     pub fn new(operation: OperationKind) -> Self {
         Simulation {
             operation,
@@ -118,10 +152,20 @@ impl Simulation {
             warnings: Vec::new(),
             random_warnings: 0,
             failure: None,
-            cancel: None,
+            cancel_at: None,
+            cancel_answer: HResult::ERROR_CANCELLED,
             break_rule: None,
+            start_failure: None,
+            let_go_at: None,
+            pace: Duration::ZERO,
+            overlapping: false,
             seed: 0,
         }
+    }
+
+    /// The operation simulated.
+    pub fn operation(&self) -> OperationKind {
+        self.operation
     }
 
     /// The number of client-side extensions: the denominator of every call.
@@ -162,13 +206,29 @@ impl Simulation {
         self
     }
 
-    /// The client requests cancel right after the call of `step`; the server answers with a
-    /// terminal `n/n` call carrying `answer` when it is a failure, and goes on to the end
-    /// when it is a success (the cancel came too late). A cancel at or after the end comes
+    /// The client requests cancel right after the call of `step`, and the server answers
+    /// with `answer` (which becomes the [`cancel_answer`](Self::cancel_answer)): a failure
+    /// ends the operation with a terminal `n/n` call carrying it; a success means the cancel
+    /// came too late and the server goes on to the end. A cancel at or after the end comes
     /// after the terminal call and changes nothing.
+    ///
+    /// The live server makes this request on the client's behalf at that very moment
+    /// ([`Tracker::cancel`]), so a run with a planned cancel is reproducible at any pace.
     #[must_use]
     pub fn cancel_at(mut self, step: u32, answer: HResult) -> Self {
-        self.cancel = Some((step, answer));
+        self.cancel_at = Some(step);
+        self.cancel_answer = answer;
+        self
+    }
+
+    /// How the live server answers a cancel request that reaches it while it runs (default
+    /// `HRESULT_FROM_WIN32(ERROR_CANCELLED)`): a failure ends the operation at its next step
+    /// with a terminal `n/n` call carrying it (the same call as a planned
+    /// [`cancel_at`](Self::cancel_at) the step before); a success means it goes on as if the
+    /// cancel came too late.
+    #[must_use]
+    pub fn cancel_answer(mut self, answer: HResult) -> Self {
+        self.cancel_answer = answer;
         self
     }
 
@@ -177,6 +237,45 @@ impl Simulation {
     #[must_use]
     pub fn break_rule(mut self, rule: Rule) -> Self {
         self.break_rule = Some(rule);
+        self
+    }
+
+    /// The asynchronous method fails with `hr` (a failure code) instead of starting: no
+    /// `Status` call comes, the plan is empty, and the live server reports
+    /// [`Reporter::start_failed`] before [`serve`](Self::serve) returns.
+    #[must_use]
+    pub fn fail_to_start(mut self, hr: HResult) -> Self {
+        self.start_failure = Some(hr);
+        self
+    }
+
+    /// The server lets go at `step` (0 to `n`) instead of making that step's call: the plan
+    /// stops before its status call number `step` (counted from 0), and the live server then
+    /// drops its reporters, so the operation ends
+    /// [`Abandoned`](crate::live::TrackError::Abandoned). No effect when the run ended
+    /// before (a failure, an answered cancel).
+    #[must_use]
+    pub fn let_go_at(mut self, step: u32) -> Self {
+        self.let_go_at = Some(step);
+        self
+    }
+
+    /// The live server's pause between two `Status` calls (default none). A cancel request
+    /// cuts the pause short: the server answers it at once.
+    #[must_use]
+    pub fn pace(mut self, pace: Duration) -> Self {
+        self.pace = pace;
+        self
+    }
+
+    /// Whether the live server makes overlapping calls from two threads (default no): a
+    /// second thread repeats each plain progress call of the plan (same fraction, no
+    /// messages) at the same moment as the first thread makes it. Calls that end the
+    /// operation or break a rule are made once. A repeated fraction changes nothing but the
+    /// count of calls received, so the run ends as it would on one thread.
+    #[must_use]
+    pub fn overlapping(mut self, overlapping: bool) -> Self {
+        self.overlapping = overlapping;
         self
     }
 
@@ -193,8 +292,53 @@ impl Simulation {
             .unwrap_or_else(|| 3 + (SplitMix64::new(self.seed ^ 0xE87E).next() % 6) as u32)
     }
 
-    /// The events of the run, beginning with `begin`.
-    pub fn events(&self) -> Result<Vec<TraceEvent>, SimulationError> {
+    /// The plan: every `Status` call the server makes and the client's planned cancel
+    /// request, in order (empty when the method [fails to start](Self::fail_to_start)).
+    pub fn inputs(&self) -> Result<Vec<Input>, SimulationError> {
+        Ok(self.plan()?.into_iter().map(|step| step.input).collect())
+    }
+
+    /// The events of the run, beginning with `begin`: the trace of [`inputs`](Self::inputs).
+    /// Feature `trace`.
+    ///
+    /// ```
+    /// use gpmc_progress::simulate::Simulation;
+    /// use gpmc_progress::trace::{replay, TraceWriter, Verdict};
+    /// use gpmc_progress::{HResult, OperationKind, OutcomeKind, Rules};
+    ///
+    /// let events = Simulation::new(OperationKind::GpoBackup)
+    ///     .extensions(5)
+    ///     .warning_at(2)
+    ///     .cancel_at(3, HResult::ERROR_CANCELLED)
+    ///     .seed(7)
+    ///     .events()?;
+    /// let mut writer = TraceWriter::new(Vec::new());
+    /// for event in &events {
+    ///     writer.write_event(event)?;
+    /// }
+    /// let trace = writer.into_inner();
+    /// match replay(&trace[..], Rules::strict()) {
+    ///     Verdict::Complete { outcome, anomalies } => {
+    ///         assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+    ///         assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
+    ///         assert!(anomalies.is_empty());
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "trace")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
+    pub fn events(&self) -> Result<Vec<crate::trace::TraceEvent>, SimulationError> {
+        let mut events = vec![crate::trace::TraceEvent::Begin {
+            operation: self.operation,
+        }];
+        events.extend(self.inputs()?.into_iter().map(Into::into));
+        Ok(events)
+    }
+
+    /// The plan, with what a second server thread may repeat.
+    fn plan(&self) -> Result<Vec<Planned>, SimulationError> {
         let n = self.extension_count();
         if n > MAX_EXTENSIONS {
             return Err(SimulationError::TooManyExtensions { extensions: n });
@@ -221,8 +365,14 @@ impl Simulation {
                 return Err(SimulationError::FailureIsSuccess { hr });
             }
         }
-        if let Some((step, _)) = self.cancel {
+        if let Some(step) = self.cancel_at {
             check_step("cancel", step)?;
+        }
+        if let Some(step) = self.let_go_at {
+            check_step("let-go", step)?;
+        }
+        if let Some(hr) = self.start_failure.filter(|hr| hr.is_success()) {
+            return Err(SimulationError::FailureIsSuccess { hr });
         }
         let result_type = match self.result_type {
             Some(t) if self.operation.allows(t) => t,
@@ -249,9 +399,7 @@ impl Simulation {
             (count > 0).then(|| (0..count).map(|_| warning(rng)).collect())
         };
 
-        let mut events = vec![TraceEvent::Begin {
-            operation: self.operation,
-        }];
+        let mut plan = Vec::new();
         let mut terminal_index = None;
         let mut cancel_sent = false;
         for step in 0..=n {
@@ -260,22 +408,28 @@ impl Simulation {
                 messages
                     .get_or_insert_with(Vec::new)
                     .push(failure_message(hr, &mut rng));
-                events.push(StatusCall::new(d, d, hr, None, messages).into());
-                terminal_index = Some(events.len() - 1);
+                plan.push(Planned::once(StatusCall::new(d, d, hr, None, messages)));
+                terminal_index = Some(plan.len() - 1);
             } else if step == n {
                 let result = Some(result_of(result_type, &mut rng));
-                events.push(StatusCall::new(d, d, HResult::S_OK, result, messages).into());
-                terminal_index = Some(events.len() - 1);
+                let call = StatusCall::new(d, d, HResult::S_OK, result, messages);
+                plan.push(Planned::once(call));
+                terminal_index = Some(plan.len() - 1);
             } else {
                 let call = StatusCall::new(step as i32, d, HResult::S_OK, None, messages);
-                events.push(call.into());
-                if let Some((_, answer)) = self.cancel.filter(|(at, _)| *at == step) {
-                    events.push(TraceEvent::Cancel);
+                plan.push(Planned {
+                    input: call.into(),
+                    repeatable: true,
+                });
+                if self.cancel_at == Some(step) {
+                    plan.push(Planned::cancel());
                     cancel_sent = true;
+                    let answer = self.cancel_answer;
                     if answer.is_failure() {
                         let messages = vec![failure_message(answer, &mut rng)];
-                        events.push(StatusCall::new(d, d, answer, None, Some(messages)).into());
-                        terminal_index = Some(events.len() - 1);
+                        let call = StatusCall::new(d, d, answer, None, Some(messages));
+                        plan.push(Planned::once(call));
+                        terminal_index = Some(plan.len() - 1);
                     }
                 }
             }
@@ -286,28 +440,39 @@ impl Simulation {
                     .flatten()
                     .collect();
                 if !late.is_empty() {
-                    if let Some(TraceEvent::Status(call)) = events.last_mut() {
+                    if let Some(Input::Status(call)) = plan.last_mut().map(|p| &mut p.input) {
                         call.messages.get_or_insert_with(Vec::new).extend(late);
                     }
                 }
                 break;
             }
         }
-        if self.cancel.is_some() && !cancel_sent {
-            events.push(TraceEvent::Cancel);
+        if self.cancel_at.is_some() && !cancel_sent {
+            plan.push(Planned::cancel());
         }
-        let terminal_index = terminal_index.expect("the last step is always terminal");
+        // The last step is always terminal; the fallback only keeps this panic-free.
+        let terminal_index = terminal_index.unwrap_or(plan.len().saturating_sub(1));
         if let Some(rule) = self.break_rule {
-            self.apply_break(rule, &mut events, terminal_index, d, result_type, &mut rng)?;
+            self.apply_break(rule, &mut plan, terminal_index, d, result_type, &mut rng)?;
         }
-        Ok(events)
+        if self.start_failure.is_some() {
+            plan.clear();
+        }
+        if let Some(step) = self.let_go_at {
+            let calls = plan.iter().enumerate().filter(|(_, p)| p.is_status());
+            if let Some((index, _)) = calls.clone().nth(step as usize) {
+                plan.truncate(index);
+            }
+        }
+        Ok(plan)
     }
 
-    /// Changes a conforming run so that `rule` is the first rule it breaks.
+    /// Changes a conforming plan so that `rule` is the first rule it breaks. The calls it
+    /// changes or adds are made once by a live server with two threads.
     fn apply_break(
         &self,
         rule: Rule,
-        events: &mut Vec<TraceEvent>,
+        plan: &mut Vec<Planned>,
         t: usize,
         d: i32,
         result_type: ResultType,
@@ -315,39 +480,43 @@ impl Simulation {
     ) -> Result<(), SimulationError> {
         let cannot = |reason| Err(SimulationError::CannotBreak { rule, reason });
         // The numerator of the status call before the terminal one, if any.
-        let previous = events[..t].iter().rev().find_map(|event| match event {
-            TraceEvent::Status(call) => Some(call.numerator),
-            _ => None,
-        });
-        let terminal = match &mut events[t] {
-            TraceEvent::Status(call) => call,
-            _ => unreachable!("the terminal event is a status call"),
+        let previous = plan[..t]
+            .iter()
+            .rev()
+            .find_map(|planned| match &planned.input {
+                Input::Status(call) => Some(call.numerator),
+                Input::Cancel => None,
+            });
+        let Some(Input::Status(terminal)) = plan.get_mut(t).map(|p| &mut p.input) else {
+            return cannot("the plan has no terminal call");
         };
         match rule {
             Rule::StatusAfterCompletion => {
-                events.insert(t + 1, StatusCall::progress(d, d).into());
+                plan.insert(t + 1, Planned::once(StatusCall::progress(d, d)));
             }
             Rule::NegativeProgress => {
-                let first = events
-                    .iter_mut()
-                    .find_map(|event| match event {
-                        TraceEvent::Status(call) => Some(call),
-                        _ => None,
-                    })
-                    .expect("a run has a status call");
-                first.numerator = -1;
+                let first = plan.iter_mut().find(|planned| planned.is_status());
+                if let Some(Planned {
+                    input: Input::Status(call),
+                    repeatable,
+                }) = first
+                {
+                    call.numerator = -1;
+                    *repeatable = false;
+                }
             }
             Rule::NumeratorExceedsDenominator => {
-                events.insert(t, StatusCall::progress(d + 1, d).into());
+                plan.insert(t, Planned::once(StatusCall::progress(d + 1, d)));
             }
             Rule::DenominatorChanged => {
-                events.insert(t, StatusCall::progress(previous.unwrap_or(0), d + 1).into());
+                let call = StatusCall::progress(previous.unwrap_or(0), d + 1);
+                plan.insert(t, Planned::once(call));
             }
             Rule::NumeratorDecreased => match previous {
-                Some(p) if p >= 1 => events.insert(t, StatusCall::progress(p - 1, d).into()),
+                Some(p) if p >= 1 => plan.insert(t, Planned::once(StatusCall::progress(p - 1, d))),
                 _ if d >= 2 => {
-                    events.insert(t, StatusCall::progress(0, d).into());
-                    events.insert(t, StatusCall::progress(1, d).into());
+                    plan.insert(t, Planned::once(StatusCall::progress(0, d)));
+                    plan.insert(t, Planned::once(StatusCall::progress(1, d)));
                 }
                 _ => return cannot("the numerator can only go back with 2 or more extensions"),
             },
@@ -371,7 +540,7 @@ impl Simulation {
                 }
                 let early = StatusCall::progress(previous.unwrap_or(0), d)
                     .with_result(result_of(result_type, rng));
-                events.insert(t, early.into());
+                plan.insert(t, Planned::once(early));
             }
             Rule::ResultOnFailure => {
                 if terminal.hr.is_success() {
@@ -403,6 +572,355 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+}
+
+/// One input of the plan, and whether a second server thread may repeat it.
+#[derive(Debug, Clone)]
+struct Planned {
+    input: Input,
+    /// A step's call that neither ends the operation nor breaks a rule: repeating its
+    /// fraction at the same moment changes nothing but the count of calls.
+    repeatable: bool,
+}
+
+impl Planned {
+    fn once(call: StatusCall) -> Self {
+        Planned {
+            input: call.into(),
+            repeatable: false,
+        }
+    }
+
+    fn cancel() -> Self {
+        Planned {
+            input: Input::Cancel,
+            repeatable: false,
+        }
+    }
+
+    fn is_status(&self) -> bool {
+        matches!(self.input, Input::Status(_))
+    }
+}
+
+// The live server: `Simulation::serve` and what it hands back.
+impl Simulation {
+    /// Starts the simulated GPMC server on its own thread: it reports the plan to
+    /// `tracker` (a tracker of this simulation's [`operation`](Self::operation)) through a
+    /// [`Reporter`], at the [`pace`](Self::pace) set, as GPMC calls
+    /// `IGPMAsyncProgress::Status`.
+    ///
+    /// - A planned [`cancel_at`](Self::cancel_at) is requested on the client's behalf at its
+    ///   moment, with [`Tracker::cancel`].
+    /// - A cancel request made with the server's [`CancelHandle`] reaches the server, which
+    ///   answers it at its next step (cutting the pause short) with the
+    ///   [`cancel_answer`](Self::cancel_answer): a failure is a terminal `n/n` call carrying
+    ///   it, the very call of a run with [`cancel_at`](Self::cancel_at) planned right after
+    ///   the server's last call (warnings still due included); a success means the server
+    ///   goes on. A request after the terminal call changes nothing.
+    /// - [`fail_to_start`](Self::fail_to_start): [`Reporter::start_failed`] is reported before
+    ///   this returns, and no thread is started.
+    /// - [`let_go_at`](Self::let_go_at): the server drops its reporters midway. The operation
+    ///   is abandoned when no other reporter of `tracker` is alive.
+    /// - [`overlapping`](Self::overlapping): a second thread repeats the plain progress calls
+    ///   at the same moment.
+    ///
+    /// The configuration is checked first: a [`SimulationError`] starts nothing.
+    pub fn serve(&self, tracker: &Tracker) -> Result<SimulatedServer, SimulationError> {
+        let plan = self.plan()?;
+        let signal = Arc::new(Signal::default());
+        let cancel = CancelHandle {
+            tracker: tracker.clone(),
+            signal: Arc::clone(&signal),
+        };
+        let reporter = tracker.reporter();
+        if let Some(hr) = self.start_failure {
+            reporter.start_failed(hr);
+            return Ok(SimulatedServer {
+                thread: None,
+                cancel,
+            });
+        }
+        let follower = if self.overlapping {
+            Some(Follower::start(reporter.clone())?)
+        } else {
+            None
+        };
+        let run = Run {
+            simulation: self.clone(),
+            plan,
+            reporter,
+            follower,
+            tracker: tracker.clone(),
+            signal,
+        };
+        let thread = std::thread::Builder::new()
+            .name("simulated GPMC server".into())
+            .spawn(move || run.serve())
+            .map_err(|error| SimulationError::ThreadNotStarted {
+                reason: error.to_string(),
+            })?;
+        Ok(SimulatedServer {
+            thread: Some(thread),
+            cancel,
+        })
+    }
+
+    /// The call answering a cancel request that reached the server after its call reporting
+    /// `after` (or before its first call): the answer of the same plan with the cancel
+    /// planned there, without a broken rule or a let-go. `None` when that plan has none
+    /// (the cancel comes at the end).
+    fn answer_to_cancel(&self, after: Option<i32>) -> Option<StatusCall> {
+        let n = self.extension_count();
+        let step = after.map_or(0, |numerator| numerator.clamp(0, n as i32) as u32);
+        let mut replanned = self.clone();
+        replanned.break_rule = None;
+        replanned.let_go_at = None;
+        replanned.start_failure = None;
+        replanned.cancel_at = Some(step);
+        let plan = replanned.plan().ok()?;
+        let cancel = plan.iter().position(|p| !p.is_status())?;
+        plan.into_iter()
+            .skip(cancel + 1)
+            .find_map(|planned| match planned.input {
+                Input::Status(call) => Some(call),
+                Input::Cancel => None,
+            })
+    }
+}
+
+/// A running simulated server, from [`Simulation::serve`].
+///
+/// Dropping it leaves the server running to its end; [`join`](Self::join) waits for it.
+#[derive(Debug)]
+pub struct SimulatedServer {
+    thread: Option<JoinHandle<Served>>,
+    cancel: CancelHandle,
+}
+
+impl SimulatedServer {
+    /// The client's cancel handle for this server (like GPMC's `IGPMAsyncCancel`).
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// Requests cancel: the same as [`CancelHandle::cancel`].
+    pub fn cancel(&self) -> bool {
+        self.cancel.cancel()
+    }
+
+    /// Whether the server has finished (made its last call and let its reporters go).
+    pub fn is_finished(&self) -> bool {
+        match &self.thread {
+            None => true,
+            Some(thread) => thread.is_finished(),
+        }
+    }
+
+    /// Waits for the server to finish, and says what it did.
+    pub fn join(self) -> Served {
+        match self.thread {
+            None => Served::default(),
+            Some(thread) => match thread.join() {
+                Ok(served) => served,
+                Err(payload) => std::panic::resume_unwind(payload),
+            },
+        }
+    }
+}
+
+/// What a simulated server did, from [`SimulatedServer::join`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Served {
+    /// `Status` calls made, by both threads.
+    pub calls: u64,
+    /// Whether a cancel request from a [`CancelHandle`] reached the server while it ran.
+    pub cancel_received: bool,
+}
+
+/// The client's way to cancel a simulated operation, like GPMC's `IGPMAsyncCancel`: cheap
+/// to clone, `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct CancelHandle {
+    tracker: Tracker,
+    signal: Arc<Signal>,
+}
+
+impl CancelHandle {
+    /// Records the cancel request with [`Tracker::cancel`], then tells the server, which
+    /// answers at its next step. Returns what [`Tracker::cancel`] returned: `false` when
+    /// the operation had already ended.
+    pub fn cancel(&self) -> bool {
+        let recorded = self.tracker.cancel();
+        self.signal.raise();
+        recorded
+    }
+}
+
+/// A cancel request on its way to the server, and the pause it cuts short.
+#[derive(Debug, Default)]
+struct Signal {
+    raised: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Signal {
+    fn raise(&self) {
+        *self.raised.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.changed.notify_all();
+    }
+
+    /// Waits up to `pace`, less if a request comes.
+    fn pause(&self, pace: Duration) {
+        if pace.is_zero() {
+            return;
+        }
+        let raised = self.raised.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .changed
+            .wait_timeout_while(raised, pace, |raised| !*raised)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+
+    /// Whether a request came since the last look.
+    fn take(&self) -> bool {
+        std::mem::take(&mut *self.raised.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The second server thread of an overlapping run: it makes each call it is handed at the
+/// same moment as the first thread makes its own.
+#[derive(Debug)]
+struct Follower {
+    calls: Option<mpsc::Sender<(i32, i32)>>,
+    done: mpsc::Receiver<()>,
+    together: Arc<Barrier>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Follower {
+    fn start(reporter: Reporter) -> Result<Self, SimulationError> {
+        let (calls, received) = mpsc::channel::<(i32, i32)>();
+        let (finished, done) = mpsc::channel();
+        let together = Arc::new(Barrier::new(2));
+        let meet = Arc::clone(&together);
+        let thread = std::thread::Builder::new()
+            .name("simulated GPMC server (second thread)".into())
+            .spawn(move || {
+                for (numerator, denominator) in received {
+                    meet.wait();
+                    reporter.progress(numerator, denominator);
+                    if finished.send(()).is_err() {
+                        break;
+                    }
+                }
+                // The reporter goes with the thread.
+            })
+            .map_err(|error| SimulationError::ThreadNotStarted {
+                reason: error.to_string(),
+            })?;
+        Ok(Follower {
+            calls: Some(calls),
+            done,
+            together,
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands over a call; `false` if the thread is gone.
+    fn hand(&self, numerator: i32, denominator: i32) -> bool {
+        match &self.calls {
+            Some(calls) => calls.send((numerator, denominator)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Stops the thread, and waits until it and its reporter are gone.
+    fn stop(mut self) {
+        self.calls = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What the server's thread owns.
+struct Run {
+    simulation: Simulation,
+    plan: Vec<Planned>,
+    reporter: Reporter,
+    follower: Option<Follower>,
+    tracker: Tracker,
+    signal: Arc<Signal>,
+}
+
+impl Run {
+    fn serve(self) -> Served {
+        let Run {
+            simulation,
+            plan,
+            reporter,
+            follower,
+            tracker,
+            signal,
+        } = self;
+        let mut served = Served::default();
+        let mut last: Option<i32> = None;
+        let mut first = true;
+        for planned in plan {
+            let call = match planned.input {
+                Input::Status(call) => call,
+                Input::Cancel => {
+                    // The client's planned request, made at its moment.
+                    tracker.cancel();
+                    continue;
+                }
+            };
+            if !first {
+                signal.pause(simulation.pace);
+            }
+            first = false;
+            if signal.take() {
+                served.cancel_received = true;
+                if simulation.cancel_answer.is_failure() {
+                    if let Some(answer) = simulation.answer_to_cancel(last) {
+                        reporter.status(answer);
+                        served.calls += 1;
+                        break;
+                    }
+                }
+            }
+            last = Some(call.numerator);
+            let follower = follower
+                .as_ref()
+                .filter(|f| planned.repeatable && f.hand(call.numerator, call.denominator));
+            if let Some(follower) = follower {
+                follower.together.wait();
+            }
+            report(&reporter, call);
+            served.calls += 1;
+            if let Some(follower) = follower {
+                if follower.done.recv().is_ok() {
+                    served.calls += 1;
+                }
+            }
+        }
+        if let Some(follower) = follower {
+            follower.stop();
+        }
+        drop(reporter);
+        served
+    }
+}
+
+/// One call, through the progress-only entry when it is one.
+fn report(reporter: &Reporter, call: StatusCall) {
+    if call.result.is_none() && call.messages.is_none() {
+        reporter.progress_with_hr(call.numerator, call.denominator, call.hr);
+    } else {
+        reporter.status(call);
     }
 }
 
@@ -537,16 +1055,29 @@ fn result_of(result_type: ResultType, rng: &mut SplitMix64) -> ResultDescription
     }
 }
 
-#[cfg(test)]
+// Not under the model checker: these run real threads (loom's primitives need its model).
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::live::TrackError;
+    use crate::OutcomeKind;
+
+    fn statuses(inputs: &[Input]) -> Vec<&StatusCall> {
+        inputs
+            .iter()
+            .filter_map(|input| match input {
+                Input::Status(call) => Some(call),
+                Input::Cancel => None,
+            })
+            .collect()
+    }
 
     #[test]
-    fn same_seed_same_events_and_guids_look_like_guids() {
+    fn same_seed_same_inputs_and_guids_look_like_guids() {
         let simulation = Simulation::new(OperationKind::GpoBackup)
             .random_warnings(3)
             .seed(42);
-        assert_eq!(simulation.events().unwrap(), simulation.events().unwrap());
+        assert_eq!(simulation.inputs().unwrap(), simulation.inputs().unwrap());
         let guid = SplitMix64::new(1).guid();
         assert_eq!(guid.len(), 38);
         assert_eq!(&guid[15..16], "4");
@@ -554,37 +1085,44 @@ mod tests {
 
     #[test]
     fn a_plain_run_counts_up_and_delivers_its_result() {
-        let events = Simulation::new(OperationKind::GpoCopy)
+        let inputs = Simulation::new(OperationKind::GpoCopy)
             .extensions(3)
-            .events()
+            .inputs()
             .unwrap();
-        assert_eq!(events.len(), 5);
+        assert_eq!(inputs.len(), 4);
+        for (step, call) in statuses(&inputs).into_iter().enumerate() {
+            assert_eq!((call.numerator, call.denominator), (step as i32, 3));
+            assert_eq!(call.result.is_some(), step == 3);
+        }
+    }
+
+    #[cfg(feature = "trace")]
+    #[test]
+    fn events_are_the_inputs_after_a_begin() {
+        use crate::trace::TraceEvent;
+        let simulation = Simulation::new(OperationKind::GpoCopy).cancel_at(1, HResult::E_ABORT);
+        let events = simulation.events().unwrap();
         assert_eq!(
             events[0],
             TraceEvent::Begin {
                 operation: OperationKind::GpoCopy
             }
         );
-        for (step, event) in events[1..].iter().enumerate() {
-            match event {
-                TraceEvent::Status(call) => {
-                    assert_eq!((call.numerator, call.denominator), (step as i32, 3));
-                    assert_eq!(call.result.is_some(), step == 3);
-                }
-                other => panic!("{other:?}"),
-            }
-        }
+        let inputs: Vec<TraceEvent> = simulation
+            .inputs()
+            .unwrap()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        assert_eq!(events[1..], inputs[..]);
     }
 
     #[test]
     fn no_warning_is_lost_when_the_run_ends_early() {
-        let count = |events: &[TraceEvent]| -> usize {
-            events
+        let count = |inputs: &[Input]| -> usize {
+            statuses(inputs)
                 .iter()
-                .filter_map(|e| match e {
-                    TraceEvent::Status(call) => call.messages.as_ref().map(Vec::len),
-                    _ => None,
-                })
+                .filter_map(|call| call.messages.as_ref().map(Vec::len))
                 .sum()
         };
         let sim = Simulation::new(OperationKind::GpoBackup)
@@ -592,11 +1130,11 @@ mod tests {
             .warning_at(1)
             .warning_at(4)
             .warning_at(6);
-        assert_eq!(count(&sim.clone().events().unwrap()), 3);
+        assert_eq!(count(&sim.clone().inputs().unwrap()), 3);
         // The failure adds its own message.
-        let failed = sim.clone().fail_at(2, HResult::E_FAIL).events().unwrap();
+        let failed = sim.clone().fail_at(2, HResult::E_FAIL).inputs().unwrap();
         assert_eq!(count(&failed), 4);
-        let cancelled = sim.cancel_at(2, HResult::E_ABORT).events().unwrap();
+        let cancelled = sim.cancel_at(2, HResult::E_ABORT).inputs().unwrap();
         assert_eq!(count(&cancelled), 4);
     }
 
@@ -604,7 +1142,7 @@ mod tests {
     fn bad_configurations_are_refused() {
         let sim = Simulation::new(OperationKind::GpoReport).extensions(2);
         assert!(matches!(
-            sim.clone().warning_at(3).events(),
+            sim.clone().warning_at(3).inputs(),
             Err(SimulationError::StepOutOfRange {
                 what: "warning",
                 step: 3,
@@ -612,25 +1150,128 @@ mod tests {
             })
         ));
         assert!(matches!(
-            sim.clone().fail_at(1, HResult::S_FALSE).events(),
+            sim.clone().fail_at(1, HResult::S_FALSE).inputs(),
             Err(SimulationError::FailureIsSuccess { .. })
         ));
         assert!(matches!(
-            sim.clone().result_type(ResultType::Gpo).events(),
+            sim.clone().fail_to_start(HResult::S_OK).inputs(),
+            Err(SimulationError::FailureIsSuccess { hr: HResult::S_OK })
+        ));
+        assert_eq!(
+            sim.clone().let_go_at(3).inputs().unwrap_err().to_string(),
+            "let-go step 3 is beyond the last step, 2"
+        );
+        assert!(matches!(
+            sim.clone().result_type(ResultType::Gpo).inputs(),
             Err(SimulationError::ResultTypeNotAllowed { .. })
         ));
         assert!(matches!(
-            sim.clone().extensions(MAX_EXTENSIONS + 1).events(),
+            sim.clone().extensions(MAX_EXTENSIONS + 1).inputs(),
             Err(SimulationError::TooManyExtensions { .. })
         ));
         assert!(matches!(
-            sim.extensions(1)
+            sim.clone()
+                .extensions(1)
                 .break_rule(Rule::NumeratorDecreased)
-                .events(),
+                .inputs(),
             Err(SimulationError::CannotBreak {
                 rule: Rule::NumeratorDecreased,
                 ..
             })
         ));
+        // A bad configuration starts no server: the tracker keeps waiting for one.
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        assert!(sim.warning_at(9).serve(&tracker).is_err());
+        assert!(!tracker.is_attached());
+        assert!(tracker.try_outcome().is_none());
+    }
+
+    #[test]
+    fn a_let_go_cuts_the_plan_before_that_call_and_a_start_failure_empties_it() {
+        let sim = Simulation::new(OperationKind::GpoBackup).extensions(4);
+        let inputs = sim.clone().let_go_at(2).inputs().unwrap();
+        assert_eq!(inputs, sim.inputs().unwrap()[..2]);
+        assert!(sim.clone().let_go_at(0).inputs().unwrap().is_empty());
+        // A run that ended first is not cut.
+        let failed = sim.clone().fail_at(1, HResult::E_FAIL);
+        assert_eq!(
+            failed.clone().let_go_at(3).inputs().unwrap(),
+            failed.inputs().unwrap()
+        );
+        let no_start = sim.fail_to_start(HResult::E_ACCESSDENIED);
+        assert!(no_start.inputs().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_answer_to_a_live_cancel_is_the_planned_cancel_s() {
+        let sim = Simulation::new(OperationKind::GpoImport)
+            .extensions(5)
+            .warning_at(4)
+            .seed(3);
+        let planned = sim.clone().cancel_at(2, HResult::E_ABORT).inputs().unwrap();
+        let answer = sim
+            .clone()
+            .cancel_answer(HResult::E_ABORT)
+            .answer_to_cancel(Some(2))
+            .unwrap();
+        assert_eq!(planned.last(), Some(&Input::Status(answer.clone())));
+        assert_eq!((answer.numerator, answer.hr), (5, HResult::E_ABORT));
+        // The warning of step 4 comes with it.
+        assert_eq!(answer.messages.as_ref().map(Vec::len), Some(2));
+        // After the last step there is nothing to answer.
+        assert_eq!(sim.answer_to_cancel(Some(5)), None);
+    }
+
+    #[test]
+    fn a_server_runs_its_plan_through_a_tracker() {
+        let tracker = Tracker::new(OperationKind::GpoCopy);
+        let sim = Simulation::new(OperationKind::GpoCopy).extensions(2);
+        let served = sim.serve(&tracker).unwrap().join();
+        assert_eq!(served.calls, 3);
+        assert!(!served.cancel_received);
+        assert_eq!(tracker.wait().unwrap().kind(), OutcomeKind::Succeeded);
+        assert!(!tracker.is_attached());
+    }
+
+    #[test]
+    fn a_start_failure_is_reported_before_serve_returns() {
+        let tracker = Tracker::new(OperationKind::GpoCopy);
+        let server = Simulation::new(OperationKind::GpoCopy)
+            .fail_to_start(HResult::E_ACCESSDENIED)
+            .serve(&tracker)
+            .unwrap();
+        assert_eq!(
+            tracker.try_outcome(),
+            Some(Err(TrackError::StartFailed(HResult::E_ACCESSDENIED)))
+        );
+        assert!(server.is_finished());
+        assert_eq!(server.join(), Served::default());
+    }
+
+    #[test]
+    fn a_cancel_cuts_a_long_pause_short() {
+        let tracker = Tracker::new(OperationKind::GpoBackup);
+        let server = Simulation::new(OperationKind::GpoBackup)
+            .extensions(3)
+            .pace(Duration::from_secs(3600))
+            .serve(&tracker)
+            .unwrap();
+        assert!(server.cancel());
+        let outcome = tracker.wait().unwrap();
+        assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+        assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
+        let served = server.join();
+        assert!(served.cancel_received);
+        assert!(served.calls <= 2, "{served:?}");
+    }
+
+    #[test]
+    fn the_signal_is_taken_once() {
+        let signal = Signal::default();
+        assert!(!signal.take());
+        signal.raise();
+        signal.pause(Duration::from_secs(3600));
+        assert!(signal.take());
+        assert!(!signal.take());
     }
 }

@@ -1,5 +1,7 @@
 //! The `gpmc-trace` binary, one process per case: exit codes, the multi-file rule, usage
-//! errors, files that cannot be opened, `simulate` piped into `check`, and `demo`.
+//! errors, files that cannot be opened, `simulate` piped into `check`, `demo` (Ctrl-C
+//! included), and standard output that cannot be written (not open for writing, full, a
+//! pipe without reader).
 
 mod common;
 
@@ -313,4 +315,313 @@ fn demo_draws_a_progress_bar_on_a_terminal() {
         !text.contains("progress 1/3"),
         "no plain lines on a terminal: {text}"
     );
+}
+
+/// Starts a slow demo with plain output, and hands back the child and its output's lines.
+fn slow_demo(
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(common::binary())
+        .args([
+            "demo",
+            "gpo-backup",
+            "--delay-ms",
+            "200",
+            "--extensions",
+            "100",
+            "--seed",
+            "3",
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gpmc-trace binary runs");
+    let stdout = child.stdout.take().unwrap();
+    (child, std::io::BufReader::new(stdout).lines())
+}
+
+/// Reads lines until one equals `wanted`; returns every line read.
+fn read_until(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    wanted: &str,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for line in lines {
+        let line = line.unwrap();
+        let found = line == wanted;
+        seen.push(line);
+        if found {
+            return seen;
+        }
+    }
+    panic!("no line {wanted:?} in {seen:#?}");
+}
+
+fn interrupt(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill(1) runs");
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_in_the_demo_is_the_client_s_cancel() {
+    let (mut child, mut lines) = slow_demo(&[]);
+    read_until(&mut lines, "progress 1/100 (1%)");
+    interrupt(&child);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest:#?}");
+    let at = |wanted: &str| {
+        rest.iter()
+            .position(|line| line == wanted)
+            .unwrap_or_else(|| panic!("no line {wanted:?} in {rest:#?}"))
+    };
+    let asked = at("client: IGPMAsyncCancel::Cancel (Ctrl-C)");
+    let recorded = at("cancel requested: waiting for the server");
+    let finished = at("finished: cancelled");
+    assert!(asked < recorded && recorded < finished, "{rest:#?}");
+    assert!(
+        rest.last().unwrap().starts_with(
+            "outcome: cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED))"
+        ),
+        "{rest:#?}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_exits_the_demo_at_once_with_130() {
+    // The server answers a cancel with success (it came too late) and goes on: only the
+    // second Ctrl-C ends the run.
+    let (mut child, mut lines) = slow_demo(&["--cancel-answer", "0x0"]);
+    read_until(&mut lines, "progress 1/100 (1%)");
+    interrupt(&child);
+    read_until(&mut lines, "cancel requested: waiting for the server");
+    interrupt(&child);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:#?}");
+    assert!(
+        !rest.iter().any(|line| line.starts_with("outcome:")),
+        "{rest:#?}"
+    );
+}
+
+#[test]
+fn the_readme_demo_transcript_is_what_the_demo_prints() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("## Watch a simulated operation")
+        .expect("the demo's section")..];
+    let block = &section[section.find("```text\n").expect("a transcript") + 8..];
+    let block = &block[..block.find("```").expect("its end")];
+    let (command, expected) = block.split_once('\n').unwrap();
+    let args = command
+        .strip_prefix("$ gpmc-trace ")
+        .and_then(|c| c.strip_suffix(" | cat"))
+        .expect("`$ gpmc-trace ... | cat`");
+    let mut args: Vec<&str> = args.split(' ').collect();
+    // The pace changes nothing but the time it takes.
+    args.extend(["--delay-ms", "0"]);
+    let output = run(&args, None);
+    assert_eq!(code(&output), 0, "{output:?}");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+}
+
+#[test]
+fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
+    let base = ["demo", "gpo-backup", "--delay-ms", "0", "--seed", "4"];
+    let with = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(["--extensions", "3"]);
+        args.extend(extra);
+        run(&args, None)
+    };
+
+    let output = with(&["--let-go-at", "2"]);
+    assert_eq!(code(&output), 3, "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("progress 1/3 (33%)\n"), "{text}");
+    assert!(!text.contains("progress 2/3"), "{text}");
+    assert!(
+        text.ends_with(
+            "no outcome: the server let go of the operation after 2 status calls without \
+             finishing\n"
+        ),
+        "{text}"
+    );
+
+    let output = with(&["--fail-to-start", "0x80070005"]);
+    assert_eq!(code(&output), 3, "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.ends_with("no outcome: the asynchronous method failed with 0x80070005\n"),
+        "{text}"
+    );
+
+    // Two threads show what one shows.
+    let one = with(&["--warn-at", "1", "--cancel-at", "2"]);
+    let two = with(&["--warn-at", "1", "--cancel-at", "2", "--two-threads"]);
+    assert_eq!(code(&two), 0, "{two:?}");
+    assert_eq!(
+        String::from_utf8(two.stdout).unwrap(),
+        String::from_utf8(one.stdout).unwrap()
+    );
+}
+
+/// The commands that write to standard output, each with enough output (over 64 KiB, a
+/// pipe's buffer) that its writes fail even when they began before the reader went.
+fn commands_with_much_output() -> Vec<Vec<String>> {
+    let mut check = vec!["check".to_owned()];
+    check.extend(std::iter::repeat(fixture(COMPLETE)).take(1_000));
+    let simulate = [
+        "simulate",
+        "gpo-backup",
+        "--seed",
+        "1",
+        "--extensions",
+        "20000",
+    ];
+    let demo = [
+        "demo",
+        "gpo-backup",
+        "--delay-ms",
+        "0",
+        "--seed",
+        "1",
+        "--extensions",
+        "20000",
+    ];
+    vec![
+        check,
+        simulate.map(str::to_owned).to_vec(),
+        demo.map(str::to_owned).to_vec(),
+    ]
+}
+
+/// The commands that write to standard output, with little output (it fits in a buffer,
+/// so only the final flush writes it).
+fn commands_with_little_output() -> Vec<Vec<String>> {
+    let check = vec!["check".to_owned(), fixture(COMPLETE)];
+    let simulate = ["simulate", "gpo-backup", "--seed", "1", "--extensions", "3"];
+    let demo = [
+        "demo",
+        "gpo-backup",
+        "--delay-ms",
+        "0",
+        "--seed",
+        "1",
+        "--extensions",
+        "3",
+    ];
+    vec![
+        check,
+        simulate.map(str::to_owned).to_vec(),
+        demo.map(str::to_owned).to_vec(),
+    ]
+}
+
+/// Runs `gpmc-trace` with `args` and standard output `stdout` (standard input empty).
+fn run_with_stdout(args: &[String], stdout: std::process::Stdio) -> std::process::Output {
+    std::process::Command::new(common::binary())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("the gpmc-trace binary runs")
+}
+
+/// Exit status 2 and one message on standard error naming standard output and the error.
+fn assert_write_failure(args: &[String], output: &std::process::Output, os_error: &str) {
+    let command = &args[..2];
+    assert_eq!(code(output), 2, "{command:?}: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = "gpmc-trace: cannot write to standard output: ";
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line.starts_with(expected)
+                && line.ends_with(&format!("(os error {os_error})"))),
+        "{command:?}: {stderr}"
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn stdout_not_open_for_writing_is_an_error_not_a_silent_loss() {
+    // File descriptor 1 open for reading only: every write fails with EBADF, which std's
+    // `Stdout` would report as a success.
+    for args in commands_with_little_output()
+        .into_iter()
+        .chain(commands_with_much_output())
+    {
+        let read_only = std::fs::File::open(fixture(COMPLETE)).unwrap();
+        let output = run_with_stdout(&args, read_only.into());
+        assert_write_failure(&args, &output, "9");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn stdout_closed_before_the_start_is_dev_null_as_rust_std_reopens_it() {
+    // Rust's std reopens a standard descriptor closed at startup on /dev/null (read-write),
+    // which a process cannot tell from a /dev/null its parent gave it (as Python's
+    // subprocess.DEVNULL does): so `>&-` runs as `>/dev/null` does, with the verdict's exit
+    // status. Were fd 1 still closed, opening standard output would fail with EBADF.
+    let output = std::process::Command::new("sh")
+        .args(["-c", r#"exec "$0" "$@" >&-"#, common::binary()])
+        .args(["check", &fixture(VIOLATION)])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("sh runs");
+    assert_eq!(code(&output), 1, "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn stdout_full_is_an_error_not_a_silent_loss() {
+    for args in commands_with_little_output()
+        .into_iter()
+        .chain(commands_with_much_output())
+    {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens");
+        let output = run_with_stdout(&args, full.into());
+        assert_write_failure(&args, &output, "28");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn stdout_to_a_pipe_without_reader_is_an_error_not_a_silent_loss() {
+    for args in commands_with_much_output() {
+        let mut child = std::process::Command::new(common::binary())
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the gpmc-trace binary runs");
+        // The only reader goes: writes fail with EPIPE (Rust programs ignore SIGPIPE) once
+        // the pipe's buffer is full, if not before.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("gpmc-trace finishes");
+        assert_write_failure(&args, &output, "32");
+    }
 }

@@ -31,3 +31,13 @@ fn readme_example_is_the_crate_docs_example() {
     assert!(readme.contains("fn main()"), "{readme}");
     assert_eq!(readme, docs);
 }
+
+#[test]
+fn readme_client_test_is_tests_client_on_any_os() {
+    let readme = block_after(&read("README.md"), "## Testing your GPMC client on any OS");
+    let test = read("tests/client_on_any_os.rs");
+    let marker = "// The README's code:\n";
+    let code = &test[test.find(marker).expect("the marker") + marker.len()..];
+    assert!(readme.contains("fn follow("), "{readme}");
+    assert_eq!(readme, code);
+}

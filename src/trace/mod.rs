@@ -29,5 +29,6 @@ pub use error::{TraceErrorKind, TraceReadError};
 pub use event::TraceEvent;
 pub use reader::{TraceReader, TracedEvent};
 pub use replay::{replay, replay_file, TraceAnomaly, Verdict};
+#[cfg(feature = "live")]
 pub(crate) use writer::status_line;
 pub use writer::TraceWriter;

@@ -49,8 +49,10 @@ pub struct TraceReader<Rd> {
 }
 
 impl<Rd: BufRead> TraceReader<Rd> {
-    /// The longest line read, in bytes without the line end (64 MiB: far more than any
-    /// GPMC report string); a longer one is an input error rather than unbounded memory.
+    /// The longest line read, in bytes without the line end (LF or CR LF; a leading
+    /// byte-order mark counts as part of the first line): 64 MiB, far more than any GPMC
+    /// report string. A line of exactly this length is read; a longer one is an input error
+    /// naming its line, rather than unbounded memory.
     pub const MAX_LINE_BYTES: usize = 64 << 20;
 
     /// A reader of the trace in `input`.
@@ -89,10 +91,11 @@ impl<Rd: BufRead> TraceReader<Rd> {
     fn read_next(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
         loop {
             self.buffer.clear();
-            // The limit counts a CR LF line end on top of the line itself.
-            let limit = (Self::MAX_LINE_BYTES + 2) as u64;
+            // At most the longest line and a CR LF line end: a line at the limit is read
+            // whole with its line end, and a longer one shows as more than the limit.
+            let most = Self::MAX_LINE_BYTES as u64 + 2;
             let read = (&mut self.input)
-                .take(limit)
+                .take(most)
                 .read_until(b'\n', &mut self.buffer)
                 .map_err(|e| TraceReadError::unplaced(TraceErrorKind::Io(e)))?;
             if read == 0 {
@@ -100,7 +103,8 @@ impl<Rd: BufRead> TraceReader<Rd> {
             }
             self.line += 1;
             let line = self.line;
-            if read as u64 == limit && self.buffer.last() != Some(&b'\n') {
+            let mut bytes = without_line_end(&self.buffer);
+            if bytes.len() > Self::MAX_LINE_BYTES {
                 return Err(TraceReadError::at(
                     line,
                     TraceErrorKind::LineTooLong {
@@ -108,14 +112,12 @@ impl<Rd: BufRead> TraceReader<Rd> {
                     },
                 ));
             }
-            let mut bytes = &self.buffer[..];
             let mut start = 0;
             if line == 1 {
                 if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
                     (bytes, start) = (rest, 3);
                 }
             }
-            bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
             if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
                 continue;
             }
@@ -149,6 +151,15 @@ impl<Rd: BufRead> Iterator for TraceReader<Rd> {
     fn next(&mut self) -> Option<Self::Item> {
         self.read_event().transpose()
     }
+}
+
+/// A line read with its line end, without it: LF or CR LF (a CR not followed by LF, such as
+/// one at the end of the file, is part of the line).
+fn without_line_end(bytes: &[u8]) -> &[u8] {
+    bytes
+        .strip_suffix(b"\r\n")
+        .or_else(|| bytes.strip_suffix(b"\n"))
+        .unwrap_or(bytes)
 }
 
 /// Parses one non-blank line (without its line end) into an event.
@@ -527,12 +538,60 @@ mod tests {
             matches!(error.kind, TraceErrorKind::LineTooLong { .. }),
             "{error}"
         );
-        // A line of exactly the limit, with CR LF, is read.
-        let mut text = vec![b' '; limit - 18];
-        text.extend_from_slice(b"{\"event\":\"cancel\"}\r\n");
-        assert_eq!(text.len(), limit + 2);
-        let event = TraceReader::new(&text[..]).read_event().unwrap().unwrap();
-        assert_eq!(event.event, TraceEvent::Cancel);
+    }
+
+    /// A trace whose second line is a status event (1/2) of exactly `length` bytes, padded
+    /// with spaces inside the object, followed by `end`; and where to add a byte to it.
+    fn trace_with_a_long_line(length: usize, end: &[u8]) -> (Vec<u8>, usize) {
+        let first = b"{\"event\":\"cancel\"}\n";
+        let mut text = Vec::with_capacity(first.len() + length + 3);
+        text.extend_from_slice(first);
+        text.extend_from_slice(br#"{"event":"status","numerator":1,"denominator":2"#);
+        text.resize(first.len() + length - 1, b' ');
+        text.push(b'}');
+        text.extend_from_slice(end);
+        (text, first.len() + 1)
+    }
+
+    /// Reads the trace of [`trace_with_a_long_line`] at the limit, then one byte longer.
+    fn exactly_the_limit_then_one_byte_more(end: &[u8]) {
+        let limit = TraceReader::<&[u8]>::MAX_LINE_BYTES;
+        let (mut text, inside) = trace_with_a_long_line(limit, end);
+        let mut reader = TraceReader::new(&text[..]);
+        reader.read_event().unwrap();
+        let event = reader.read_event().unwrap().unwrap();
+        assert_eq!(event.line, 2);
+        assert_eq!(event.event, TraceEvent::Status(StatusCall::progress(1, 2)));
+        assert!(reader.read_event().unwrap().is_none());
+
+        text.insert(inside, b' ');
+        let mut reader = TraceReader::new(&text[..]);
+        reader.read_event().unwrap();
+        let error = reader.read_event().unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert!(
+            matches!(error.kind, TraceErrorKind::LineTooLong { limit: l } if l == limit),
+            "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("line 2: the line is longer than {limit} bytes")
+        );
+    }
+
+    #[test]
+    fn line_limit_is_exact_with_lf() {
+        exactly_the_limit_then_one_byte_more(b"\n");
+    }
+
+    #[test]
+    fn line_limit_is_exact_with_crlf_whose_cr_is_not_counted() {
+        exactly_the_limit_then_one_byte_more(b"\r\n");
+    }
+
+    #[test]
+    fn line_limit_is_exact_for_a_last_line_without_line_end() {
+        exactly_the_limit_then_one_byte_more(b"");
     }
 
     #[test]

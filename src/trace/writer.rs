@@ -86,6 +86,7 @@ impl<'a> From<&'a TraceEvent> for WireEventOut<'a> {
 
 /// One `status` line (with its line end) for a call whose result describes itself, borrowing
 /// the call: what the live engine's recorder writes.
+#[cfg(feature = "live")]
 pub(crate) fn status_line<R: AsRef<ResultDescription>>(call: &StatusCall<R>) -> Vec<u8> {
     let wire = WireEventOut::Status {
         numerator: call.numerator,

@@ -1,15 +1,29 @@
 //! `gpmc-trace check`: contract section 6.
 
 use std::ffi::OsString;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, LineWriter, Write};
 
 use gpmc_progress::trace::{replay, replay_file, TraceErrorKind, Verdict};
 use gpmc_progress::{Preset, Rules};
 
-/// Checks every file in order, prints one verdict line each, returns the exit status.
+use crate::output::{self, StandardOutput};
+
+/// Checks every file in order, prints one verdict line each, returns the exit status (2
+/// when standard output cannot be written: a verdict must not be lost silently).
 pub fn run(preset: Preset, files: &[OsString]) -> u8 {
+    let written = StandardOutput::open().and_then(|stdout| {
+        let mut stdout = LineWriter::new(stdout);
+        let code = check(preset, files, &mut stdout)?;
+        stdout.flush()?;
+        Ok(code)
+    });
+    written.unwrap_or_else(|error| output::failed(&error))
+}
+
+/// Checks the files, writing each verdict as soon as it is known; the first failed write
+/// stops the checking.
+fn check(preset: Preset, files: &[OsString], stdout: &mut impl Write) -> io::Result<u8> {
     let rules = Rules::preset(preset);
-    let mut stdout = io::stdout().lock();
     let mut codes = Vec::with_capacity(files.len());
     for file in files {
         let name = file.to_string_lossy();
@@ -30,14 +44,7 @@ pub fn run(preset: Preset, files: &[OsString]) -> u8 {
             }
         }
         codes.push(verdict.exit_code());
-        if let Err(error) = writeln!(stdout, "{}", verdict.to_json(&name)) {
-            eprintln!("gpmc-trace: cannot write to standard output: {error}");
-            return 2;
-        }
+        writeln!(stdout, "{}", verdict.to_json(&name))?;
     }
-    if let Err(error) = stdout.flush() {
-        eprintln!("gpmc-trace: cannot write to standard output: {error}");
-        return 2;
-    }
-    Verdict::combined_exit_code(codes)
+    Ok(Verdict::combined_exit_code(codes))
 }

@@ -15,6 +15,7 @@ use gpmc_progress::{HResult, OperationKind, Preset, ResultType, Rule};
 
 mod check;
 mod demo;
+mod output;
 
 /// Check, simulate and watch traces of GPMC asynchronous operations
 /// (IGPMAsyncProgress::Status call sequences, as JSON Lines).
@@ -33,7 +34,8 @@ enum Command {
     Check(CheckArgs),
     /// Write a realistic trace of a simulated operation to standard output.
     Simulate(SimulateArgs),
-    /// Track a simulated operation live: a progress bar, its messages and its outcome.
+    /// Track a simulated operation live: the simulated server runs on its own thread, the
+    /// engine judges its calls, and this draws a progress bar, the messages and the outcome.
     Demo(DemoArgs),
 }
 
@@ -69,7 +71,17 @@ struct DemoArgs {
     /// The rules the client judges the server by.
     #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
     rules: Preset,
-    /// Milliseconds between two events.
+    /// The asynchronous method fails with HR instead of starting: no Status call comes.
+    #[arg(long, value_name = "HR", value_parser = parse_hresult)]
+    fail_to_start: Option<HResult>,
+    /// The server lets go at step K instead of making its call: the operation is abandoned.
+    #[arg(long, value_name = "K")]
+    let_go_at: Option<u32>,
+    /// A second server thread repeats each plain progress call at the same moment.
+    #[arg(long)]
+    two_threads: bool,
+    /// Milliseconds between two Status calls of the simulated server (its pace). Ctrl-C
+    /// requests cancel, which the server answers at once; a second Ctrl-C exits (130).
     #[arg(long, value_name = "MS", default_value_t = 600)]
     delay_ms: u64,
 }
@@ -98,9 +110,9 @@ struct SimulationOptions {
     /// The client requests cancel right after step K.
     #[arg(long, value_name = "K")]
     cancel_at: Option<u32>,
-    /// The server's answer to the cancel: a failure ends the operation as cancelled, a
-    /// success means the cancel came too late.
-    #[arg(long, value_name = "HR", default_value = "0x800704C7", value_parser = parse_hresult, requires = "cancel_at")]
+    /// The server's answer to a cancel (planned with --cancel-at, or Ctrl-C in `demo`): a
+    /// failure ends the operation as cancelled, a success means the cancel came too late.
+    #[arg(long, value_name = "HR", default_value = "0x800704C7", value_parser = parse_hresult)]
     cancel_answer: HResult,
     /// Break this rule on purpose (to test checkers and clients).
     #[arg(long = "break", value_name = "RULE", value_parser = parse_rule)]
@@ -121,7 +133,8 @@ impl SimulationOptions {
         });
         let mut simulation = Simulation::new(operation)
             .seed(seed)
-            .random_warnings(self.warnings);
+            .random_warnings(self.warnings)
+            .cancel_answer(self.cancel_answer);
         if let Some(extensions) = self.extensions {
             simulation = simulation.extensions(extensions);
         }
@@ -189,8 +202,6 @@ fn main() -> ExitCode {
 }
 
 fn simulate(args: &SimulateArgs) -> u8 {
-    use std::io::Write;
-
     let (events, _, seed) = match args.options.events(args.operation) {
         Ok(planned) => planned,
         Err(code) => return code,
@@ -198,18 +209,16 @@ fn simulate(args: &SimulateArgs) -> u8 {
     if args.options.seed.is_none() {
         eprintln!("gpmc-trace: seed {seed}");
     }
-    let stdout = std::io::stdout().lock();
-    let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
-    let written = events
-        .iter()
-        .try_for_each(|event| writer.write_event(event))
-        .and_then(|()| writer.flush())
-        .and_then(|()| writer.get_mut().get_mut().flush());
+    let written = output::StandardOutput::open().and_then(|stdout| {
+        let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
+        for event in &events {
+            writer.write_event(event)?;
+        }
+        // Flushes the buffer, then standard output itself.
+        writer.flush()
+    });
     match written {
         Ok(()) => 0,
-        Err(error) => {
-            eprintln!("gpmc-trace: cannot write the trace: {error}");
-            2
-        }
+        Err(error) => output::failed(&error),
     }
 }

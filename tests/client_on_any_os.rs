@@ -1,0 +1,126 @@
+//! The README's "Testing your GPMC client on any OS" code, word for word (the README marks it
+//! `rust,ignore` because it needs feature `live`; `tests/readme.rs` keeps the two identical).
+
+#![cfg(all(feature = "live", not(loom)))]
+
+// The README's code:
+use std::time::Duration;
+
+use gpmc_progress::live::{TrackError, Tracker, Update};
+use gpmc_progress::{Event, OperationOutcome};
+
+/// Your client code: shows an operation's progress and messages, and asks to cancel when the
+/// user does. It sees only a `Tracker` and a way to cancel, so the same code follows GPMC on
+/// Windows and the simulated server anywhere.
+pub fn follow(
+    tracker: &Tracker,
+    user_cancels_at: impl Fn(u8) -> bool,
+    cancel: impl Fn() -> bool,
+) -> (Vec<String>, Result<OperationOutcome, TrackError>) {
+    let mut shown = Vec::new();
+    let mut updates = tracker.updates();
+    let mut asked = false;
+    loop {
+        // What came since the user interface's last tick.
+        while let Some(next) = updates.try_next() {
+            match next {
+                Some(Update::Event(Event::Progress(progress))) => {
+                    shown.push(format!("{}%", progress.percent()));
+                    if !asked && user_cancels_at(progress.percent()) {
+                        asked = true;
+                        cancel();
+                    }
+                }
+                Some(Update::Event(Event::Message(message))) => {
+                    shown.push(format!("warning: {}", message.message));
+                }
+                Some(Update::Violation(violation)) => {
+                    shown.push(format!("bad server: {violation}"))
+                }
+                Some(_) => {}
+                None => return (shown, tracker.wait()),
+            }
+        }
+        // The next tick (at once when the operation has ended).
+        let _ = tracker.wait_timeout(Duration::from_millis(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gpmc_progress::simulate::Simulation;
+    use gpmc_progress::{HResult, OperationKind, OutcomeKind, Rule, Rules};
+
+    /// Runs `follow` against a simulated GPMC backup; the user cancels at `cancel_at` percent.
+    fn run(
+        simulation: Simulation,
+        rules: Rules,
+        cancel_at: Option<u8>,
+    ) -> (Vec<String>, Result<OperationOutcome, TrackError>) {
+        let tracker = Tracker::builder(OperationKind::GpoBackup)
+            .rules(rules)
+            .build();
+        let server = simulation.serve(&tracker).expect("a valid simulation");
+        let handle = server.cancel_handle();
+        let seen = follow(
+            &tracker,
+            |percent| cancel_at.is_some_and(|at| percent >= at),
+            || handle.cancel(),
+        );
+        server.join();
+        seen
+    }
+
+    fn backup() -> Simulation {
+        Simulation::new(OperationKind::GpoBackup)
+            .extensions(4)
+            .seed(1)
+    }
+
+    #[test]
+    fn success() {
+        let (shown, end) = run(backup().warning_at(2), Rules::documented(), None);
+        assert_eq!(end.unwrap().kind(), OutcomeKind::Succeeded);
+        assert_eq!(shown.last().unwrap(), "100%");
+        assert!(shown.iter().any(|line| line.starts_with("warning: ")));
+    }
+
+    #[test]
+    fn failure() {
+        let failing = backup().fail_at(2, HResult::E_ACCESSDENIED);
+        let outcome = run(failing, Rules::documented(), None).1.unwrap();
+        assert_eq!(outcome.kind(), OutcomeKind::Failed);
+        assert_eq!(outcome.hr(), HResult::E_ACCESSDENIED);
+    }
+
+    #[test]
+    fn cancel() {
+        // A slow server: the cancel finds it between two calls, and it answers at once.
+        let slow = backup().pace(Duration::from_secs(60));
+        let (shown, end) = run(slow, Rules::documented(), Some(0));
+        let outcome = end.unwrap();
+        assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+        assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
+        assert_eq!(shown.first().unwrap(), "0%");
+    }
+
+    #[test]
+    fn a_server_that_breaks_a_rule() {
+        let broken = backup().break_rule(Rule::NumeratorDecreased);
+        let (shown, end) = run(broken, Rules::strict(), None);
+        match end {
+            Err(TrackError::Violation(violation)) => {
+                assert_eq!(violation.rule(), Rule::NumeratorDecreased)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(shown.iter().any(|line| line.starts_with("bad server: ")));
+    }
+
+    #[test]
+    fn a_server_that_goes_away() {
+        let (_, end) = run(backup().let_go_at(2), Rules::documented(), None);
+        assert_eq!(end, Err(TrackError::Abandoned { calls_received: 2 }));
+    }
+}
