@@ -95,6 +95,14 @@ pub enum SimulationError {
         /// Why not.
         reason: &'static str,
     },
+    /// The tracker given to [`Simulation::serve`] tracks another operation.
+    #[error("the tracker follows {tracker}, not the simulated {simulation}")]
+    OperationMismatch {
+        /// The tracker's operation.
+        tracker: OperationKind,
+        /// The simulation's operation.
+        simulation: OperationKind,
+    },
     /// The live server's thread could not be started.
     #[error("the simulated server's thread could not start: {reason}")]
     ThreadNotStarted {
@@ -626,8 +634,15 @@ impl Simulation {
     /// - [`overlapping`](Self::overlapping): a second thread repeats the plain progress calls
     ///   at the same moment.
     ///
-    /// The configuration is checked first: a [`SimulationError`] starts nothing.
+    /// The configuration is checked first, and the tracker's operation must be the
+    /// simulation's ([`SimulationError::OperationMismatch`]): an error starts nothing.
     pub fn serve(&self, tracker: &Tracker) -> Result<SimulatedServer, SimulationError> {
+        if tracker.operation() != self.operation {
+            return Err(SimulationError::OperationMismatch {
+                tracker: tracker.operation(),
+                simulation: self.operation,
+            });
+        }
         let plan = self.plan()?;
         let signal = Arc::new(Signal::default());
         let cancel = CancelHandle {
@@ -1231,6 +1246,19 @@ mod tests {
         assert!(!served.cancel_received);
         assert_eq!(tracker.wait().unwrap().kind(), OutcomeKind::Succeeded);
         assert!(!tracker.is_attached());
+    }
+
+    #[test]
+    fn a_tracker_of_another_operation_is_refused() {
+        let tracker = Tracker::new(OperationKind::GpoBackup);
+        let refused = Simulation::new(OperationKind::GpoCopy).serve(&tracker);
+        let error = refused.err().expect("refused");
+        assert_eq!(
+            error.to_string(),
+            "the tracker follows gpo-backup, not the simulated gpo-copy"
+        );
+        assert!(!tracker.is_attached());
+        assert_eq!(tracker.try_outcome(), None);
     }
 
     #[test]

@@ -21,28 +21,27 @@ pub fn follow(
     let mut updates = tracker.updates();
     let mut asked = false;
     loop {
-        // What came since the user interface's last tick.
-        while let Some(next) = updates.try_next() {
-            match next {
-                Some(Update::Event(Event::Progress(progress))) => {
-                    shown.push(format!("{}%", progress.percent()));
-                    if !asked && user_cancels_at(progress.percent()) {
-                        asked = true;
-                        cancel();
-                    }
+        // The next update, or nothing at the user interface's next tick.
+        match updates.next_timeout(Duration::from_millis(100)) {
+            Some(Some(Update::Event(Event::Progress(progress)))) => {
+                shown.push(format!("{}%", progress.percent()));
+                if !asked && user_cancels_at(progress.percent()) {
+                    asked = true;
+                    cancel();
                 }
-                Some(Update::Event(Event::Message(message))) => {
-                    shown.push(format!("warning: {}", message.message));
-                }
-                Some(Update::Violation(violation)) => {
-                    shown.push(format!("bad server: {violation}"))
-                }
-                Some(_) => {}
-                None => return (shown, tracker.wait()),
             }
+            Some(Some(Update::Event(Event::Message(message)))) => {
+                shown.push(format!("warning: {}", message.message));
+            }
+            Some(Some(Update::Violation(violation))) => {
+                shown.push(format!("bad server: {violation}"));
+            }
+            Some(Some(_)) => {}
+            // The stream ended: the end is decided.
+            Some(None) => return (shown, tracker.wait()),
+            // A tick: a real user interface would redraw and look at its buttons here.
+            None => {}
         }
-        // The next tick (at once when the operation has ended).
-        let _ = tracker.wait_timeout(Duration::from_millis(10));
     }
 }
 

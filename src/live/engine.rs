@@ -63,6 +63,22 @@ struct Parcel {
     line: Option<Vec<u8>>,
 }
 
+/// What a waiting task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interest {
+    /// Any change (a stream).
+    Updates,
+    /// The decision (a future).
+    End,
+}
+
+/// Whether a published change wakes the waiting tasks.
+#[derive(Clone, Copy)]
+enum WakeTasks {
+    Yes,
+    No,
+}
+
 /// What the delivering thread carries.
 struct Courier {
     observer: Option<Box<Observer>>,
@@ -82,8 +98,11 @@ pub(crate) struct State<R> {
     consumers: usize,
     /// Blocking waiters asleep (or about to be) on [`Shared::decided`].
     sleepers: usize,
-    /// The futures and streams that found nothing and wait to be woken.
-    waiting: Vec<Arc<WakerSlot>>,
+    /// The streams that found nothing and wait to be woken by the next change.
+    awaiting_updates: Vec<Arc<WakerSlot>>,
+    /// The futures that found no decision and wait to be woken by it (quiet progress never
+    /// decides, so these do not keep it off the fast path).
+    awaiting_end: Vec<Arc<WakerSlot>>,
     observer: ObserverState,
     recorder: RecorderState,
     parcels: VecDeque<Parcel>,
@@ -91,12 +110,29 @@ pub(crate) struct State<R> {
     scratch: Vec<Update>,
 }
 
+impl<R> Drop for State<R> {
+    /// The observer and the recorder's writer are user code, dropped here with the last
+    /// handle (perhaps the server's last reporter, on its thread): a panic is caught, and
+    /// nobody is left to tell.
+    fn drop(&mut self) {
+        let observer = std::mem::replace(&mut self.observer, ObserverState::Absent);
+        let recorder = std::mem::replace(&mut self.recorder, RecorderState::Off);
+        let waiting = (
+            std::mem::take(&mut self.awaiting_updates),
+            std::mem::take(&mut self.awaiting_end),
+        );
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(observer)));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(recorder)));
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(waiting)));
+    }
+}
+
 impl<R> State<R> {
     /// Whether a `Status` call that only reports progress can leave that progress in the
     /// state machine: nobody has to hear of it at once.
     #[inline(always)]
     fn is_quiet(&self) -> bool {
-        matches!(self.observer, ObserverState::Absent) && self.waiting.is_empty()
+        matches!(self.observer, ObserverState::Absent) && self.awaiting_updates.is_empty()
     }
 
     /// Moves what the state machine still holds (at most the progress of quiet calls) to the
@@ -146,21 +182,40 @@ impl<R> State<R> {
         }
     }
 
-    /// Puts `slot` among the tasks to wake at the next change (once).
-    pub(crate) fn arm(&mut self, slot: &Arc<WakerSlot>) {
-        if !self.waiting.iter().any(|armed| Arc::ptr_eq(armed, slot)) {
-            self.waiting.push(Arc::clone(slot));
+    /// Puts `slot` among the tasks to wake (once): at the next change for
+    /// [`Interest::Updates`], at the decision for [`Interest::End`].
+    pub(crate) fn arm(&mut self, slot: &Arc<WakerSlot>, interest: Interest) {
+        let list = match interest {
+            Interest::Updates => &mut self.awaiting_updates,
+            Interest::End => &mut self.awaiting_end,
+        };
+        if !list.iter().any(|armed| Arc::ptr_eq(armed, slot)) {
+            list.push(Arc::clone(slot));
         }
     }
 
     /// Takes `slot` out of the tasks to wake; the caller drops it after unlocking.
     #[must_use]
-    pub(crate) fn disarm(&mut self, slot: &Arc<WakerSlot>) -> Option<Arc<WakerSlot>> {
-        let position = self
-            .waiting
-            .iter()
-            .position(|armed| Arc::ptr_eq(armed, slot))?;
-        Some(self.waiting.swap_remove(position))
+    pub(crate) fn disarm(
+        &mut self,
+        slot: &Arc<WakerSlot>,
+        interest: Interest,
+    ) -> Option<Arc<WakerSlot>> {
+        let list = match interest {
+            Interest::Updates => &mut self.awaiting_updates,
+            Interest::End => &mut self.awaiting_end,
+        };
+        let position = list.iter().position(|armed| Arc::ptr_eq(armed, slot))?;
+        Some(list.swap_remove(position))
+    }
+
+    /// The tasks a change wakes: every stream waiting, and the futures once decided.
+    fn take_awaiting(&mut self) -> Vec<Arc<WakerSlot>> {
+        let mut woken = std::mem::take(&mut self.awaiting_updates);
+        if self.decision.is_some() {
+            woken.append(&mut self.awaiting_end);
+        }
+        woken
     }
 }
 
@@ -196,7 +251,8 @@ impl<R> Shared<R> {
                 log_read: 0,
                 consumers: 0,
                 sleepers: 0,
-                waiting: Vec::new(),
+                awaiting_updates: Vec::new(),
+                awaiting_end: Vec::new(),
                 observer: match parts.observer {
                     Some(observer) => ObserverState::Ready(observer),
                     None => ObserverState::Absent,
@@ -362,11 +418,24 @@ impl<R> Shared<R> {
     /// before any user code runs.
     fn publish(
         &self,
+        st: Guard<'_, State<R>>,
+        call: Option<u64>,
+        updates: Vec<Update>,
+        line: Option<Vec<u8>>,
+        live: Option<&dyn Any>,
+    ) {
+        self.publish_and(st, call, updates, line, live, WakeTasks::Yes);
+    }
+
+    /// [`publish`](Self::publish), waking the waiting tasks or not.
+    fn publish_and(
+        &self,
         mut st: Guard<'_, State<R>>,
         call: Option<u64>,
         mut updates: Vec<Update>,
         line: Option<Vec<u8>>,
         live: Option<&dyn Any>,
+        wake_tasks: WakeTasks,
     ) {
         st.next_ticket += 1;
         let ticket = st.next_ticket;
@@ -394,7 +463,10 @@ impl<R> Shared<R> {
         }
         st.scratch = updates;
         let notify_sleepers = st.sleepers > 0 && st.decision.is_some();
-        let waiting = std::mem::take(&mut st.waiting);
+        let waiting = match wake_tasks {
+            WakeTasks::Yes => st.take_awaiting(),
+            WakeTasks::No => Vec::new(),
+        };
         let courier = if st.parcels.is_empty() {
             None
         } else {
@@ -413,8 +485,9 @@ impl<R> Shared<R> {
         }
     }
 
-    /// Wakes the tasks, each inside `catch_unwind`; a panic is reported as a fault in the
-    /// log (without waking anyone again).
+    /// Wakes the tasks, each inside `catch_unwind`; a panic is reported as a fault to the
+    /// log and the observer like any update, without waking the tasks again (a waker that
+    /// panics each time would never stop).
     fn wake(&self, waiting: Vec<Arc<WakerSlot>>) {
         if waiting.is_empty() {
             return;
@@ -433,11 +506,8 @@ impl<R> Shared<R> {
         if !panics.is_empty() {
             let mut st = self.state.lock();
             st.settle();
-            if st.consumers > 0 {
-                for fault in panics {
-                    st.append(Update::Fault(fault));
-                }
-            }
+            let updates = panics.into_iter().map(Update::Fault).collect();
+            self.publish_and(st, None, updates, None, None, WakeTasks::No);
         }
     }
 
@@ -446,18 +516,17 @@ impl<R> Shared<R> {
     /// calls made from inside the observer, only queue.
     fn deliver(&self, mut courier: Courier, own_ticket: u64, live: Option<&dyn Any>) {
         let mut st = self.state.lock();
-        loop {
-            let Some(parcel) = st.parcels.pop_front() else {
-                break;
-            };
+        while let Some(parcel) = st.parcels.pop_front() {
             drop(st);
             let mut faults = Vec::new();
             if let (Some(line), Some(recorder)) = (&parcel.line, courier.recorder.as_mut()) {
                 if let Err(fault) = super::recorder::write_line(recorder.as_mut(), line) {
                     // Stopped for good: a trace with a hole would be checked as a run that
                     // did not happen.
-                    courier.recorder = None;
                     faults.push(fault);
+                    if let Some(recorder) = courier.recorder.take() {
+                        faults.extend(super::recorder::drop_writer(recorder));
+                    }
                 }
             }
             if let Some(observer) = courier.observer.as_mut() {
@@ -509,7 +578,7 @@ impl<R> Shared<R> {
                         line: None,
                     });
                 }
-                let waiting = std::mem::take(&mut st.waiting);
+                let waiting = st.take_awaiting();
                 drop(st);
                 self.wake(waiting);
                 st = self.state.lock();
@@ -668,5 +737,227 @@ fn conclude<R: Clone>(
 fn drain_events<R>(machine: &mut StatusMachine<R>, updates: &mut Vec<Update>) {
     while let Some(event) = machine.poll_event() {
         updates.push(Update::Event(event));
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future as _;
+    use std::sync::atomic::AtomicBool;
+    use std::task::{Wake, Waker};
+
+    use super::*;
+    use crate::live::{Reporter, Tracker};
+    use crate::{OperationKind, ProgressFraction};
+
+    fn progress(numerator: i32, denominator: i32) -> Update {
+        Update::Event(Event::Progress(
+            ProgressFraction::new(numerator, denominator).unwrap(),
+        ))
+    }
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// Nothing left behind once every delivery is done: the observer is back, no parcel is
+    /// queued, no task is armed, no sleeper counted.
+    fn assert_at_rest(tracker: &Tracker) {
+        let st = tracker.shared().lock();
+        assert!(matches!(
+            st.observer,
+            ObserverState::Ready(_) | ObserverState::Absent
+        ));
+        assert!(!matches!(st.recorder, RecorderState::Writing));
+        assert!(st.parcels.is_empty());
+        assert!(st.awaiting_updates.is_empty());
+        assert!(st.awaiting_end.is_empty());
+        assert_eq!(st.sleepers, 0);
+    }
+
+    #[test]
+    fn delivery_puts_the_observer_back_and_leaves_nothing_queued() {
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .observer(|_| {})
+            .build();
+        let server = tracker.reporter();
+        server.progress(0, 2);
+        tracker.cancel();
+        assert!(matches!(
+            tracker.shared().lock().observer,
+            ObserverState::Ready(_)
+        ));
+        assert_at_rest(&tracker);
+        assert_eq!(tracker.wait_timeout(std::time::Duration::ZERO), None);
+        assert_at_rest(&tracker);
+    }
+
+    /// The last reporter dropped from inside the observer (a cancel request delivered on the
+    /// client's thread): the observer is let go once its callback returned, never during it.
+    #[test]
+    fn the_last_reporter_dropped_inside_the_observer_retires_it_afterwards() {
+        struct Flag(Arc<AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let slot: Arc<std::sync::Mutex<Option<Reporter>>> = Arc::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .observer({
+                let flag = Flag(Arc::clone(&dropped));
+                let slot = Arc::clone(&slot);
+                let dropped = Arc::clone(&dropped);
+                let calls = Arc::clone(&calls);
+                move |_| {
+                    let _ = &flag;
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    drop(slot.lock().unwrap().take());
+                    assert!(!dropped.load(Ordering::SeqCst), "dropped while running");
+                }
+            })
+            .build();
+        *slot.lock().unwrap() = Some(tracker.reporter());
+        assert!(matches!(
+            tracker.shared().lock().observer,
+            ObserverState::Ready(_)
+        ));
+        tracker.cancel();
+        assert!(dropped.load(Ordering::SeqCst));
+        assert!(matches!(
+            tracker.shared().lock().observer,
+            ObserverState::Absent
+        ));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            tracker.try_outcome(),
+            Some(Err(TrackError::Abandoned { calls_received: 0 }))
+        );
+        // No fault: the observer's drop did not panic.
+        assert_eq!(
+            tracker.updates_so_far(),
+            vec![Update::Event(Event::CancelRequested)]
+        );
+        assert_at_rest(&tracker);
+    }
+
+    #[test]
+    fn a_timed_out_wait_leaves_no_sleeper() {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let _server = tracker.reporter();
+        let deadline = Some(Instant::now() + std::time::Duration::from_millis(2));
+        assert!(tracker.shared().wait_until(deadline).is_none());
+        assert_at_rest(&tracker);
+    }
+
+    /// Woken streams leave the waiting list, and quiet progress takes the fast path again:
+    /// it stays in the machine until the log is read.
+    #[test]
+    fn woken_tasks_leave_the_waiting_list_and_the_fast_path_resumes() {
+        use futures_core::Stream;
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let server = tracker.reporter();
+        server.progress(0, 4);
+        let mut updates = tracker.updates();
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::pin::Pin::new(&mut updates)
+            .poll_next(&mut cx)
+            .is_ready());
+        assert!(std::pin::Pin::new(&mut updates)
+            .poll_next(&mut cx)
+            .is_pending());
+        assert!(!tracker.shared().lock().is_quiet());
+        server.progress(1, 4);
+        assert!(tracker.shared().lock().is_quiet());
+        server.progress(2, 4);
+        assert_eq!(
+            tracker.shared().lock().log,
+            vec![progress(0, 4), progress(1, 4)]
+        );
+        assert_eq!(
+            tracker.updates_so_far(),
+            vec![progress(0, 4), progress(2, 4)]
+        );
+        drop(updates);
+        assert_at_rest(&tracker);
+    }
+
+    /// A future waits for the decision only: quiet progress keeps the fast path, and the
+    /// future is woken by the end.
+    #[test]
+    fn a_waiting_future_keeps_quiet_progress_on_the_fast_path() {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let server = tracker.reporter();
+        server.progress(0, 4);
+        let mut future = tracker.outcome();
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::pin::Pin::new(&mut future).poll(&mut cx).is_pending());
+        assert!(tracker.shared().lock().is_quiet());
+        server.progress(1, 4);
+        // Still waiting: progress does not wake a future.
+        assert_eq!(tracker.shared().lock().awaiting_end.len(), 1);
+        server.status(
+            crate::StatusCall::progress(4, 4).with_result(crate::ResultDescription::text("r")),
+        );
+        assert!(tracker.shared().lock().awaiting_end.is_empty());
+        assert!(std::pin::Pin::new(&mut future).poll(&mut cx).is_ready());
+        drop(future);
+        assert_at_rest(&tracker);
+    }
+
+    /// A progress update merges into the previous one only while no stream has read it.
+    #[test]
+    fn unread_progress_merges_and_read_progress_stays() {
+        let tracker = Tracker::new(OperationKind::GpoReport);
+        let mut st = tracker.shared().lock();
+        st.append(progress(0, 4));
+        st.append(progress(1, 4));
+        assert_eq!(st.log, vec![progress(1, 4)]);
+        assert_eq!(st.read_log(0), Some(progress(1, 4)));
+        st.append(progress(2, 4));
+        st.append(Update::Event(Event::CancelRequested));
+        st.append(progress(3, 4));
+        st.append(progress(4, 4));
+        assert_eq!(
+            st.log,
+            vec![
+                progress(1, 4),
+                progress(2, 4),
+                Update::Event(Event::CancelRequested),
+                progress(4, 4)
+            ]
+        );
+        assert_eq!(st.read_log(4), None);
+        assert_eq!(st.log_read, 1);
+    }
+
+    #[cfg(feature = "trace")]
+    #[test]
+    fn a_writer_that_panicked_leaves_the_recorder_off() {
+        struct Broken(usize);
+        impl std::io::Write for Broken {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0 += 1;
+                assert!(self.0 < 2, "writer bug");
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .record(Broken(0))
+            .build();
+        tracker.reporter().progress(0, 1);
+        assert!(matches!(
+            tracker.shared().lock().recorder,
+            RecorderState::Off
+        ));
+        assert_at_rest(&tracker);
     }
 }

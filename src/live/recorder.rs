@@ -42,6 +42,18 @@ pub(crate) fn write_line(writer: &mut dyn LineWriter, line: &[u8]) -> Result<(),
     }
 }
 
+/// Drops a writer whose recording stopped, its panic caught and returned as a fault.
+pub(crate) fn drop_writer(writer: Box<dyn LineWriter>) -> Option<Fault> {
+    catch_unwind(AssertUnwindSafe(move || drop(writer)))
+        .err()
+        .map(|payload| {
+            Fault::RecordingFailed(format!(
+                "dropping the writer panicked: {}",
+                panic_message(&*payload)
+            ))
+        })
+}
+
 /// The event a line holds (`begin`, `status` or `cancel`), read back from its start.
 fn event_name(line: &[u8]) -> &'static str {
     if line.starts_with(b"{\"event\":\"begin\"") {

@@ -13,6 +13,7 @@ pub(crate) use std::sync::{atomic::AtomicUsize, Arc, Condvar, Mutex, MutexGuard}
 #[cfg(loom)]
 pub(crate) use loom::sync::{atomic::AtomicUsize, Arc, Condvar, Mutex, MutexGuard};
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 /// Locks a mutex, ignoring poisoning: no code of the engine panics while holding one, and a
@@ -99,14 +100,26 @@ pub(crate) struct WakerSlot {
 }
 
 impl WakerSlot {
-    pub(crate) fn register(&self, waker: &Waker) {
+    /// Registers `waker` in place of the one before, which is dropped afterwards, its panic
+    /// caught and returned. (Dropped inside `AtomicWaker::register`, a panicking drop would
+    /// leave the slot locked for good: every later registration and wake-up lost.)
+    pub(crate) fn register(&self, waker: &Waker) -> std::thread::Result<()> {
+        let old = self.take();
         #[cfg(not(loom))]
         self.waker.register(waker);
         #[cfg(loom)]
         self.waker.register_by_ref(waker);
+        catch_unwind(AssertUnwindSafe(move || drop(old)))
     }
 
     pub(crate) fn wake(&self) {
         self.waker.wake();
+    }
+
+    fn take(&self) -> Option<Waker> {
+        #[cfg(not(loom))]
+        return self.waker.take();
+        #[cfg(loom)]
+        return self.waker.take_waker();
     }
 }

@@ -110,7 +110,9 @@ impl<R> TrackerBuilder<R> {
             let line = super::recorder::begin_line(self.operation);
             if let Err(fault) = super::recorder::write_line(writer.as_mut(), &line) {
                 log.push(Update::Fault(fault));
-                recorder = None;
+                if let Some(writer) = recorder.take() {
+                    log.extend(super::recorder::drop_writer(writer).map(Update::Fault));
+                }
             }
         }
         let shared = Shared::new(Parts {
@@ -248,6 +250,11 @@ impl<R> Tracker<R> {
         Reporter {
             shared: Arc::clone(self.shared()),
         }
+    }
+
+    /// The operation's kind.
+    pub fn operation(&self) -> OperationKind {
+        self.shared().lock().machine.operation()
     }
 
     /// Whether a [`Reporter`] of this tracker is still alive.

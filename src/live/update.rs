@@ -157,8 +157,9 @@ pub enum Fault {
     /// Handling a `Status` call panicked with this message (a bug in this crate). The server
     /// was answered with `S_OK` and the call may be missing from the state machine.
     StatusPanicked(String),
-    /// Waking a task that waited on the outcome or the updates panicked with this message
-    /// (a bug in the executor); the other tasks were still woken.
+    /// Waking a task that waited on the outcome or the updates, or dropping the waker a new
+    /// poll replaced, panicked with this message (a bug in the executor); the other tasks
+    /// were still woken, and the new waker still registered.
     WakePanicked(String),
     /// Dropping the observer panicked with this message.
     ObserverDropPanicked(String),

@@ -3,13 +3,15 @@
 
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
+use super::engine::Interest;
 use super::sync::{Arc, WakerSlot};
 use super::tracker::Consumer;
-use super::Update;
+use super::update::panic_message;
+use super::{Fault, Update};
 use crate::{HResult, OperationOutcome, TypedResult, Violation};
 
 /// How an operation can end for a tracker's consumers without an outcome.
@@ -58,17 +60,17 @@ impl<R: TypedResult + Clone> Future for OutcomeFuture<R> {
     type Output = Result<OperationOutcome<R>, TrackError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.slot.register(cx.waker());
+        register(&self.consumer, &self.slot, cx.waker());
         let mut st = self.consumer.0.lock();
         match st.decision().cloned() {
             Some(decision) => {
-                let disarmed = st.disarm(&self.slot);
+                let disarmed = st.disarm(&self.slot, Interest::End);
                 drop(st);
                 drop(disarmed);
                 Poll::Ready(decision)
             }
             None => {
-                st.arm(&self.slot);
+                st.arm(&self.slot, Interest::End);
                 Poll::Pending
             }
         }
@@ -77,7 +79,7 @@ impl<R: TypedResult + Clone> Future for OutcomeFuture<R> {
 
 impl<R> Drop for OutcomeFuture<R> {
     fn drop(&mut self) {
-        let disarmed = self.consumer.0.lock().disarm(&self.slot);
+        let disarmed = self.consumer.0.lock().disarm(&self.slot, Interest::End);
         drop(disarmed);
     }
 }
@@ -85,6 +87,16 @@ impl<R> Drop for OutcomeFuture<R> {
 impl<R> core::fmt::Debug for OutcomeFuture<R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OutcomeFuture").finish_non_exhaustive()
+    }
+}
+
+/// Registers the polling task's waker in `slot`, outside the lock; a panic while dropping
+/// the waker it replaces is reported as a fault.
+fn register<R>(consumer: &Consumer<R>, slot: &WakerSlot, waker: &Waker) {
+    if let Err(payload) = slot.register(waker) {
+        consumer
+            .0
+            .fault(Fault::WakePanicked(panic_message(&*payload)));
     }
 }
 
@@ -134,6 +146,61 @@ impl<R> Updates<R> {
             None
         }
     }
+
+    /// Blocks the thread until the next update (`Some(Some(update))`), the end of the stream
+    /// (`Some(None)`) or `timeout` (`None`): the stream for a thread without an executor,
+    /// such as a user interface's loop that also has other things to look at.
+    ///
+    /// ```
+    /// use gpmc_progress::live::{Tracker, Update};
+    /// use gpmc_progress::{Event, OperationKind};
+    /// use std::time::Duration;
+    ///
+    /// let tracker = Tracker::new(OperationKind::GpoBackup);
+    /// let mut updates = tracker.updates();
+    /// assert_eq!(updates.next_timeout(Duration::ZERO), None);
+    /// let server = tracker.reporter();
+    /// std::thread::spawn(move || server.progress(1, 4));
+    /// let next = updates.next_timeout(Duration::from_secs(60));
+    /// assert!(matches!(next, Some(Some(Update::Event(Event::Progress(_))))));
+    /// ```
+    #[cfg(not(loom))]
+    pub fn next_timeout(&mut self, timeout: std::time::Duration) -> Option<Option<Update>> {
+        use std::time::Instant;
+        let deadline = Instant::now().checked_add(timeout);
+        let waker = std::task::Waker::from(std::sync::Arc::new(Unparker(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(next) = Pin::new(&mut *self).poll_next(&mut cx) {
+                return Some(next);
+            }
+            match deadline {
+                None => std::thread::park(),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    std::thread::park_timeout(left);
+                }
+            }
+        }
+    }
+}
+
+/// Wakes a thread blocked in [`Updates::next_timeout`].
+#[cfg(not(loom))]
+struct Unparker(std::thread::Thread);
+
+#[cfg(not(loom))]
+impl std::task::Wake for Unparker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
 impl<R> Stream for Updates<R> {
@@ -144,19 +211,19 @@ impl<R> Stream for Updates<R> {
         if this.ended {
             return Poll::Ready(None);
         }
-        this.slot.register(cx.waker());
+        register(&this.consumer, &this.slot, cx.waker());
         let mut st = this.consumer.0.lock();
         if let Some(update) = st.read_log(this.next) {
             this.next += 1;
             Poll::Ready(Some(update))
         } else if st.decision().is_some() {
-            let disarmed = st.disarm(&this.slot);
+            let disarmed = st.disarm(&this.slot, Interest::Updates);
             drop(st);
             drop(disarmed);
             this.ended = true;
             Poll::Ready(None)
         } else {
-            st.arm(&this.slot);
+            st.arm(&this.slot, Interest::Updates);
             Poll::Pending
         }
     }
@@ -168,7 +235,7 @@ impl<R> Stream for Updates<R> {
 
 impl<R> Drop for Updates<R> {
     fn drop(&mut self) {
-        let disarmed = self.consumer.0.lock().disarm(&self.slot);
+        let disarmed = self.consumer.0.lock().disarm(&self.slot, Interest::Updates);
         drop(disarmed);
     }
 }
