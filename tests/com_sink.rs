@@ -2123,7 +2123,8 @@ impl Write for WriterPanickingOnDrop {
 }
 
 /// With every consumer gone, the server's last `Release` frees the whole engine, and with it
-/// the recorder's writer, whose drop panics: the sink catches it, the server's thread goes on.
+/// the recorder's writer, whose drop panics: the panic is caught (by the engine, and the
+/// sink's `Release` guards whatever else could unwind), and the server's thread goes on.
 #[test]
 fn a_panic_freeing_the_engine_in_the_last_release_stays_in_the_sink() {
     let _mta = Mta::init();
