@@ -30,7 +30,8 @@ mod backup {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
 
-    use gpmc_progress::com::{ProgressSink, Update};
+    use gpmc_progress::com::ProgressSink;
+    use gpmc_progress::live::Update;
     use gpmc_progress::{Event, OperationKind, OutcomeKind};
     use windows::Win32::System::Com::{
         CoCreateInstance, CoInitializeEx, CLSCTX_INPROC_SERVER, COINIT_MULTITHREADED,
@@ -82,7 +83,7 @@ mod backup {
                 .map_err(|e| format!("finding the GPO {gpo_id} failed ({e})"))?
         };
 
-        let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
             .observer(|notification| {
                 for update in notification.updates() {
                     match update {
@@ -105,7 +106,8 @@ mod backup {
                 }
             })
             .record(File::create(trace_path)?)
-            .build();
+            .build()
+            .into();
 
         let progress = sink.to_variant();
         let mut cancel = VARIANT::default();
@@ -119,6 +121,8 @@ mod backup {
                 &mut cancel,
             )
         };
+        // `progress` still holds a reference here, so a failed start is told before the
+        // sink is let go (the end is decided once).
         sink.started(started)?;
         let cancel = sink.cancel_handle(&cancel)?;
         drop(progress);

@@ -144,9 +144,9 @@
 //! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`
 //!   and `live`.
 //! - `com` (Windows only; nothing elsewhere): the `com` module, a real `IGPMAsyncProgress`
-//!   sink built on the `windows` crate that feeds this state machine, a cancel handle,
-//!   blocking and async waiting, and a trace recorder. Implies `trace` and `live`. The only
-//!   module allowed `unsafe` code.
+//!   sink built on the `windows` crate, a translator in front of the `live` engine (blocking
+//!   and async waiting, observer, trace recorder), and a cancel handle. Implies `live` and
+//!   `trace`. The only module allowed `unsafe` code.
 //!
 //! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
 

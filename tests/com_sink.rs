@@ -8,6 +8,7 @@ mod fake_gpmc;
 
 use std::future::Future;
 use std::io::Write;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, Barrier, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
@@ -16,9 +17,9 @@ use std::time::Duration;
 
 use fake_gpmc::*;
 use futures_core::Stream;
-use gpmc_progress::com::{
-    async_started, outcome_from_result, ComResult, Fault, Location, ProgressSink, ReadIssue,
-    ReadProblem, SinkBuilder, SinkError, Update,
+use gpmc_progress::com::{async_started, outcome_from_result, ComResult, ProgressSink};
+use gpmc_progress::live::{
+    Fault, Location, ReadIssue, ReadProblem, TrackError, TrackerBuilder, Update,
 };
 use gpmc_progress::trace::{replay, Verdict};
 use gpmc_progress::{
@@ -26,8 +27,15 @@ use gpmc_progress::{
     ProgressFraction, ResultDescription, Rules, StatusMessage,
 };
 use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL, E_OUTOFMEMORY, S_FALSE, S_OK};
-use windows::Win32::System::Com::IDispatch;
-use windows::Win32::System::GroupPolicy::{IGPMAsyncCancel, IGPMBackup, IGPMResult, IGPMGPO};
+use windows::Win32::System::Com::Marshal::CoMarshalInterThreadInterfaceInStream;
+use windows::Win32::System::Com::StructuredStorage::CoGetInterfaceAndReleaseStream;
+use windows::Win32::System::Com::{
+    CoInitializeEx, CoUninitialize, IDispatch, COINIT, COINIT_APARTMENTTHREADED,
+    COINIT_MULTITHREADED,
+};
+use windows::Win32::System::GroupPolicy::{
+    IGPMAsyncCancel, IGPMAsyncProgress, IGPMBackup, IGPMResult, IGPMGPO,
+};
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::{Interface, HRESULT};
 
@@ -112,7 +120,7 @@ impl Seen {
 }
 
 /// A sink whose observer collects every update.
-fn watched(builder: SinkBuilder) -> (ProgressSink, Seen) {
+fn watched(builder: TrackerBuilder<ComResult>) -> (ProgressSink, Seen) {
     let seen = Seen::default();
     let collect = seen.clone();
     let sink = builder
@@ -123,7 +131,8 @@ fn watched(builder: SinkBuilder) -> (ProgressSink, Seen) {
                 .unwrap()
                 .extend_from_slice(notification.updates())
         })
-        .build();
+        .build()
+        .into();
     (sink, seen)
 }
 
@@ -665,8 +674,10 @@ impl Backup {
         }
     }
 
-    /// Calls `Backup` with the sink; returns the cancel VARIANT and the method's return.
-    fn start(&self, sink: &ProgressSink) -> (VARIANT, windows_core::Result<IGPMResult>) {
+    /// Calls `Backup` with the sink; returns the progress VARIANT (the client's reference to
+    /// the sink, to keep until `started` was told), the cancel VARIANT and the method's
+    /// return.
+    fn start(&self, sink: &ProgressSink) -> (VARIANT, VARIANT, windows_core::Result<IGPMResult>) {
         let progress = sink.to_variant();
         let mut cancel = VARIANT::default();
         // SAFETY: both VARIANTs outlive the call.
@@ -678,7 +689,7 @@ impl Backup {
                 &mut cancel,
             )
         };
-        (cancel, returned)
+        (progress, cancel, returned)
     }
 
     fn join(&self) {
@@ -693,9 +704,10 @@ fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
     let _mta = Mta::init();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
-    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .record(trace.clone())
-        .build();
+        .build()
+        .into();
     let backup = Backup::new(
         vec![
             CallSpec::progress(0, 4).into(),
@@ -706,9 +718,10 @@ fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
         &tracker,
     );
     let mut updates = sink.updates();
-    let (cancel_variant, returned) = backup.start(&sink);
+    let (progress_variant, cancel_variant, returned) = backup.start(&sink);
     // The asynchronous method returned S_OK with a null IGPMResult.
     assert!(sink.started(returned).expect("started").is_none());
+    drop(progress_variant);
     let cancel = sink
         .cancel_handle(&cancel_variant)
         .expect("IGPMAsyncCancel");
@@ -816,7 +829,7 @@ fn quiet_progress_keeps_its_place_in_the_log() {
         8 + 4,
         "the observer saw every call unmerged"
     );
-    assert_eq!(quiet.inspect(|m| m.calls_received()), 8);
+    assert_eq!(quiet.snapshot().calls_received(), 8);
     assert_eq!(outcome_of(&quiet), outcome_of(&observed));
     assert_released(&tracker);
 }
@@ -838,14 +851,15 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
         None,
         &tracker,
     );
-    let (cancel_variant, returned) = backup.start(&sink);
+    let (progress_variant, cancel_variant, returned) = backup.start(&sink);
     assert!(sink.started(returned).expect("started").is_none());
+    drop(progress_variant);
     let cancel = sink
         .cancel_handle(&cancel_variant)
         .expect("IGPMAsyncCancel");
     drop(cancel_variant);
     // Nothing wakes the client for quiet progress: it looks at the machine.
-    while sink.inspect(|machine| machine.calls_received()) < 3 {
+    while sink.snapshot().calls_received() < 3 {
         thread::sleep(Duration::from_millis(1));
     }
     // Reading the log brings the progress in, merged.
@@ -933,8 +947,8 @@ fn concurrent_status_calls_from_two_threads() {
     for pair in outcome.messages().chunks(2) {
         assert_eq!(pair[0], pair[1]);
     }
-    assert_eq!(sink.inspect(|m| m.calls_received()), 2 * calls as u64 + 1);
-    assert!(sink.inspect(|m| m.anomalies().is_empty()));
+    assert_eq!(sink.snapshot().calls_received(), 2 * calls as u64 + 1);
+    assert!(sink.snapshot().anomalies().is_empty());
     let updates = seen.all();
     assert_eq!(
         updates
@@ -1006,11 +1020,11 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
     assert!(reader.join().expect("the reader") > 0);
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
     assert_eq!(
-        sink.inspect(|m| m.calls_received()),
+        sink.snapshot().calls_received(),
         2 * calls as u64 + 2,
         "every call judged once"
     );
-    assert!(sink.inspect(|m| m.anomalies().is_empty()));
+    assert!(sink.snapshot().anomalies().is_empty());
     let log = sink.updates_so_far();
     assert_eq!(log.last(), Some(&finished(OutcomeKind::Succeeded)));
     assert_eq!(log[log.len() - 2], progress(10, 10));
@@ -1023,9 +1037,10 @@ fn the_sink_keeps_working_after_its_consumer_has_gone() {
     let _mta = Mta::init();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
-    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .record(trace.clone())
-        .build();
+        .build()
+        .into();
     let object = sink.interface();
     let updates = sink.updates();
     let outcome = sink.outcome();
@@ -1177,9 +1192,10 @@ fn every_outcome_of_the_contract() {
     ];
     for (name, rules, calls, cancel_first, expected) in cases {
         let tracker = Tracker::new();
-        let sink = ProgressSink::builder(OperationKind::GpoBackup)
+        let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
             .rules(rules)
-            .build();
+            .build()
+            .into();
         let mut steps: Vec<Step> = Vec::new();
         for (i, call) in calls.into_iter().enumerate() {
             if i == 1 && cancel_first {
@@ -1226,7 +1242,7 @@ fn every_outcome_of_the_contract() {
                     "{name}"
                 );
             }
-            (Err(SinkError::Violation(violation)), Err(End::Violation(call, breach))) => {
+            (Err(TrackError::Violation(violation)), Err(End::Violation(call, breach))) => {
                 assert_eq!(
                     (violation.call, violation.breach),
                     (*call, *breach),
@@ -1238,7 +1254,7 @@ fn every_outcome_of_the_contract() {
                     .updates_so_far()
                     .contains(&Update::Violation(*violation)));
             }
-            (Err(SinkError::Abandoned { calls_received }), Err(End::Abandoned(calls))) => {
+            (Err(TrackError::Abandoned { calls_received }), Err(End::Abandoned(calls))) => {
                 assert_eq!(calls_received, calls, "{name}");
             }
             _ => panic!("{name}: got {end:?}, expected {expected:?}"),
@@ -1262,13 +1278,16 @@ fn a_failing_asynchronous_method_ends_the_wait() {
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoBackup);
     let backup = Backup::new(vec![], Some(E_ACCESSDENIED), &tracker);
-    let (cancel, returned) = backup.start(&sink);
+    let (progress, cancel, returned) = backup.start(&sink);
     assert!(cancel.is_empty());
+    // The failing server released its references; the client's VARIANT still holds one.
+    assert!(sink.is_attached());
     let error = sink.started(returned).expect_err("the method failed");
     assert_eq!(error.code(), E_ACCESSDENIED);
+    drop(progress);
     assert_eq!(
         sink.wait(),
-        Err(SinkError::StartFailed(HResult::E_ACCESSDENIED))
+        Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))
     );
     assert_eq!(
         sink.cancel_handle(&cancel).map(|_| ()).unwrap_err().code(),
@@ -1276,6 +1295,27 @@ fn a_failing_asynchronous_method_ends_the_wait() {
     );
     drop(backup);
     assert!(!sink.is_attached());
+    assert_released(&tracker);
+}
+
+/// The end is decided once: a client that let go of its VARIANT before telling `started`
+/// sees the failing server's release first (abandoned), and `started` still returns the
+/// method's error.
+#[test]
+fn a_failed_start_told_after_the_last_release_stays_abandoned() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    let backup = Backup::new(vec![], Some(E_ACCESSDENIED), &tracker);
+    let (progress, _cancel, returned) = backup.start(&sink);
+    drop(progress);
+    let abandoned = Err(TrackError::Abandoned { calls_received: 0 });
+    assert_eq!(sink.try_outcome(), Some(abandoned.clone()));
+    let error = sink.started(returned).map(|_| ()).unwrap_err();
+    assert_eq!(error.code(), E_ACCESSDENIED);
+    assert_eq!(sink.wait(), abandoned);
+    assert!(!sink.is_attached());
+    drop(backup);
     assert_released(&tracker);
 }
 
@@ -1322,7 +1362,7 @@ fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let live_ids = Arc::new(Mutex::new(Vec::new()));
     let main = thread::current().id();
-    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .observer({
             let seen = Arc::clone(&seen);
             let live_ids = Arc::clone(&live_ids);
@@ -1343,7 +1383,8 @@ fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
                 }
             }
         })
-        .build();
+        .build()
+        .into();
     serve_to(
         &sink,
         vec![
@@ -1376,7 +1417,7 @@ fn a_panicking_observer_is_dropped_and_reported() {
     let _mta = Mta::init();
     let tracker = Tracker::new();
     let calls = Arc::new(Mutex::new(0));
-    let sink = ProgressSink::builder(OperationKind::Unknown)
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::Unknown)
         .observer({
             let calls = Arc::clone(&calls);
             move |_| {
@@ -1384,7 +1425,8 @@ fn a_panicking_observer_is_dropped_and_reported() {
                 panic!("observer bug");
             }
         })
-        .build();
+        .build()
+        .into();
     serve_to(
         &sink,
         vec![
@@ -1479,9 +1521,10 @@ fn the_recorded_trace_replays_to_the_same_outcome() {
     let _mta = Mta::init();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
-    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .record(trace.clone())
-        .build();
+        .build()
+        .into();
     let mut warning = MessageSpec::new("a setting was skipped");
     warning.error_code = S_FALSE;
     warning.extension_name = text("Registry");
@@ -1746,16 +1789,21 @@ fn waiting_times_out_until_the_end_is_decided() {
     assert_eq!(tracker.live(), 0);
 }
 
-/// Panics on its `panic_on`-th write (a bug in user code the sink calls under its lock).
+/// Panics on its `panic_on`-th write (a bug in user code the sink runs on the server's
+/// thread, inside `Status`).
 struct PanickingWriter {
     panic_on: usize,
-    writes: usize,
+    writes: Arc<Mutex<usize>>,
 }
 
 impl Write for PanickingWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.writes += 1;
-        assert_ne!(self.writes, self.panic_on, "writer bug");
+        let writes = {
+            let mut writes = self.writes.lock().unwrap();
+            *writes += 1;
+            *writes
+        };
+        assert_ne!(writes, self.panic_on, "writer bug");
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -1763,14 +1811,17 @@ impl Write for PanickingWriter {
     }
 }
 
+/// User code that panics inside a `Status` call (here the recorder's writer) never unwinds
+/// into the server; the panic while *reading* a call is tested in the crate's unit tests.
 #[test]
 fn a_panic_inside_status_never_reaches_the_server() {
     let _mta = Mta::init();
     let tracker = Tracker::new();
+    let writes = Arc::new(Mutex::new(0));
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
         PanickingWriter {
             panic_on: 2,
-            writes: 0,
+            writes: Arc::clone(&writes),
         },
     ));
     // The server asserts that every call is answered S_OK; a panic unwinding into its
@@ -1786,15 +1837,17 @@ fn a_panic_inside_status_never_reaches_the_server() {
         &tracker,
     );
     let updates = seen.all();
+    assert_eq!(updates[0], progress(0, 1));
     assert!(
-        matches!(&updates[0], Update::Fault(Fault::StatusPanicked(message)) if message.contains("writer bug")),
+        matches!(&updates[1], Update::Fault(Fault::RecordingFailed(message)) if message.contains("writer bug")),
         "{updates:?}"
     );
-    // The sink recovered (its lock was poisoned) and handled the next call.
     assert_eq!(
-        updates[1..],
+        updates[2..],
         [progress(1, 1), finished(OutcomeKind::Succeeded)]
     );
+    // Recording stopped for good: the begin line and the one that panicked.
+    assert_eq!(*writes.lock().unwrap(), 2);
     assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
     assert_released(&tracker);
 }
@@ -1814,14 +1867,15 @@ fn an_observer_owning_the_sink_does_not_keep_it_alive() {
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
     let dropped = Arc::new(Mutex::new(false));
-    let sink = ProgressSink::builder(OperationKind::GpoBackup)
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .record(trace.clone())
-        .build();
+        .build()
+        .into();
     // Build a second sink whose observer owns a handle of itself through a slot.
     let slot: Arc<Mutex<Option<ProgressSink>>> = Arc::default();
     let flag = DropFlag(Arc::clone(&dropped));
     let calls = Arc::new(Mutex::new(Vec::new()));
-    let cyclic = ProgressSink::builder(OperationKind::GpoBackup)
+    let cyclic: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .record(trace.clone())
         .observer({
             let slot = Arc::clone(&slot);
@@ -1833,11 +1887,12 @@ fn an_observer_owning_the_sink_does_not_keep_it_alive() {
                     .lock()
                     .unwrap()
                     .as_ref()
-                    .map(|sink| sink.inspect(|m| m.calls_received()));
+                    .map(|sink| sink.snapshot().calls_received());
                 calls.lock().unwrap().push(seen);
             }
         })
-        .build();
+        .build()
+        .into();
     *slot.lock().unwrap() = Some(cyclic.clone());
     drop(slot);
     serve_to(
@@ -1864,4 +1919,235 @@ fn an_observer_owning_the_sink_does_not_keep_it_alive() {
         "both sinks' states were freed"
     );
     assert_released(&tracker);
+}
+
+#[test]
+fn a_null_enumerator_is_reported_as_such_and_the_collection_is_read_by_index() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
+    serve_to(
+        &sink,
+        vec![CallSpec::progress(1, 1)
+            .messages(CollectionSpec::Elements {
+                elements: vec![ElementSpec::Message(MessageSpec::new("by index"))],
+                // `_NewEnum` answers S_OK without an enumerator.
+                new_enum_fails: Some(S_OK),
+                next_fails_at: None,
+            })
+            .result(ResultSpec::Backup(backup_props()))
+            .into()],
+        &tracker,
+    );
+    assert_eq!(
+        seen.all(),
+        vec![
+            issue(1, Location::Collection, "_NewEnum", ReadProblem::NullObject),
+            progress(1, 1),
+            message(StatusMessage::new("by index")),
+            finished(OutcomeKind::Succeeded),
+        ]
+    );
+    assert_eq!(
+        ReadIssue::new(Location::Collection, "_NewEnum", ReadProblem::NullObject).to_string(),
+        "message collection: _NewEnum: the getter succeeded without an object"
+    );
+    assert_released(&tracker);
+}
+
+/// Marshals the sink with `CoMarshalInterThreadInterfaceInStream` to a new thread in
+/// `apartment`, which unmarshals it and calls `Status` through what came out. The sink is
+/// agile: what comes out is the object itself (no proxy), and the calls run on that thread.
+fn marshaled_to(apartment: COINIT) {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoReport));
+    let object = sink.interface();
+    // SAFETY: a live interface and its own IID; the stream holds a marshaled reference.
+    let stream = unsafe { CoMarshalInterThreadInterfaceInStream(&IGPMAsyncProgress::IID, &object) }
+        .expect("marshaled");
+    let original = object.as_raw() as usize;
+    let stream = Agile(stream);
+    let calls = vec![
+        CallSpec::progress(0, 1),
+        CallSpec::progress(1, 1).result(ResultSpec::Bstr("<r/>".encode_utf16().collect())),
+    ];
+    let server = {
+        let tracker = tracker.clone();
+        thread::spawn(move || {
+            let stream = ManuallyDrop::new(stream);
+            // SAFETY: balanced by CoUninitialize below, on this thread.
+            unsafe { CoInitializeEx(None, apartment) }
+                .ok()
+                .expect("CoInitializeEx");
+            let direct = {
+                // SAFETY: the stream holds the marshaled sink; the call releases the stream's
+                // one reference, which is why it is never dropped here.
+                let sink: IGPMAsyncProgress =
+                    unsafe { CoGetInterfaceAndReleaseStream(&stream.0) }.expect("unmarshaled");
+                for call in &calls {
+                    call_status(&sink, call, &tracker);
+                }
+                sink.as_raw() as usize == original
+            };
+            // SAFETY: balances the CoInitializeEx above; every interface was released.
+            unsafe { CoUninitialize() };
+            direct
+        })
+    };
+    assert!(
+        server.join().expect("the server thread"),
+        "the agile sink unmarshals to itself"
+    );
+    assert_eq!(
+        seen.all(),
+        vec![
+            progress(0, 1),
+            progress(1, 1),
+            finished(OutcomeKind::Succeeded)
+        ]
+    );
+    assert_eq!(
+        outcome_of(&sink).result().map(ComResult::description),
+        Some(&ResultDescription::text("<r/>"))
+    );
+    assert_eq!(refcount(&object), 1, "the marshaled reference was released");
+    drop(object);
+    assert!(!sink.is_attached());
+    assert_eq!(tracker.live(), 0);
+}
+
+#[test]
+fn the_sink_marshaled_to_an_mta_thread_takes_status_calls() {
+    marshaled_to(COINIT_MULTITHREADED);
+}
+
+#[test]
+fn the_sink_marshaled_to_an_sta_thread_takes_status_calls() {
+    marshaled_to(COINIT_APARTMENTTHREADED);
+}
+
+/// Panics when dropped.
+struct PanicOnDrop(&'static str);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("{}", self.0);
+    }
+}
+
+/// A task's waker that panics when its last clone is dropped (a bug in an executor).
+struct PanickingWaker {
+    _bomb: PanicOnDrop,
+}
+
+impl Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// The server's last `Release` lets the observer go and wakes the future waiting for the
+/// end; the observer's drop and the waker's drop both panic there, on the server's thread.
+/// The thread survives (a panic unwinding into its `Release` would abort the process) and
+/// both are reported as faults.
+#[test]
+fn panicking_drops_in_the_last_release_are_faults() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let bomb = PanicOnDrop("observer drop bug");
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
+        .observer(move |_| {
+            let _ = &bomb;
+        })
+        .build()
+        .into();
+    let meet = Arc::new(Barrier::new(2));
+    // The server makes one call, waits while the client polls, then releases the sink.
+    let server = serve(
+        sink.interface(),
+        vec![
+            CallSpec::progress(0, 2).into(),
+            Step::Meet(Arc::clone(&meet)),
+            Step::Meet(Arc::clone(&meet)),
+        ],
+        &tracker,
+        None,
+    );
+    meet.wait();
+    let mut outcome = Box::pin(sink.outcome());
+    let waker = Waker::from(Arc::new(PanickingWaker {
+        _bomb: PanicOnDrop("waker drop bug"),
+    }));
+    assert!(outcome
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    // The future keeps the only other clone: it goes when the task is woken.
+    drop(waker);
+    meet.wait();
+    server
+        .join()
+        .expect("the server thread survived its last Release");
+    assert!(!sink.is_attached());
+    let faults: Vec<Update> = sink
+        .updates_so_far()
+        .into_iter()
+        .filter(|update| matches!(update, Update::Fault(_)))
+        .collect();
+    assert_eq!(
+        faults,
+        vec![
+            Update::Fault(Fault::WakePanicked("waker drop bug".into())),
+            Update::Fault(Fault::ObserverDropPanicked("observer drop bug".into())),
+        ]
+    );
+    assert_eq!(
+        block_on(outcome),
+        Err(TrackError::Abandoned { calls_received: 1 })
+    );
+    assert_eq!(tracker.live(), 0);
+}
+
+/// A trace writer whose drop panics.
+struct WriterPanickingOnDrop {
+    trace: SharedBuffer,
+    _bomb: PanicOnDrop,
+}
+
+impl Write for WriterPanickingOnDrop {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.trace.write(bytes)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// With every consumer gone, the server's last `Release` frees the whole engine, and with it
+/// the recorder's writer, whose drop panics: the panic is caught (by the engine, and the
+/// sink's `Release` guards whatever else could unwind), and the server's thread goes on.
+#[test]
+fn a_panic_freeing_the_engine_in_the_last_release_stays_in_the_sink() {
+    let _mta = Mta::init();
+    let tracker = Tracker::new();
+    let trace = SharedBuffer::default();
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
+        .record(WriterPanickingOnDrop {
+            trace: trace.clone(),
+            _bomb: PanicOnDrop("writer drop bug"),
+        })
+        .build()
+        .into();
+    let object = sink.interface();
+    drop(sink);
+    serve(
+        object,
+        vec![CallSpec::progress(0, 2).into()],
+        &tracker,
+        None,
+    )
+    .join()
+    .expect("the server thread survived its last Release");
+    assert_eq!(trace.text().lines().count(), 2, "begin and one status line");
+    assert_eq!(Arc::strong_count(&trace.0), 1, "the writer was dropped");
+    assert_eq!(tracker.live(), 0);
 }

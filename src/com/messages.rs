@@ -5,9 +5,10 @@ use windows::Win32::System::GroupPolicy::{IGPMStatusMessage, IGPMStatusMsgCollec
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::Interface;
 
+use super::hresult;
 use super::result::{borrowed_object, read_property};
-use super::{Location, ReadIssue, ReadProblem};
-use crate::{HResult, StatusMessage};
+use crate::live::{Location, ReadIssue, ReadProblem};
+use crate::StatusMessage;
 
 /// The most messages read from one collection: a server whose enumerator never ends must not
 /// keep `Status` from returning.
@@ -15,8 +16,8 @@ pub(crate) const MAX_MESSAGES: usize = 100_000;
 
 /// Reads every message of a collection, in enumeration order.
 ///
-/// `_NewEnum` is used first (independent of the collection's index base); if it fails, the
-/// collection is read through `Count` and `Item(1..=Count)`. A message whose getter fails is
+/// `_NewEnum` is used first (independent of the collection's index base); if it fails or
+/// returns no enumerator, the collection is read through `Count` and `Item(1..=Count)`. A message whose getter fails is
 /// kept with what could be read; an element that is not a message is kept as an empty
 /// message. Each such problem is added to `issues`.
 pub(crate) fn read_messages(
@@ -40,7 +41,7 @@ pub(crate) fn read_messages(
                 issues.push(ReadIssue::new(
                     Location::Collection,
                     "IEnumVARIANT::Next",
-                    ReadProblem::GetterFailed(HResult::new(hr.0)),
+                    ReadProblem::GetterFailed(hresult(hr)),
                 ));
                 break;
             }
@@ -53,11 +54,14 @@ pub(crate) fn read_messages(
             }
         },
         Err(error) => {
-            issues.push(ReadIssue::new(
-                Location::Collection,
-                "_NewEnum",
-                ReadProblem::GetterFailed(HResult::new(error.code().0)),
-            ));
+            // windows-rs reports a success with a null enumerator as an error whose code is
+            // the success code: a null object, not a failing getter.
+            let problem = if error.code().is_ok() {
+                ReadProblem::NullObject
+            } else {
+                ReadProblem::GetterFailed(hresult(error.code()))
+            };
+            issues.push(ReadIssue::new(Location::Collection, "_NewEnum", problem));
             read_by_index(collection, &mut messages, issues);
         }
     }
@@ -85,7 +89,7 @@ fn read_by_index(
             issues.push(ReadIssue::new(
                 Location::Collection,
                 "Count",
-                ReadProblem::GetterFailed(HResult::new(error.code().0)),
+                ReadProblem::GetterFailed(hresult(error.code())),
             ));
             return;
         }
@@ -103,7 +107,7 @@ fn read_by_index(
                 issues.push(ReadIssue::new(
                     Location::Message(messages.len()),
                     "Item",
-                    ReadProblem::GetterFailed(HResult::new(error.code().0)),
+                    ReadProblem::GetterFailed(hresult(error.code())),
                 ));
                 messages.push(StatusMessage::default());
             }
@@ -149,12 +153,12 @@ pub(crate) fn read_message(
         StatusMessage {
             object_path: read_property(message.ObjectPath(), at, "ObjectPath", issues)
                 .unwrap_or_default(),
-            error_code: HResult::new(error_code.0),
+            error_code: hresult(error_code),
             extension_name: read_property(message.ExtensionName(), at, "ExtensionName", issues)
                 .unwrap_or_default(),
             settings_name: read_property(message.SettingsName(), at, "SettingsName", issues)
                 .unwrap_or_default(),
-            operation_code: HResult::new(operation_code.0),
+            operation_code: hresult(operation_code),
             message: read_property(message.Message(), at, "Message", issues).unwrap_or_default(),
         }
     }

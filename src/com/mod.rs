@@ -1,37 +1,58 @@
 //! The Windows COM adapter: a real `IGPMAsyncProgress` sink for GPMC's asynchronous methods
 //! (`IGPMGPO::Backup`, `Import`, `CopyTo`, `GenerateReport`, `IGPMDomain::RestoreGPO`, ...).
 //!
-//! Windows only, feature `com`. Everything COM hands the sink is turned into this crate's
-//! plain types during the call, so the rest of the crate (and its tests) stay
-//! platform-independent:
+//! Windows only, feature `com`. It is a translator in front of the platform-independent
+//! [`live`](crate::live) engine: everything COM hands the sink is turned into this crate's
+//! plain types during the call and reported to a [`live::Reporter`](crate::live::Reporter);
+//! the client consumes it through a [`live::Tracker`](crate::live::Tracker), the same way
+//! as on any other platform (and in tests on Linux or macOS, against the simulated server).
 //!
-//! - [`ProgressSink`] implements `IGPMAsyncProgress` (and `IDispatch`), agile: `Status` may
-//!   come on any thread, on two at once, before or after the GPMC method returned. Each call
-//!   becomes a [`StatusCall`](crate::StatusCall)`<`[`ComResult`]`>` and feeds a
-//!   [`StatusMachine`](crate::StatusMachine) judged by [`Rules`](crate::Rules).
+//! - [`ProgressSink`] hands out the COM object (`IGPMAsyncProgress` and `IDispatch`, agile:
+//!   `Status` may come on any thread, on two at once, before or after the GPMC method
+//!   returned). Each call becomes a [`StatusCall`](crate::StatusCall)`<`[`ComResult`]`>`
+//!   judged by the tracker's [`StatusMachine`](crate::StatusMachine); the object holds a
+//!   reporter, so the server's last `Release` before the end is
+//!   [`TrackError::Abandoned`](crate::live::TrackError::Abandoned).
 //! - [`ComResult`]: the result VARIANT (borrowed, never cleared) as plain data: which GPMC
 //!   object it is and its identifying properties, the whole report string, or the `VARTYPE`
-//!   of anything unexpected.
+//!   of anything unexpected. The live object is offered to the observer during its call
+//!   ([`Notification::live_result`](crate::live::Notification::live_result)).
 //! - Messages are read through `_NewEnum`, `ErrorCode`/`OperationCode` raw through the
-//!   vtable; a failing getter or invalid UTF-16 keeps the message and adds a [`ReadIssue`].
+//!   vtable; a failing getter or invalid UTF-16 keeps the message and adds a
+//!   [`ReadIssue`](crate::live::ReadIssue) update.
 //! - [`CancelHandle`] (from `pvarGPMCancel`) records the cancel request before asking the
 //!   server.
-//! - Consume with an observer, [`ProgressSink::wait`], the [`OutcomeFuture`] or the
-//!   [`Updates`] stream; [`SinkBuilder::record`] writes the trace for `gpmc-trace check`.
+//! - Consume with an observer, [`ProgressSink::wait`], the
+//!   [`OutcomeFuture`](crate::live::OutcomeFuture) or the [`Updates`](crate::live::Updates)
+//!   stream; [`TrackerBuilder::record`](crate::live::TrackerBuilder::record) writes the
+//!   trace for `gpmc-trace check`.
 //! - [`outcome_from_result`] turns a synchronous call's `IGPMResult` into the same
 //!   [`OperationOutcome`](crate::OperationOutcome); [`async_started`] /
 //!   [`ProgressSink::started`] handle the asynchronous method's own return value.
 //!
+//! # Threads and apartments
+//!
+//! The sink's COM object is agile (it aggregates the free-threaded marshaler): the server
+//! calls `Status` on its own threads, whatever apartment the client created the sink in, and
+//! marshaling the object to another apartment hands out the object itself. The blocking
+//! waits ([`ProgressSink::wait`], [`ProgressSink::wait_timeout`]) block the calling thread
+//! without pumping window messages: fine on an MTA thread or on an STA thread that does
+//! nothing else meanwhile, but an STA thread that must keep pumping (a UI thread, or one whose
+//! apartment's objects are called from elsewhere) must not block: poll
+//! [`ProgressSink::try_outcome`] from its message loop, or use the observer, the future or the
+//! stream.
+//!
 //! # Example
 //!
 //! ```no_run
-//! use gpmc_progress::com::{ProgressSink, Update};
+//! use gpmc_progress::com::ProgressSink;
+//! use gpmc_progress::live::Update;
 //! use gpmc_progress::{Event, OperationKind};
 //! use windows::Win32::System::GroupPolicy::IGPMGPO;
 //! use windows::Win32::System::Variant::VARIANT;
 //!
 //! # fn run(gpo: &IGPMGPO) -> Result<(), Box<dyn std::error::Error>> {
-//! let sink = ProgressSink::builder(OperationKind::GpoBackup)
+//! let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
 //!     .observer(|notification| {
 //!         for update in notification.updates() {
 //!             match update {
@@ -42,14 +63,16 @@
 //!         }
 //!     })
 //!     .record(std::fs::File::create("backup.jsonl")?)
-//!     .build();
+//!     .build()
+//!     .into();
 //! let progress = sink.to_variant();
 //! let mut cancel = VARIANT::default();
 //! // SAFETY: valid VARIANTs that outlive the call.
 //! let started =
 //!     unsafe { gpo.Backup(&r"C:\Backups".into(), &"nightly".into(), &progress, &mut cancel) };
-//! let _cancel = sink.cancel_handle(&cancel)?;
+//! // `progress` still holds a reference: a failed start is told before the sink is let go.
 //! sink.started(started)?;
+//! let _cancel = sink.cancel_handle(&cancel)?;
 //! drop(progress);
 //! let outcome = sink.wait()?;
 //! if let Some(backup) = outcome.result() {
@@ -61,27 +84,26 @@
 
 mod cancel;
 mod messages;
-mod recorder;
 mod result;
 mod sink;
 mod sync;
-
-mod wait;
+#[cfg(test)]
+mod tests;
 
 pub use cancel::CancelHandle;
 pub use result::ComResult;
-pub use sink::{async_started, Notification, ProgressSink, SinkBuilder};
+pub use sink::{async_started, ProgressSink};
 pub use sync::{outcome_from_result, SyncOutcome};
-pub use update::{Fault, Location, ReadIssue, ReadProblem, Update};
-pub use wait::{OutcomeFuture, SinkError, Updates};
+
+/// The crate's [`HResult`](crate::HResult) of a windows-rs `HRESULT`.
+#[inline(always)]
+pub(crate) fn hresult(hr: windows_core::HRESULT) -> crate::HResult {
+    crate::HResult::new(hr.0)
+}
 
 /// Compile-time proof that the plain values and handles cross threads.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<ComResult>();
     send_sync::<ProgressSink>();
-    send_sync::<Update>();
-    send_sync::<OutcomeFuture>();
-    send_sync::<Updates>();
-    send_sync::<SinkError>();
 };

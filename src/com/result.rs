@@ -8,8 +8,9 @@ use windows::Win32::System::Variant::{
 };
 use windows_core::{IUnknown, Interface, BSTR};
 
-use super::{Location, ReadIssue, ReadProblem};
-use crate::{HResult, ResultDescription, ResultType, TypedResult};
+use super::hresult;
+use crate::live::{Location, ReadIssue, ReadProblem};
+use crate::{ResultDescription, ResultType, TypedResult};
 
 /// A result object as the sink received it: which [`ResultType`] it is, the properties that
 /// identify it, and the `VARTYPE` it arrived as.
@@ -26,7 +27,7 @@ use crate::{HResult, ResultDescription, ResultType, TypedResult};
 /// U+FFFD replacements; both are reported as [`ReadIssue`]s beside the call.
 ///
 /// The live COM object itself is offered to the observer during the call that carried it
-/// (see [`Notification::live_result`](super::Notification::live_result)).
+/// (see [`Notification::live_result`](crate::live::Notification::live_result)).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ComResult {
     description: ResultDescription,
@@ -83,6 +84,12 @@ impl TypedResult for ComResult {
     }
 }
 
+impl AsRef<ResultDescription> for ComResult {
+    fn as_ref(&self) -> &ResultDescription {
+        &self.description
+    }
+}
+
 impl From<ComResult> for ResultDescription {
     fn from(result: ComResult) -> Self {
         result.description
@@ -125,7 +132,7 @@ pub(crate) fn read_property(
             issues.push(ReadIssue::new(
                 location,
                 property,
-                ReadProblem::GetterFailed(HResult::new(error.code().0)),
+                ReadProblem::GetterFailed(hresult(error.code())),
             ));
             None
         }

@@ -5,8 +5,9 @@ use windows_core::Interface;
 
 use super::messages::read_messages;
 use super::result::read_result;
-use super::{ComResult, Location, ReadIssue, ReadProblem};
-use crate::{HResult, OperationOutcome};
+use super::{hresult, ComResult};
+use crate::live::{Location, ReadIssue, ReadProblem};
+use crate::OperationOutcome;
 
 /// A synchronous GPMC call's outcome, with what could not be read faithfully.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,12 +51,7 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
                 ));
             }
             return SyncOutcome {
-                outcome: OperationOutcome::new(
-                    HResult::new(error.code().0),
-                    false,
-                    None,
-                    Vec::new(),
-                ),
+                outcome: OperationOutcome::new(hresult(error.code()), false, None, Vec::new()),
                 issues,
             };
         }
@@ -72,7 +68,7 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
             issues.push(ReadIssue::new(
                 Location::Collection,
                 "IGPMResult::Status",
-                ReadProblem::GetterFailed(HResult::new(error.code().0)),
+                ReadProblem::GetterFailed(hresult(error.code())),
             ));
             Vec::new()
         }
@@ -85,13 +81,13 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
             issues.push(ReadIssue::new(
                 Location::Result,
                 "IGPMResult::Result",
-                ReadProblem::GetterFailed(HResult::new(error.code().0)),
+                ReadProblem::GetterFailed(hresult(error.code())),
             ));
             None
         }
     };
     SyncOutcome {
-        outcome: OperationOutcome::new(HResult::new(overall.0), false, value, messages),
+        outcome: OperationOutcome::new(hresult(overall), false, value, messages),
         issues,
     }
 }

@@ -85,6 +85,9 @@ pub enum ReadProblem {
     /// A synchronous GPMC method returned `S_OK` with a null `IGPMResult`: there is nothing
     /// to read.
     NullResultObject,
+    /// A getter that returns an object (such as the collection's `_NewEnum`) succeeded
+    /// without one: there was nothing to read through it.
+    NullObject,
 }
 
 /// One value of a server object that could not be read faithfully.
@@ -136,6 +139,7 @@ impl fmt::Display for ReadIssue {
                 write!(f, "the enumeration was stopped after {kept} messages")
             }
             ReadProblem::NullResultObject => f.write_str("the method returned no IGPMResult"),
+            ReadProblem::NullObject => f.write_str("the getter succeeded without an object"),
         }
     }
 }
