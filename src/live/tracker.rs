@@ -20,7 +20,7 @@ pub struct Notification<'a> {
     pub(crate) updates: &'a [Update],
     /// What an adapter offers the observer while it runs inside the call that carried it (the
     /// COM adapter's live result object).
-    #[allow(dead_code)]
+    #[cfg_attr(not(all(windows, feature = "com")), allow(dead_code))]
     pub(crate) live: Option<&'a dyn Any>,
 }
 
@@ -425,7 +425,7 @@ impl<R: TypedResult + Clone> Reporter<R> {
 
     /// The COM adapter's entry: a call read from the server's objects, with the live object
     /// offered to the observer.
-    #[allow(dead_code)]
+    #[cfg_attr(not(all(windows, feature = "com")), allow(dead_code))]
     pub(crate) fn status_live(
         &self,
         call: StatusCall<R>,
@@ -436,7 +436,7 @@ impl<R: TypedResult + Clone> Reporter<R> {
     }
 
     /// A fault found by an adapter (a panic while reading a call), told like an update.
-    #[allow(dead_code)]
+    #[cfg_attr(not(all(windows, feature = "com")), allow(dead_code))]
     pub(crate) fn fault(&self, fault: super::Fault) {
         self.shared.fault(fault);
     }
