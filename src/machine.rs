@@ -230,6 +230,7 @@ impl<R> StatusMachine<R> {
 
     /// The next event not yet polled, oldest first.
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         match self.pending_progress.take() {
             Some(progress) => Some(Event::Progress(progress)),
