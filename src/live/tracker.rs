@@ -276,7 +276,9 @@ impl<R: TypedResult + Clone> Tracker<R> {
     /// Blocks until the operation's end is decided.
     ///
     /// Do not call it from the observer (on the server's thread): the server would wait for
-    /// itself.
+    /// itself. The end comes from the server's side, so make the [`Reporter`] (or hand the
+    /// COM sink to GPMC) first: with no reporter ever made, nothing can decide it and this
+    /// waits for ever (use [`wait_timeout`](Self::wait_timeout) where that can happen).
     pub fn wait(&self) -> Result<OperationOutcome<R>, TrackError> {
         match self.shared().wait_until(None) {
             Some(decision) => decision,

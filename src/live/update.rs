@@ -6,9 +6,13 @@ use core::fmt;
 
 use crate::{Event, HResult, Violation};
 
-/// One thing a [`Tracker`](super::Tracker) reports, in the order it happened: the observer,
-/// the [`Updates`](super::Updates) stream and
-/// [`Tracker::updates_so_far`](super::Tracker::updates_so_far) all see the same sequence.
+/// One thing a [`Tracker`](super::Tracker) reports, in the order it happened. The
+/// [`Updates`](super::Updates) stream and
+/// [`Tracker::updates_so_far`](super::Tracker::updates_so_far) read the same log, where
+/// progress nobody has read yet is merged into the latest; the observer is handed every
+/// call's updates unmerged, in the same order, except the faults about itself (its own panic
+/// or drop) and a failed `begin` line of the recorder, which happen before or after it can
+/// be told.
 ///
 /// For one `Status` call the order is: its [`Issue`](Update::Issue)s (what could not be read),
 /// then either the state machine's events (progress, messages, anomalies, finished) or the
