@@ -43,12 +43,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The simulator: every operation, plain and with warnings, failures, cancels and each
     // broken rule.
     for (i, operation) in OperationKind::ALL.iter().enumerate() {
-        let base = Simulation::new(*operation).extensions(2 + (i as u32 % 4)).seed(i as u64);
+        let base = Simulation::new(*operation)
+            .extensions(2 + (i as u32 % 4))
+            .seed(i as u64);
         let mut variants = vec![
             ("plain", base.clone()),
             ("warnings", base.clone().warning_at(0).warning_at(1)),
             ("fail", base.clone().fail_at(1, HResult::E_ACCESSDENIED)),
-            ("cancel", base.clone().cancel_at(1, HResult::ERROR_CANCELLED)),
+            (
+                "cancel",
+                base.clone().cancel_at(1, HResult::ERROR_CANCELLED),
+            ),
             ("cancel-too-late", base.clone().cancel_at(0, HResult::S_OK)),
         ];
         if let Some(other) = ResultType::ALL.iter().find(|t| !operation.allows(**t)) {
@@ -99,7 +104,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if inputs.is_empty() {
             continue;
         }
-        for (preset, rules) in [("documented", Rules::documented()), ("strict", Rules::strict())] {
+        for (preset, rules) in [
+            ("documented", Rules::documented()),
+            ("strict", Rules::strict()),
+        ] {
             let input = MachineInput::from_inputs(*operation, rules, inputs.clone());
             let bytes = input.encode();
             let decoded = MachineInput::arbitrary_take_rest(Unstructured::new(&bytes))?;
@@ -128,15 +136,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         values.insert(encode(Mode::HResultJson, hr.value().to_string().as_bytes()));
     }
     for text in [
-        "0x0", "0X4c7", "0x80070005", "-2147483648", "4294967295", "0", "-0", "0x", "1223",
+        "0x0",
+        "0X4c7",
+        "0x80070005",
+        "-2147483648",
+        "4294967295",
+        "0",
+        "-0",
+        "0x",
+        "1223",
     ] {
         values.insert(encode(Mode::HResultText, text.as_bytes()));
-        values.insert(encode(Mode::HResultJson, serde_json::to_string(text)?.as_bytes()));
+        values.insert(encode(
+            Mode::HResultJson,
+            serde_json::to_string(text)?.as_bytes(),
+        ));
     }
     for text in ["0/0", "3/8", "2147483647/2147483647", "-0/1", "1/0", "4/3"] {
         values.insert(encode(Mode::FractionText, text.as_bytes()));
     }
-    values.insert(encode(Mode::FractionJson, br#"{"numerator":3,"denominator":8}"#));
+    values.insert(encode(
+        Mode::FractionJson,
+        br#"{"numerator":3,"denominator":8}"#,
+    ));
     for id in Rule::ALL.iter().map(|r| r.id()) {
         values.insert(encode(Mode::RulesJsonAndIds, id.as_bytes()));
     }
@@ -214,7 +236,12 @@ fn live_ops(operation: OperationKind, rules: Rules, inputs: &[Input], n: usize) 
             _ => ops.push(Op::TryOutcome),
         }
     }
-    ops.extend([Op::Inspect, Op::DropReporter(0), Op::PollStream(0), Op::PollFuture(0)]);
+    ops.extend([
+        Op::Inspect,
+        Op::DropReporter(0),
+        Op::PollStream(0),
+        Op::PollFuture(0),
+    ]);
     ops.extend([Op::TryOutcome, Op::Inspect]);
     LiveInput {
         operation,

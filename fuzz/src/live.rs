@@ -9,8 +9,7 @@ use std::time::Duration;
 use arbitrary::{Arbitrary, Unstructured};
 use futures_core::Stream;
 use gpmc_progress::live::{
-    Location, OutcomeFuture, ReadIssue, ReadProblem, Reporter, TrackError, Tracker, Update,
-    Updates,
+    Location, OutcomeFuture, ReadIssue, ReadProblem, Reporter, TrackError, Tracker, Update, Updates,
 };
 use gpmc_progress::{
     Event, HResult, OperationKind, OperationOutcome, Rule, RuleSetting, Rules, StatusCall,
@@ -101,7 +100,9 @@ impl<'a> Arbitrary<'a> for LiveInput {
                     Op::StatusWithIssues(reporter, call, b(u))
                 }
                 5 => Op::Progress(b(u), crate::number(u), crate::number(u)),
-                6 => Op::ProgressWithHr(b(u), crate::number(u), crate::number(u), crate::hresult(u)),
+                6 => {
+                    Op::ProgressWithHr(b(u), crate::number(u), crate::number(u), crate::hresult(u))
+                }
                 7 => Op::Cancel,
                 8 => Op::StartFailed(b(u), crate::hresult(u)),
                 9 => Op::CloneTracker,
@@ -266,13 +267,24 @@ fn consistent(got: &[Update], expected: &[Update], complete: bool) {
     let got_segments = segments(got);
     let expected_segments = segments(expected);
     if complete {
-        assert_eq!(got_segments.len(), expected_segments.len(), "{got:?} vs {expected:?}");
+        assert_eq!(
+            got_segments.len(),
+            expected_segments.len(),
+            "{got:?} vs {expected:?}"
+        );
     } else {
-        assert!(got_segments.len() <= expected_segments.len(), "{got:?} vs {expected:?}");
+        assert!(
+            got_segments.len() <= expected_segments.len(),
+            "{got:?} vs {expected:?}"
+        );
     }
     for (got_segment, expected_segment) in got_segments.iter().zip(&expected_segments) {
         if let Some(update) = &got_segment.1 {
-            assert_eq!(Some(update), expected_segment.1.as_ref(), "{got:?} vs {expected:?}");
+            assert_eq!(
+                Some(update),
+                expected_segment.1.as_ref(),
+                "{got:?} vs {expected:?}"
+            );
         }
         // Progress: an ordered subsequence.
         let mut rest = expected_segment.0.iter();
@@ -325,9 +337,7 @@ fn remove<T>(items: &mut Vec<T>, index: u8) -> Option<T> {
 /// lost: every update in order in the log and in every stream, compared with a plain
 /// state machine fed the same inputs.
 pub fn check(input: LiveInput) {
-    let tracker = Tracker::builder(input.operation)
-        .rules(input.rules)
-        .build();
+    let tracker = Tracker::builder(input.operation).rules(input.rules).build();
     let mut trackers = vec![tracker];
     let mut reporters: Vec<Reporter> = Vec::new();
     let mut futures: Vec<FutureState> = Vec::new();

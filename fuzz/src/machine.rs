@@ -34,7 +34,10 @@ const MAX_STEPS: usize = 256;
 
 /// Configurable rules, in precedence order: bit i of the rules byte sets the i-th to anomaly.
 fn configurable() -> impl Iterator<Item = Rule> {
-    Rule::ALL.iter().copied().filter(|rule| rule.is_configurable())
+    Rule::ALL
+        .iter()
+        .copied()
+        .filter(|rule| rule.is_configurable())
 }
 
 impl<'a> Arbitrary<'a> for MachineInput {
@@ -258,11 +261,7 @@ fn compare_state(machine: &StatusMachine, model: &ReferenceModel) {
         .iter()
         .map(|a| (a.call, a.rule()))
         .collect();
-    let expected: Vec<(u64, Rule)> = model
-        .anomalies()
-        .iter()
-        .map(|a| (a.call, a.rule))
-        .collect();
+    let expected: Vec<(u64, Rule)> = model.anomalies().iter().map(|a| (a.call, a.rule)).collect();
     assert_eq!(anomalies, expected);
     assert_eq!(machine.messages(), model.messages());
     match (machine.outcome(), model.finished()) {

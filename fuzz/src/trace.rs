@@ -53,7 +53,11 @@ pub fn check(data: &[u8]) {
         .map(|traced| traced.expect("a canonical trace reads").event)
         .collect();
     assert_eq!(reread, events);
-    assert_eq!(write(&reread), written, "the canonical form is a fixed point");
+    assert_eq!(
+        write(&reread),
+        written,
+        "the canonical form is a fixed point"
+    );
 
     for rules in PRESETS {
         let original = replay(data, rules);

@@ -90,7 +90,10 @@ fn hresult_text(bytes: &[u8]) {
         assert_eq!(parsed, HResult::parse_hex(text));
         // The hex form is the JSON string form.
         let json = serde_json::to_string(text).expect("a string");
-        assert_eq!(serde_json::from_str::<HResult>(&json).ok(), parsed.clone().ok());
+        assert_eq!(
+            serde_json::from_str::<HResult>(&json).ok(),
+            parsed.clone().ok()
+        );
     } else {
         assert!(HResult::parse_hex(text).is_err());
     }
@@ -140,7 +143,10 @@ fn fraction_printed(fraction: ProgressFraction) {
     let ratio = fraction.ratio();
     assert!((0.0..=1.0).contains(&ratio));
     let json = serde_json::to_string(&fraction).expect("a fraction serialises");
-    assert_eq!(serde_json::from_str::<ProgressFraction>(&json).ok(), Some(fraction));
+    assert_eq!(
+        serde_json::from_str::<ProgressFraction>(&json).ok(),
+        Some(fraction)
+    );
 }
 
 /// Parsed from JSON, printed, parsed again: the same value, and the same text printed.
@@ -162,7 +168,10 @@ where
     assert_eq!(&again, value, "{json}");
     assert_eq!(serde_json::to_string(&again).expect("serialises"), json);
     let pretty = serde_json::to_string_pretty(value).expect("a value serialises");
-    assert_eq!(&serde_json::from_str::<T>(&pretty).expect("pretty reads"), value);
+    assert_eq!(
+        &serde_json::from_str::<T>(&pretty).expect("pretty reads"),
+        value
+    );
 }
 
 /// The ids of rules, operations, result types and presets: parse -> print -> parse.
