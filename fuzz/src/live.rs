@@ -246,24 +246,27 @@ impl Expected {
     }
 }
 
+type Segment<'a> = (Vec<&'a Update>, Option<&'a Update>);
+
+/// The updates cut after each non-progress one: the progress before it, and it.
+fn segments(updates: &[Update]) -> Vec<Segment<'_>> {
+    let mut segments: Vec<Segment<'_>> = vec![(Vec::new(), None)];
+    for update in updates {
+        if matches!(update, Update::Event(Event::Progress(_))) {
+            segments.last_mut().expect("one").0.push(update);
+        } else {
+            segments.last_mut().expect("one").1 = Some(update);
+            segments.push((Vec::new(), None));
+        }
+    }
+    segments
+}
+
 /// `got` is what the engine's log (or a stream) gave, `expected` every update unmerged.
 /// Every non-progress update is there, once, in order (all of them when `complete`, else a
 /// prefix); between two of them the progress updates are some of the expected ones, in
 /// order, ending with the latest one whenever something followed it.
 fn consistent(got: &[Update], expected: &[Update], complete: bool) {
-    let is_progress = |update: &Update| matches!(update, Update::Event(Event::Progress(_)));
-    let segments = |updates: &[Update]| {
-        let mut segments: Vec<(Vec<Update>, Option<Update>)> = vec![(Vec::new(), None)];
-        for update in updates {
-            if is_progress(update) {
-                segments.last_mut().expect("one").0.push(update.clone());
-            } else {
-                segments.last_mut().expect("one").1 = Some(update.clone());
-                segments.push((Vec::new(), None));
-            }
-        }
-        segments
-    };
     let got_segments = segments(got);
     let expected_segments = segments(expected);
     if complete {
@@ -468,8 +471,8 @@ pub fn check(input: LiveInput) {
                     match next {
                         Some(Some(update)) => {
                             assert!(!state.ended, "an update after the end");
+                            // Checked in full when the stream is caught up, ends or is dropped.
                             state.seen.push(update);
-                            consistent(&state.seen, &expected.log, false);
                         }
                         Some(None) => {
                             assert!(expected.decision.is_some());
@@ -487,7 +490,11 @@ pub fn check(input: LiveInput) {
                     }
                 }
             }
-            Op::DropStream(i) => drop(remove(&mut streams, i)),
+            Op::DropStream(i) => {
+                if let Some(state) = remove(&mut streams, i) {
+                    consistent(&state.seen, &expected.log, false);
+                }
+            }
             Op::TryOutcome => {
                 assert_eq!(tracker.try_outcome(), expected.decision);
                 assert_eq!(tracker.wait_timeout(Duration::ZERO), expected.decision);
@@ -533,7 +540,9 @@ pub fn check(input: LiveInput) {
             assert!(expected.decision.is_none());
         }
     }
-    drop(streams);
+    for state in streams {
+        consistent(&state.seen, &expected.log, false);
+    }
     drop(reporters);
     if expected.decision.is_none() && expected.reporters > 0 {
         // Dropping the last reporters abandoned it.
