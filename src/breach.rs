@@ -168,7 +168,7 @@ impl fmt::Display for Breach {
     }
 }
 
-/// A rule broken by an accepted call: recorded, and the call applied as the contract says.
+/// A rule broken by an accepted call: recorded, and the call applied as the crate docs' rules say.
 ///
 /// ```
 /// use gpmc_progress::{Anomaly, Breach, Rule};

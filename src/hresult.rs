@@ -318,7 +318,7 @@ impl HResult {
 impl FromStr for HResult {
     type Err = ParseHResultError;
 
-    /// Accepts the contract's forms: `0x`/`0X` and 1 to 8 hex digits, or a decimal integer in
+    /// Accepts the trace format's forms: `0x`/`0X` and 1 to 8 hex digits, or a decimal integer in
     /// `-2147483648..=4294967295`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if text.starts_with("0x") || text.starts_with("0X") {

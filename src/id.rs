@@ -40,7 +40,7 @@ macro_rules! id_enum {
         }
 
         impl $name {
-            /// Every value, in the order of the contract's table.
+            /// Every value, in the order of the crate docs' tables.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The stable kebab-case id used in traces and checker output.

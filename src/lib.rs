@@ -125,6 +125,69 @@
 //! }
 //! ```
 //!
+//! # Traces
+//!
+//! A trace (module `trace`, feature `trace`) records one
+//! operation as JSON Lines: one JSON object per line, UTF-8. A leading byte-order mark is
+//! ignored and lines may end in LF or CRLF. Blank lines (empty, or only spaces, tabs and CR)
+//! are skipped but counted: a line number is the 1-based position in the file.
+//!
+//! ```text
+//! {"event":"begin","operation":"gpo-backup"}
+//! {"event":"status","numerator":0,"denominator":3,"hr":"0x00000000"}
+//! {"event":"status","numerator":1,"denominator":3,"messages":[{"extension_name":"Security","error_code":"0x80070005","message":"a group could not be resolved"}]}
+//! {"event":"cancel"}
+//! {"event":"status","numerator":3,"denominator":3,"hr":"0x800704C7"}
+//! ```
+//!
+//! | event | fields |
+//! |---|---|
+//! | `begin` | `operation` (required): an operation id from the table above. Optional; if present, the first event. Without it the operation is `unknown`. |
+//! | `status` | `numerator`, `denominator` (required, 32-bit signed JSON integers: no fraction, no exponent); `hr` (default S_OK); `result` (absent = no result); `messages` (a list; absent = a null collection, `[]` = an empty one) |
+//! | `cancel` | none: the client called `IGPMAsyncCancel::Cancel` |
+//!
+//! - An HRESULT is a string, `0x` or `0X` and 1 to 8 hex digits in any case, or a JSON
+//!   integer in -2147483648..=4294967295 (negative as signed, large as the unsigned bit
+//!   pattern). Writers emit `"0x"` and 8 uppercase hex digits.
+//! - A result is `{"type": T, ...}` with optional string properties: `gpo` (`id`,
+//!   `display_name`, `domain`), `backup` and `starter-gpo-backup` (`id`, `gpo_id`,
+//!   `directory`, `comment`), `starter-gpo` (`id`, `display_name`), `text` (`value`),
+//!   `object` (none).
+//! - A message has optional `object_path`, `extension_name`, `settings_name`, `message`
+//!   (strings, default empty) and `error_code`, `operation_code` (HRESULTs, default 0).
+//! - An optional field given as JSON null is the same as absent; a required one (`event`,
+//!   `operation`, `numerator`, `denominator`, a result's `type`) given as null is an input
+//!   error.
+//! - Malformed JSON, a line that is not a JSON object, invalid UTF-8, unknown fields (on
+//!   every event), unknown events, operations and result types, a missing required field, a
+//!   value of the wrong JSON type, a number out of range and a `begin` that is not first are
+//!   input errors that name their line; so is a line longer than 64 MiB.
+//! - An empty trace, or one with only a `begin`, is an operation that has not reported yet.
+//! - Writers omit absent optional fields and keep an empty message collection (`[]`) apart
+//!   from a null one (field omitted), so a trace read and written again means the same.
+//!
+//! # Checking traces
+//!
+//! Checking a trace (`gpmc-trace check`, or `trace::Verdict::to_json` in the library) gives
+//! one verdict per trace, one JSON object on one line:
+//!
+//! - `{"file":F,"verdict":"complete","outcome":"failed","result":null,"hr":"0x80004005","anomalies":[]}`:
+//!   the terminal call was reached. `outcome` is `succeeded`, `failed` or `cancelled`;
+//!   `result` is the type of the result the outcome kept, or null; `hr` is there for failed
+//!   and cancelled outcomes; `anomalies` lists `{"line":N,"rule":ID}` in line order (several
+//!   on one line in the rules' precedence order).
+//! - `{"file":F,"verdict":"violation","line":3,"rule":"numerator-decreased","message":"..."}`:
+//!   the first call that breaks a rule that is a violation under the rules in force.
+//! - `{"file":F,"verdict":"incomplete","progress":"4/9","anomalies":[]}`: the trace ended
+//!   before the terminal call; `progress` is the last `Status` call's fraction, or null when
+//!   there was none.
+//! - `{"file":F,"verdict":"error","line":2,"message":"..."}`: the input is unreadable;
+//!   `line` is null when no line is to blame (a file that cannot be opened).
+//!
+//! Reading stops at the first violation or input error: later lines are not read. The exit
+//! status for one trace is 0 complete, 1 violation, 3 incomplete, 2 error; for several, 2 if
+//! any is 2, else 1 if any is 1, else 3 if any is 3, else 0.
+//!
 //! # Features
 //!
 //! No feature is on by default: the core needs nothing but `thiserror`.

@@ -61,7 +61,7 @@ pub struct Accepted {
 /// rule it breaks that is a violation rejects it: the call is not applied (nor any anomaly it
 /// raised), the state stays as it was, and the [`Violation`] says which rule and which call.
 /// Feeding more calls after a violation is the caller's choice. Rules that are anomalies are
-/// recorded and the call is applied as contract section 2 describes.
+/// recorded and the call is applied as the [crate docs' rules](crate#the-rules) describe.
 ///
 /// Calls are numbered from 1 in the order received, rejected ones included, so an index
 /// always names the server's n-th call.
@@ -455,8 +455,9 @@ impl<R: TypedResult> StatusMachine<R> {
         kind
     }
 
-    /// Applies contract section 2 to one call without changing anything: the anomalies it
-    /// would record, its progress and whether it is terminal, or the violation.
+    /// Applies the [crate docs' rules](crate#the-rules) to one call without changing anything:
+    /// the anomalies it would record, its progress and whether it is terminal, or the
+    /// violation.
     #[inline]
     fn judge(
         &self,

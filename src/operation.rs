@@ -3,7 +3,8 @@
 use crate::id::id_enum;
 
 id_enum! {
-    /// The GPMC asynchronous operations of contract section 4, by their stable ids.
+    /// The GPMC asynchronous operations, by their stable ids (see the [crate docs'
+    /// table](crate#operations-and-their-results)).
     ///
     /// Each kind says which [`ResultType`]s its successful completion may deliver;
     /// [`OperationKind::Unknown`] accepts any and expects none, so the `missing-result` and
@@ -58,7 +59,8 @@ id_enum! {
 }
 
 id_enum! {
-    /// The kinds of result object a `Status` call can carry (contract section 4).
+    /// The kinds of result object a `Status` call can carry (see the [crate docs'
+    /// table](crate#operations-and-their-results)).
     ///
     /// ```
     /// use gpmc_progress::ResultType;

@@ -4,7 +4,8 @@ use core::fmt;
 
 use crate::{HResult, ResultDescription, StatusMessage};
 
-/// Which of the three ends an operation reached (contract section 3).
+/// Which of the three ends an operation reached (see the [crate docs' Outcomes
+/// section](crate#outcomes)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]

@@ -60,9 +60,9 @@ impl TypedResult for ResultType {
 
 /// A plain description of a result object: its type and the properties that identify it.
 ///
-/// This is what traces record (contract section 5) and what the state machine carries by
-/// default. Every property is optional: `None` means not known, which is not the same as an
-/// empty string.
+/// This is what traces record (see the [crate docs' Traces section](crate#traces)) and what
+/// the state machine carries by default. Every property is optional: `None` means not known,
+/// which is not the same as an empty string.
 ///
 /// ```
 /// use gpmc_progress::{ResultDescription, ResultType, TypedResult};
@@ -239,7 +239,7 @@ impl ResultDescription {
 
 /// How a result is read. The same shape as [`ResultDescription`], except that `object` is a
 /// struct variant: serde ignores extra fields on a unit variant of an internally tagged enum,
-/// and the contract makes unknown fields an error on every result type, `object` included.
+/// and the trace format makes unknown fields an error on every result type, `object` included.
 #[cfg(feature = "serde")]
 mod wire {
     use super::ResultDescription;

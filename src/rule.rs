@@ -3,11 +3,14 @@
 use crate::id::id_enum;
 
 id_enum! {
-    /// A named rule of the `Status` protocol (contract section 2), by its stable id.
+    /// A named rule of the `Status` protocol, by its stable id (see the [crate docs'
+    /// rules](crate#the-rules)).
     ///
     /// [`Rule::ALL`] lists them in precedence order: when one call breaks several, they are
-    /// judged in this order. The first four are always enforced; the other six are
-    /// configurable (see [`Rules`]).
+    /// judged in this order. Four are always enforced: the first three
+    /// (`status-after-completion`, `negative-progress`, `numerator-exceeds-denominator`) and
+    /// the seventh (`result-before-completion`); the other six are configurable (see
+    /// [`Rules`]).
     ///
     /// ```
     /// use gpmc_progress::Rule;
@@ -80,7 +83,7 @@ impl Rule {
 pub enum RuleSetting {
     /// The call is rejected: it is not applied and the state machine reports a violation.
     Violation,
-    /// The call is accepted as the contract describes, and the break is recorded as an anomaly.
+    /// The call is accepted as the crate docs' rules describe, and the break is recorded as an anomaly.
     Anomaly,
 }
 

@@ -1,4 +1,5 @@
-//! One named test per outcome case of contract section 3, and the events the machine reports.
+//! One named test per outcome case of the crate docs' Outcomes section, and the events the
+//! machine reports.
 
 use gpmc_progress::{
     Event, HResult, OperationKind, OutcomeKind, Phase, ResultDescription, ResultType, Rules,

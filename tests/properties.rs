@@ -210,7 +210,7 @@ fn run(scenario: &Scenario, rules: Rules) -> (StatusMachine, Vec<gpmc_progress::
     (machine, violations)
 }
 
-/// How contract section 3 ends an operation at `call`, cancel requested or not.
+/// How the crate docs' Outcomes section ends an operation at `call`, cancel requested or not.
 fn expected_kind(hr: HResult, cancel_requested: bool) -> OutcomeKind {
     if hr.value() >= 0 {
         OutcomeKind::Succeeded
@@ -336,7 +336,7 @@ proptest! {
         prop_assert!(!anomalies.is_empty());
         prop_assert_eq!(anomalies[0].rule(), rule);
         prop_assert!(anomalies.iter().all(|a| a.call == scenario.status_calls()));
-        // The call is applied as the contract says: terminal at completion or on failure.
+        // The call is applied as the crate docs say: terminal at completion or on failure.
         prop_assert_eq!(
             machine.progress().map(<(i32, i32)>::from),
             Some((last.numerator, last.denominator))

@@ -1,5 +1,6 @@
-//! One named test per rule of contract section 2 (the rule id, in snake_case, is in the test
-//! name), under both presets, plus the precedence order and what "not applied" means.
+//! One named test per rule of the crate docs' "The rules" section (the rule id, in
+//! snake_case, is in the test name), under both presets, plus the precedence order and what
+//! "not applied" means.
 
 use gpmc_progress::{
     Anomaly, Breach, HResult, Input, OperationKind, OutcomeKind, Phase, ResultDescription,

@@ -1,5 +1,6 @@
-//! serde_json forms of the public types: round trips, the exact JSON the contract's traces
-//! use (HRESULT strings, `result` objects, ids), and the inputs each form must reject.
+//! serde_json forms of the public types: round trips, the exact JSON traces use (HRESULT
+//! strings, `result` objects, ids; see the crate docs' Traces section), and the inputs each
+//! form must reject.
 #![cfg(feature = "serde")]
 
 use gpmc_progress::{

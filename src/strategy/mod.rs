@@ -18,7 +18,8 @@
 //!   could send, accepted with no anomaly under `strict`), [`breaking_scenario`] (a
 //!   conforming prefix, then a call whose first breach is a chosen rule),
 //!   [`arbitrary_scenario`] and [`prefixed_arbitrary_scenario`].
-//! - The oracle: [`ReferenceModel`], contract sections 2 and 3 written out independently of
+//! - The oracle: [`ReferenceModel`], the crate docs' [rules](crate#the-rules) and
+//!   [outcomes](crate#outcomes) written out independently of
 //!   [`StatusMachine`](crate::StatusMachine); it says for each input whether it is accepted
 //!   (with which anomalies, and how the operation finished) or rejected (by which rule).
 //!

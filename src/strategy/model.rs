@@ -1,11 +1,13 @@
-//! [`ReferenceModel`]: contract sections 2 and 3, transcribed as plainly as possible.
+//! [`ReferenceModel`]: the crate docs' [rules](crate#the-rules) and [outcomes](crate#outcomes),
+//! transcribed as plainly as possible.
 //!
 //! This is deliberately not [`StatusMachine`](crate::StatusMachine): it shares no code with
-//! it beyond the plain value types, and it follows the contract's wording rather than an
+//! it beyond the plain value types, and it follows the crate docs' wording rather than an
 //! efficient shape. It lists *every* rule a call breaks (in precedence order) and only then
 //! picks the first violation, where the machine stops at the first one; it keeps its own
-//! table of the results each operation allows (contract section 4). Property tests run the
-//! two side by side and compare them after every input.
+//! table of the results each operation allows (the crate docs'
+//! [table](crate#operations-and-their-results)). Property tests run the two side by side and
+//! compare them after every input.
 
 use crate::{
     HResult, Input, OperationKind, OutcomeKind, Phase, ResultType, Rule, Rules, StatusCall,
@@ -64,8 +66,9 @@ pub enum ModelStep {
     },
 }
 
-/// An independent model of contract sections 2 and 3, for testing implementations of the
-/// `Status` protocol (this crate's [`StatusMachine`](crate::StatusMachine) among them).
+/// An independent model of the crate docs' [rules](crate#the-rules) and
+/// [outcomes](crate#outcomes), for testing implementations of the `Status` protocol (this
+/// crate's [`StatusMachine`](crate::StatusMachine) among them).
 ///
 /// Feed it the same inputs as the implementation under test and compare: each input gives a
 /// [`ModelStep`], and the accessors expose the phase, the progress, the cancel state, the
@@ -414,10 +417,10 @@ mod tests {
         ));
     }
 
-    /// The worked examples of the contract (`examples/` beside it), as inputs, with the
-    /// verdicts listed there under both presets (call indices instead of line numbers).
+    /// The worked example traces (`tests/fixtures/examples`), as inputs, with the
+    /// verdicts listed in their `expected.json` under both presets (call indices instead of line numbers).
     #[test]
-    fn agrees_with_the_contracts_worked_examples() {
+    fn agrees_with_the_worked_example_traces() {
         use OperationKind as K;
         #[derive(Debug, PartialEq)]
         enum Verdict {

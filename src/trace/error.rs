@@ -3,7 +3,8 @@
 use std::fmt;
 use std::io;
 
-/// An input error: the trace could not be read, with the line to blame (contract section 5).
+/// An input error: the trace could not be read, with the line to blame (see the [crate docs'
+/// Traces section](crate#traces)).
 ///
 /// `line` is the 1-based position of the line in the file (blank lines counted), or `None`
 /// when no line is to blame (the file could not be opened or read).

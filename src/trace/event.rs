@@ -2,8 +2,8 @@
 
 use crate::{Input, OperationKind, ResultDescription, StatusCall};
 
-/// One event of a trace (contract section 5): the operation's kind, a `Status` call from the
-/// server, or the client's cancel request.
+/// One event of a trace (see the [crate docs' Traces section](crate#traces)): the operation's
+/// kind, a `Status` call from the server, or the client's cancel request.
 ///
 /// The result type `R` is [`ResultDescription`] for everything read from or written to a
 /// trace; other edges (a COM adapter) may carry their own result and convert it with

@@ -1,5 +1,6 @@
-//! Traces: a recorded operation as JSON Lines (contract section 5), read, written and
-//! replayed through the [`StatusMachine`](crate::StatusMachine).
+//! Traces: a recorded operation as JSON Lines (the format is in the [crate docs' Traces
+//! section](crate#traces)), read, written and replayed through the
+//! [`StatusMachine`](crate::StatusMachine).
 //!
 //! A trace holds one operation, one JSON object per line:
 //!
@@ -14,7 +15,8 @@
 //!   any input error ([`TraceReadError`]);
 //! - [`TraceWriter`] writes events in the canonical form;
 //! - [`replay`] runs a whole trace through the state machine and returns its [`Verdict`],
-//!   which [`Verdict::to_json`] turns into the checker's output (contract section 6).
+//!   which [`Verdict::to_json`] turns into the checker's output (see the [crate docs'
+//!   Checking traces section](crate#checking-traces)).
 //!
 //! Available with the `trace` feature.
 

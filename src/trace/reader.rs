@@ -17,7 +17,8 @@ pub struct TracedEvent {
     pub event: TraceEvent,
 }
 
-/// Reads the events of a trace (contract section 5) from any [`BufRead`], one line at a time.
+/// Reads the events of a trace from any [`BufRead`], one line at a time (the format is in the
+/// [crate docs' Traces section](crate#traces)).
 ///
 /// Memory stays constant whatever the number of lines: one line buffer is reused, and each
 /// event is handed out as it is read. A leading UTF-8 byte-order mark is skipped, lines may

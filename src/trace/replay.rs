@@ -23,7 +23,8 @@ pub struct TraceAnomaly {
     pub anomaly: Anomaly,
 }
 
-/// What checking one trace found (contract section 6).
+/// What checking one trace found (see the [crate docs' Checking traces
+/// section](crate#checking-traces)).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Verdict {
@@ -97,7 +98,8 @@ impl Verdict {
     }
 
     /// The verdict as the checker prints it: one JSON object (without a line end) with `file`
-    /// set to `file`, keys in the order of contract section 6.
+    /// set to `file`, keys in the order of the [crate docs' Checking traces
+    /// section](crate#checking-traces).
     ///
     /// ```
     /// use gpmc_progress::trace::replay;

@@ -95,7 +95,7 @@ impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
 /// A number (or HRESULT) read from its exact JSON text.
 ///
 /// serde_json reads the JSON integer `-0` as the float `-0.0`, which an `i32` (or an
-/// HRESULT) then refuses as a fraction; the contract's integers include it. So the value's
+/// HRESULT) then refuses as a fraction; the trace format's integers include it. So the value's
 /// text is taken as serde_json delimits (and validates) it: a JSON integer is converted with
 /// the standard integer parser (JSON integers are a subset of its syntax), and anything else
 /// goes back to serde_json, so `-0.0`, `1.0`, `1e2`, strings and out-of-range values get

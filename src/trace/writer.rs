@@ -8,7 +8,8 @@ use crate::{HResult, OperationKind, ResultDescription, StatusCall, StatusMessage
 
 use super::TraceEvent;
 
-/// Writes [`TraceEvent`]s as JSON Lines in the canonical form of contract section 5.
+/// Writes [`TraceEvent`]s as JSON Lines in the canonical form (see the [crate docs' Traces
+/// section](crate#traces)).
 ///
 /// Each [`write_event`](Self::write_event) writes exactly one line ending in `\n`, with one
 /// `write_all` on the inner writer, and never flushes: wrap a file in a

@@ -1,4 +1,5 @@
-//! `gpmc-trace check`: contract section 6.
+//! `gpmc-trace check`: the verdicts and exit statuses of the `gpmc_progress` crate docs'
+//! "Checking traces" section.
 
 use std::ffi::OsString;
 use std::io::{self, BufReader, LineWriter, Write};

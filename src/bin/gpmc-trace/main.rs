@@ -1,7 +1,8 @@
 //! `gpmc-trace`: check, simulate and watch traces of GPMC asynchronous operations.
 //!
 //! - `gpmc-trace check [--rules documented|strict] FILE...` prints one JSON verdict per file
-//!   (contract section 6) and exits 0 complete, 1 violation, 3 incomplete, 2 error;
+//!   (the `gpmc_progress` crate docs' "Checking traces" section) and exits 0 complete,
+//!   1 violation, 3 incomplete, 2 error;
 //! - `gpmc-trace simulate OPERATION [options]` writes a realistic trace to standard output;
 //! - `gpmc-trace demo [OPERATION] [options]` tracks a simulated operation live.
 
