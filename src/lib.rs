@@ -206,10 +206,10 @@
 //!   rule, a failed start, a server that lets go, overlapping calls). Needs no `serde_json`.
 //! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`
 //!   and `live`.
-//! - `com` (Windows only; elsewhere it only gives the live engine its spin lock): the `com` module, a real `IGPMAsyncProgress`
-//!   sink built on the `windows` crate, a translator in front of the `live` engine (blocking
-//!   and async waiting, observer, trace recorder), and a cancel handle. Implies `live` and
-//!   `trace`. The only module allowed `unsafe` code.
+//! - `com` (Windows only): the `com` module, a real `IGPMAsyncProgress` sink built on the
+//!   `windows` crate, a translator in front of the `live` engine (blocking and async waiting,
+//!   observer, trace recorder), and a cancel handle. Implies `live` and `trace`. The only
+//!   module allowed `unsafe` code. Elsewhere it only gives the live engine its spin lock.
 //!
 //! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
 
