@@ -1,5 +1,5 @@
-//! Property tests: the state machine against the independent reference model of contract
-//! sections 2 and 3, after every input, under the `documented` and `strict` presets and
+//! Property tests: the state machine against the independent reference model of the rules
+//! and outcomes the crate docs state, after every input, under the `documented` and `strict` presets and
 //! random per-rule settings; and what conforming and rule-breaking sequences must give.
 #![cfg(feature = "proptest")]
 

@@ -109,8 +109,9 @@ pub struct ReferenceModel {
     finished: Option<ModelFinish>,
 }
 
-/// Contract section 4, written out again: the result types an operation's successful
-/// completion may deliver, or `None` for `unknown`, which defines none and allows any.
+/// The crate docs' table of operations and their results, written out again: the result
+/// types an operation's successful completion may deliver, or `None` for `unknown`, which
+/// defines none and allows any.
 fn defined_results(operation: OperationKind) -> Option<&'static [ResultType]> {
     use OperationKind as K;
     use ResultType as T;
@@ -371,7 +372,7 @@ mod tests {
     }
 
     #[test]
-    fn documented_finishes_as_section_3_says() {
+    fn documented_finishes_as_the_outcome_rules_say() {
         let mut model = ReferenceModel::new(OperationKind::GpoCopy, Rules::documented());
         assert!(model.cancel());
         let last = call(2, 2)
