@@ -67,19 +67,26 @@ enum WireEventOut<'a> {
     Cancel,
 }
 
+impl<'a> WireEventOut<'a> {
+    /// The `status` event of a call whose result describes itself, borrowing the call.
+    fn status<R: AsRef<ResultDescription>>(call: &'a StatusCall<R>) -> Self {
+        WireEventOut::Status {
+            numerator: call.numerator,
+            denominator: call.denominator,
+            hr: call.hr,
+            result: call.result.as_ref().map(AsRef::as_ref),
+            messages: call.messages.as_deref(),
+        }
+    }
+}
+
 impl<'a> From<&'a TraceEvent> for WireEventOut<'a> {
     fn from(event: &'a TraceEvent) -> Self {
         match event {
             TraceEvent::Begin { operation } => WireEventOut::Begin {
                 operation: *operation,
             },
-            TraceEvent::Status(call) => WireEventOut::Status {
-                numerator: call.numerator,
-                denominator: call.denominator,
-                hr: call.hr,
-                result: call.result.as_ref(),
-                messages: call.messages.as_deref(),
-            },
+            TraceEvent::Status(call) => WireEventOut::status(call),
             TraceEvent::Cancel => WireEventOut::Cancel,
         }
     }
@@ -89,13 +96,7 @@ impl<'a> From<&'a TraceEvent> for WireEventOut<'a> {
 /// the call: what the live engine's recorder writes.
 #[cfg(feature = "live")]
 pub(crate) fn status_line<R: AsRef<ResultDescription>>(call: &StatusCall<R>) -> Vec<u8> {
-    let wire = WireEventOut::Status {
-        numerator: call.numerator,
-        denominator: call.denominator,
-        hr: call.hr,
-        result: call.result.as_ref().map(AsRef::as_ref),
-        messages: call.messages.as_deref(),
-    };
+    let wire = WireEventOut::status(call);
     let mut line = Vec::with_capacity(128);
     // Serialising these types into memory cannot fail: every map key is a string.
     if serde_json::to_writer(&mut line, &wire).is_err() {
@@ -133,13 +134,7 @@ impl<W: Write> TraceWriter<W> {
     /// Writes a `status` event, borrowing the call (nothing is copied).
     pub fn write_status(&mut self, call: &StatusCall) -> io::Result<()> {
         self.line.clear();
-        let wire = WireEventOut::Status {
-            numerator: call.numerator,
-            denominator: call.denominator,
-            hr: call.hr,
-            result: call.result.as_ref(),
-            messages: call.messages.as_deref(),
-        };
+        let wire = WireEventOut::status(call);
         serde_json::to_writer(&mut self.line, &wire).map_err(io::Error::other)?;
         self.line.push(b'\n');
         self.inner.write_all(&self.line)
