@@ -5,6 +5,9 @@
 //! test asserts how long anything takes.
 #![cfg(feature = "live")]
 
+mod trace_buffer;
+use trace_buffer::SharedBuffer;
+
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -229,27 +232,6 @@ fn within_guard<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) ->
         .expect("deadlock: the work did not finish");
     worker.join().unwrap();
     value
-}
-
-/// A trace sink the test can read while the recorder holds it.
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedBuffer {
-    #[allow(dead_code)]
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@
 //! an interleaving of what each thread sent; the observer's notifications must match it.
 #![cfg(all(feature = "live", feature = "trace", not(miri)))]
 
+mod trace_buffer;
+use trace_buffer::SharedBuffer;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
@@ -76,19 +79,6 @@ fn operation() -> impl Strategy<Value = OperationKind> {
     ]
 }
 
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 type Notifications = Vec<(Option<u64>, Vec<Update>)>;
 
 /// Runs the threads against one tracker; returns the judged inputs (from the trace), the
@@ -148,7 +138,7 @@ fn run_live(
     let decision = tracker
         .wait_timeout(Duration::from_secs(60))
         .expect("decided once every reporter was dropped (deadlock guard)");
-    let text = String::from_utf8(trace.0.lock().unwrap().clone()).unwrap();
+    let text = trace.text();
     let mut reader = TraceReader::new(text.as_bytes());
     let judged: Vec<Input> = std::iter::from_fn(|| reader.read_event().expect("a valid trace"))
         .filter_map(|traced| match traced.event {
