@@ -8,7 +8,67 @@ pub mod trace;
 pub mod values;
 
 use arbitrary::Unstructured;
-use gpmc_progress::{HResult, ResultDescription, ResultType, StatusMessage};
+use gpmc_progress::{
+    HResult, OperationKind, ResultDescription, ResultType, Rule, RuleSetting, Rules, StatusCall,
+    StatusMessage,
+};
+
+/// Configurable rules, in precedence order: bit i of the rules byte sets the i-th to anomaly.
+fn configurable() -> impl Iterator<Item = Rule> {
+    Rule::ALL
+        .iter()
+        .copied()
+        .filter(|rule| rule.is_configurable())
+}
+
+/// Reads an input's header: the operation (a byte, modulo the operations) and the rules (a
+/// byte: `strict`, with bit i making the i-th configurable rule an anomaly).
+pub(crate) fn header(u: &mut Unstructured<'_>) -> (OperationKind, Rules) {
+    let operation = OperationKind::ALL[usize::from(byte(u)) % OperationKind::ALL.len()];
+    let mask = byte(u);
+    let mut rules = Rules::strict();
+    for (bit, rule) in configurable().enumerate() {
+        if mask & (1 << bit) != 0 {
+            rules
+                .set(rule, RuleSetting::Anomaly)
+                .expect("a configurable rule");
+        }
+    }
+    (operation, rules)
+}
+
+/// The bytes [`header`] reads back as `operation` and `rules`.
+pub(crate) fn encode_header(out: &mut Vec<u8>, operation: OperationKind, rules: Rules) {
+    let operation = OperationKind::ALL
+        .iter()
+        .position(|kind| *kind == operation)
+        .unwrap_or(0);
+    out.push(operation as u8);
+    let mask = configurable()
+        .enumerate()
+        .filter(|(_, rule)| !rules.is_violation(*rule))
+        .fold(0u8, |mask, (bit, _)| mask | (1 << bit));
+    out.push(mask);
+}
+
+/// Reads a `Status` call: numerator, denominator, hrStatus, result and messages.
+pub(crate) fn call(u: &mut Unstructured<'_>) -> StatusCall {
+    let numerator = number(u);
+    let denominator = number(u);
+    let hr = hresult(u);
+    let result = result(u);
+    let messages = messages(u);
+    StatusCall::new(numerator, denominator, hr, result, messages)
+}
+
+/// The bytes [`call`] reads back as `call`.
+pub(crate) fn encode_call(out: &mut Vec<u8>, call: &StatusCall) {
+    encode_number(out, call.numerator);
+    encode_number(out, call.denominator);
+    encode_hresult(out, call.hr);
+    encode_result(out, call.result.as_ref());
+    encode_messages(out, call.messages.as_deref());
+}
 
 /// Reads one byte, 0 once the input is exhausted.
 pub(crate) fn byte(u: &mut Unstructured<'_>) -> u8 {

@@ -12,8 +12,7 @@ use gpmc_progress::live::{
     Location, OutcomeFuture, ReadIssue, ReadProblem, Reporter, TrackError, Tracker, Update, Updates,
 };
 use gpmc_progress::{
-    Event, HResult, OperationKind, OperationOutcome, Rule, RuleSetting, Rules, StatusCall,
-    StatusMachine,
+    Event, HResult, OperationKind, OperationOutcome, Rules, StatusCall, StatusMachine,
 };
 
 /// One operation on the engine's handles. Indices pick among the live handles of that kind
@@ -53,39 +52,9 @@ pub struct LiveInput {
 
 const MAX_OPS: usize = 256;
 
-fn call(u: &mut Unstructured<'_>) -> StatusCall {
-    let numerator = crate::number(u);
-    let denominator = crate::number(u);
-    let hr = crate::hresult(u);
-    let result = crate::result(u);
-    let messages = crate::messages(u);
-    StatusCall::new(numerator, denominator, hr, result, messages)
-}
-
-fn encode_call(out: &mut Vec<u8>, call: &StatusCall) {
-    crate::encode_number(out, call.numerator);
-    crate::encode_number(out, call.denominator);
-    crate::encode_hresult(out, call.hr);
-    crate::encode_result(out, call.result.as_ref());
-    crate::encode_messages(out, call.messages.as_deref());
-}
-
 impl<'a> Arbitrary<'a> for LiveInput {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        let operation = OperationKind::ALL[usize::from(crate::byte(u)) % OperationKind::ALL.len()];
-        let mask = crate::byte(u);
-        let mut rules = Rules::strict();
-        for (bit, rule) in Rule::ALL
-            .iter()
-            .filter(|rule| rule.is_configurable())
-            .enumerate()
-        {
-            if mask & (1 << bit) != 0 {
-                rules
-                    .set(*rule, RuleSetting::Anomaly)
-                    .expect("a configurable rule");
-            }
-        }
+        let (operation, rules) = crate::header(u);
         let mut ops = Vec::new();
         while !u.is_empty() && ops.len() < MAX_OPS {
             let b = crate::byte;
@@ -93,10 +62,10 @@ impl<'a> Arbitrary<'a> for LiveInput {
                 0 => Op::NewReporter,
                 1 => Op::CloneReporter(b(u)),
                 2 => Op::DropReporter(b(u)),
-                3 => Op::Status(b(u), call(u)),
+                3 => Op::Status(b(u), crate::call(u)),
                 4 => {
                     let reporter = b(u);
-                    let call = call(u);
+                    let call = crate::call(u);
                     Op::StatusWithIssues(reporter, call, b(u))
                 }
                 5 => Op::Progress(b(u), crate::number(u), crate::number(u)),
@@ -134,18 +103,7 @@ impl LiveInput {
     /// The bytes that decode to this input (the seed corpus's encoding).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let operation = OperationKind::ALL
-            .iter()
-            .position(|kind| *kind == self.operation)
-            .unwrap_or(0);
-        out.push(operation as u8);
-        let mask = Rule::ALL
-            .iter()
-            .filter(|rule| rule.is_configurable())
-            .enumerate()
-            .filter(|(_, rule)| !self.rules.is_violation(**rule))
-            .fold(0u8, |mask, (bit, _)| mask | (1 << bit));
-        out.push(mask);
+        crate::encode_header(&mut out, self.operation, self.rules);
         for op in &self.ops {
             match op {
                 Op::NewReporter => out.push(0),
@@ -153,11 +111,11 @@ impl LiveInput {
                 Op::DropReporter(i) => out.extend([2, *i]),
                 Op::Status(i, call) => {
                     out.extend([3, *i]);
-                    encode_call(&mut out, call);
+                    crate::encode_call(&mut out, call);
                 }
                 Op::StatusWithIssues(i, call, issues) => {
                     out.extend([4, *i]);
-                    encode_call(&mut out, call);
+                    crate::encode_call(&mut out, call);
                     out.push(*issues);
                 }
                 Op::Progress(i, n, d) => {

@@ -3,8 +3,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use gpmc_progress::strategy::{ModelStep, ReferenceModel};
 use gpmc_progress::{
-    Event, Input, OperationKind, Rule, RuleSetting, Rules, StatusCall, StatusMachine,
-    StatusMessage, TypedResult,
+    Event, Input, OperationKind, Rule, Rules, StatusCall, StatusMachine, StatusMessage, TypedResult,
 };
 
 /// One input to both.
@@ -32,26 +31,9 @@ pub struct MachineInput {
 /// The most inputs decoded.
 const MAX_STEPS: usize = 256;
 
-/// Configurable rules, in precedence order: bit i of the rules byte sets the i-th to anomaly.
-fn configurable() -> impl Iterator<Item = Rule> {
-    Rule::ALL
-        .iter()
-        .copied()
-        .filter(|rule| rule.is_configurable())
-}
-
 impl<'a> Arbitrary<'a> for MachineInput {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        let operation = OperationKind::ALL[usize::from(crate::byte(u)) % OperationKind::ALL.len()];
-        let mask = crate::byte(u);
-        let mut rules = Rules::strict();
-        for (bit, rule) in configurable().enumerate() {
-            if mask & (1 << bit) != 0 {
-                rules
-                    .set(rule, RuleSetting::Anomaly)
-                    .expect("a configurable rule");
-            }
-        }
+        let (operation, rules) = crate::header(u);
         let mut steps = Vec::new();
         while !u.is_empty() && steps.len() < MAX_STEPS {
             let tag = crate::byte(u);
@@ -60,13 +42,8 @@ impl<'a> Arbitrary<'a> for MachineInput {
                 steps.push(Step::Cancel { poll });
                 continue;
             }
-            let numerator = crate::number(u);
-            let denominator = crate::number(u);
-            let hr = crate::hresult(u);
-            let result = crate::result(u);
-            let messages = crate::messages(u);
             steps.push(Step::Status {
-                call: StatusCall::new(numerator, denominator, hr, result, messages),
+                call: crate::call(u),
                 fast: tag & 0x10 != 0,
                 poll,
             });
@@ -87,26 +64,13 @@ impl MachineInput {
     /// The bytes that decode to this input (the seed corpus's encoding).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let operation = OperationKind::ALL
-            .iter()
-            .position(|kind| *kind == self.operation)
-            .unwrap_or(0);
-        out.push(operation as u8);
-        let mask = configurable()
-            .enumerate()
-            .filter(|(_, rule)| !self.rules.is_violation(*rule))
-            .fold(0u8, |mask, (bit, _)| mask | (1 << bit));
-        out.push(mask);
+        crate::encode_header(&mut out, self.operation, self.rules);
         for step in &self.steps {
             match step {
                 Step::Cancel { poll } => out.push(0x07 | if *poll { 0x20 } else { 0 }),
                 Step::Status { call, fast, poll } => {
                     out.push(if *fast { 0x10 } else { 0 } | if *poll { 0x20 } else { 0 });
-                    crate::encode_number(&mut out, call.numerator);
-                    crate::encode_number(&mut out, call.denominator);
-                    crate::encode_hresult(&mut out, call.hr);
-                    crate::encode_result(&mut out, call.result.as_ref());
-                    crate::encode_messages(&mut out, call.messages.as_deref());
+                    crate::encode_call(&mut out, call);
                 }
             }
         }
