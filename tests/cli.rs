@@ -480,18 +480,19 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
     );
 }
 
-/// The commands that write to standard output, each with enough output (over 64 KiB, a
-/// pipe's buffer) that its writes fail even when they began before the reader went.
-fn commands_with_much_output() -> Vec<Vec<String>> {
+/// The commands that write to standard output: `check` of `checked` copies of a complete
+/// trace, and `simulate` and `demo` of a backup over `extensions` extensions.
+fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
     let mut check = vec!["check".to_owned()];
-    check.extend(std::iter::repeat(fixture(COMPLETE)).take(1_000));
+    check.extend(std::iter::repeat(fixture(COMPLETE)).take(checked));
+    let extensions = extensions.to_string();
     let simulate = [
         "simulate",
         "gpo-backup",
         "--seed",
         "1",
         "--extensions",
-        "20000",
+        &extensions,
     ];
     let demo = [
         "demo",
@@ -501,7 +502,7 @@ fn commands_with_much_output() -> Vec<Vec<String>> {
         "--seed",
         "1",
         "--extensions",
-        "20000",
+        &extensions,
     ];
     vec![
         check,
@@ -510,26 +511,16 @@ fn commands_with_much_output() -> Vec<Vec<String>> {
     ]
 }
 
+/// The commands that write to standard output, each with enough output (over 64 KiB, a
+/// pipe's buffer) that its writes fail even when they began before the reader went.
+fn commands_with_much_output() -> Vec<Vec<String>> {
+    commands_writing(1_000, 20_000)
+}
+
 /// The commands that write to standard output, with little output (it fits in a buffer,
 /// so only the final flush writes it).
 fn commands_with_little_output() -> Vec<Vec<String>> {
-    let check = vec!["check".to_owned(), fixture(COMPLETE)];
-    let simulate = ["simulate", "gpo-backup", "--seed", "1", "--extensions", "3"];
-    let demo = [
-        "demo",
-        "gpo-backup",
-        "--delay-ms",
-        "0",
-        "--seed",
-        "1",
-        "--extensions",
-        "3",
-    ];
-    vec![
-        check,
-        simulate.map(str::to_owned).to_vec(),
-        demo.map(str::to_owned).to_vec(),
-    ]
+    commands_writing(1, 3)
 }
 
 /// Runs `gpmc-trace` with `args` and standard output `stdout` (standard input empty).
