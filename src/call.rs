@@ -9,20 +9,32 @@ use crate::{HResult, ResultDescription, StatusMessage};
 /// `VT_NULL`; `messages` is `None` for a null collection and `Some(vec![])` for an empty one
 /// (the protocol treats both as "no messages", but traces keep them apart).
 ///
+/// It is plain data: the fields are the five parameters of `Status`, which do not change, so
+/// they are public and a struct literal builds a call as well as [`new`](Self::new),
+/// [`progress`](Self::progress) and the `with_` methods do.
+///
 /// ```
 /// use gpmc_progress::{HResult, ResultDescription, StatusCall, StatusMessage};
 ///
-/// let tick: StatusCall = StatusCall::progress(1, 3);
+/// let tick = StatusCall::progress(1, 3);
 /// assert_eq!(tick.hr, HResult::S_OK);
 ///
-/// let last: StatusCall = StatusCall::progress(3, 3)
+/// let last = StatusCall::progress(3, 3)
 ///     .with_result(ResultDescription::text("<report/>"))
 ///     .with_messages(vec![StatusMessage::new("one setting skipped")]);
 /// assert!(last.result.is_some());
+///
+/// let failed: StatusCall = StatusCall {
+///     numerator: 1,
+///     denominator: 3,
+///     hr: HResult::E_ACCESSDENIED,
+///     result: None,
+///     messages: None,
+/// };
+/// assert_eq!(failed, StatusCall::progress(1, 3).with_hr(HResult::E_ACCESSDENIED));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[non_exhaustive]
 pub struct StatusCall<R = ResultDescription> {
     /// `lProgressNumerator`.
     pub numerator: i32,
@@ -36,10 +48,35 @@ pub struct StatusCall<R = ResultDescription> {
     pub messages: Option<Vec<StatusMessage>>,
 }
 
-impl<R> StatusCall<R> {
-    /// A call reporting `numerator/denominator` with `S_OK`, no result and a null collection.
+impl StatusCall {
+    /// A call reporting `numerator/denominator` with `S_OK`, no result and a null collection,
+    /// carrying plain [`ResultDescription`]s. [`typed_progress`](Self::typed_progress) is the
+    /// same for other result types.
+    ///
+    /// ```
+    /// use gpmc_progress::StatusCall;
+    ///
+    /// let call = StatusCall::progress(1, 3);
+    /// assert_eq!((call.numerator, call.denominator), (1, 3));
+    /// ```
     #[inline]
     pub const fn progress(numerator: i32, denominator: i32) -> Self {
+        StatusCall::typed_progress(numerator, denominator)
+    }
+}
+
+impl<R> StatusCall<R> {
+    /// A call reporting `numerator/denominator` with `S_OK`, no result and a null collection,
+    /// for calls carrying results of type `R` (name `R` where it cannot be inferred).
+    ///
+    /// ```
+    /// use gpmc_progress::{ResultType, StatusCall};
+    ///
+    /// let call = StatusCall::<ResultType>::typed_progress(1, 1).with_result(ResultType::Text);
+    /// assert_eq!(call.result, Some(ResultType::Text));
+    /// ```
+    #[inline]
+    pub const fn typed_progress(numerator: i32, denominator: i32) -> Self {
         StatusCall {
             numerator,
             denominator,

@@ -9,6 +9,10 @@ use crate::HResult;
 /// operation continue. The two codes are kept as raw 32-bit values: `OperationCode` values are
 /// not documented, and success-severity values must not be lost.
 ///
+/// It is plain data: the fields are the interface's six properties, which do not change, so
+/// they are public and a struct literal builds one as well as [`new`](Self::new) and the
+/// `with_` methods do.
+///
 /// ```
 /// use gpmc_progress::{HResult, StatusMessage};
 ///
@@ -17,11 +21,18 @@ use crate::HResult;
 ///     .with_extension_name("Security");
 /// assert_eq!(message.error_code, HResult::E_ACCESSDENIED);
 /// assert_eq!(message.object_path, "");
+///
+/// let same = StatusMessage {
+///     error_code: HResult::E_ACCESSDENIED,
+///     extension_name: "Security".into(),
+///     message: "access denied while resolving a group".into(),
+///     ..StatusMessage::default()
+/// };
+/// assert_eq!(same, message);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
-#[non_exhaustive]
 pub struct StatusMessage {
     /// `ObjectPath`: the path of the object the message is about (may be empty).
     pub object_path: String,

@@ -22,6 +22,7 @@ id_enum! {
     /// # Ok::<(), gpmc_progress::ParseIdError>(())
     /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+    #[non_exhaustive]
     pub enum OperationKind ("operation") {
         /// `IGPMGPO::Backup`, delivers a `backup`.
         GpoBackup = "gpo-backup",
@@ -69,6 +70,7 @@ id_enum! {
     /// # Ok::<(), gpmc_progress::ParseIdError>(())
     /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
     pub enum ResultType ("result type") {
         /// An `IGPMGPO`.
         Gpo = "gpo",

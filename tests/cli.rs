@@ -250,7 +250,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
     );
     assert!(
         !text.contains('\u{1b}'),
-        "no terminal escapes in plain output"
+        "no finishing escapes in plain output"
     );
 
     let output = run(
@@ -294,7 +294,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
 
 #[test]
 fn demo_draws_a_progress_bar_on_a_terminal() {
-    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-terminal.
+    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-finishing.
     let command = format!(
         "{} demo gpo-backup --delay-ms 0 --seed 1 --extensions 3",
         common::binary()
@@ -306,14 +306,14 @@ fn demo_draws_a_progress_bar_on_a_terminal() {
         .expect("script(1) from util-linux runs");
     assert_eq!(code(&output), 0, "{output:?}");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains('\u{1b}'), "terminal drawing: {text}");
+    assert!(text.contains('\u{1b}'), "finishing drawing: {text}");
     assert!(text.contains("IGPMGPO::Backup ["), "{text}");
     assert!(text.contains("========"), "a filled bar: {text}");
     assert!(text.contains("3/3 (100%)"), "{text}");
     assert!(text.contains("outcome: succeeded"), "{text}");
     assert!(
         !text.contains("progress 1/3"),
-        "no plain lines on a terminal: {text}"
+        "no plain lines on a finishing: {text}"
     );
 }
 
@@ -482,6 +482,7 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
 
 /// The commands that write to standard output: `check` of `checked` copies of a complete
 /// trace, and `simulate` and `demo` of a backup over `extensions` extensions.
+#[cfg(unix)]
 fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
     let mut check = vec!["check".to_owned()];
     check.extend(std::iter::repeat(fixture(COMPLETE)).take(checked));
@@ -513,17 +514,20 @@ fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
 
 /// The commands that write to standard output, each with enough output (over 64 KiB, a
 /// pipe's buffer) that its writes fail even when they began before the reader went.
+#[cfg(unix)]
 fn commands_with_much_output() -> Vec<Vec<String>> {
     commands_writing(1_000, 20_000)
 }
 
 /// The commands that write to standard output, with little output (it fits in a buffer,
 /// so only the final flush writes it).
+#[cfg(unix)]
 fn commands_with_little_output() -> Vec<Vec<String>> {
     commands_writing(1, 3)
 }
 
 /// Runs `gpmc-trace` with `args` and standard output `stdout` (standard input empty).
+#[cfg(unix)]
 fn run_with_stdout(args: &[String], stdout: std::process::Stdio) -> std::process::Output {
     std::process::Command::new(common::binary())
         .args(args)
@@ -535,6 +539,7 @@ fn run_with_stdout(args: &[String], stdout: std::process::Stdio) -> std::process
 }
 
 /// Exit status 2 and one message on standard error naming standard output and the error.
+#[cfg(unix)]
 fn assert_write_failure(args: &[String], output: &std::process::Output, os_error: &str) {
     let command = &args[..2];
     assert_eq!(code(output), 2, "{command:?}: {output:?}");

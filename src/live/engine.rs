@@ -306,7 +306,7 @@ impl<R: TypedResult + Clone> Shared<R> {
         st.is_quiet()
             && st
                 .machine
-                .plain_progress(numerator, denominator, hr)
+                .quiet_progress_call(numerator, denominator, hr)
                 .is_some()
     }
 
