@@ -335,13 +335,6 @@ impl FromStr for HResult {
     }
 }
 
-impl From<i32> for HResult {
-    #[inline]
-    fn from(value: i32) -> Self {
-        HResult(value)
-    }
-}
-
 impl From<HResult> for i32 {
     #[inline]
     fn from(hr: HResult) -> Self {
@@ -349,6 +342,25 @@ impl From<HResult> for i32 {
     }
 }
 
+/// The bit pattern, as HRESULTs are written: `HResult::from(0x80070005)` is
+/// [`HResult::E_ACCESSDENIED`]. A signed value goes through [`HResult::new`]; there is no
+/// `From<i32>`, so that an unsuffixed hex literal has one meaning:
+///
+/// ```
+/// use gpmc_progress::HResult;
+///
+/// assert_eq!(HResult::from(0x80070005), HResult::E_ACCESSDENIED);
+/// assert_eq!(HResult::new(-2147024891), HResult::E_ACCESSDENIED);
+/// let bits: u32 = HResult::E_ACCESSDENIED.into();
+/// let value: i32 = HResult::E_ACCESSDENIED.into();
+/// assert_eq!((bits, value), (0x80070005, -2147024891));
+/// ```
+///
+/// A negative literal is a compile error rather than a second meaning:
+///
+/// ```compile_fail
+/// let hr = gpmc_progress::HResult::from(-2147024891);
+/// ```
 impl From<u32> for HResult {
     #[inline]
     fn from(bits: u32) -> Self {
@@ -537,7 +549,7 @@ mod tests {
             let hr = HResult::from_bits(bits);
             assert_eq!(hr.to_string().parse::<HResult>(), Ok(hr));
             assert_eq!(u32::from(hr), bits);
-            assert_eq!(HResult::from(i32::from(hr)), hr);
+            assert_eq!(HResult::new(i32::from(hr)), hr);
         }
     }
 

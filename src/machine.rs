@@ -36,15 +36,29 @@ pub enum Event {
 }
 
 /// What an accepted call did, returned by [`StatusMachine::handle_status`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// ```
+/// use gpmc_progress::{Rule, StatusCall, StatusMachine};
+///
+/// let mut machine = StatusMachine::default();
+/// machine.handle_status(StatusCall::progress(2, 4))?;
+/// let step = machine.handle_status(StatusCall::progress(1, 4))?;
+/// assert_eq!(step.call, 2);
+/// assert_eq!(step.anomalies.len(), 1);
+/// assert_eq!(step.anomalies[0].rule(), Rule::NumeratorDecreased);
+/// assert_eq!(step.finished, None);
+/// # Ok::<(), gpmc_progress::Violation>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Accepted {
     /// The call's 1-based index.
     pub call: u64,
     /// The progress it reported.
     pub progress: ProgressFraction,
-    /// How many anomalies it added (the last ones of [`StatusMachine::anomalies`]).
-    pub anomalies: usize,
+    /// The anomalies it raised, in the rules' precedence order (also the last ones of
+    /// [`StatusMachine::anomalies`]). Empty, and not allocated, for most calls.
+    pub anomalies: Vec<Anomaly>,
     /// The outcome's kind, when the call finished the operation.
     pub finished: Option<OutcomeKind>,
 }
@@ -247,6 +261,33 @@ impl<R> StatusMachine<R> {
         }
     }
 
+    /// Every event not yet polled, oldest first, as an iterator that takes them out of the
+    /// machine: the same as calling [`poll_event`](Self::poll_event) until it returns `None`.
+    ///
+    /// ```
+    /// use gpmc_progress::{Event, OutcomeKind, StatusCall, StatusMachine, StatusMessage};
+    ///
+    /// let mut machine = StatusMachine::default();
+    /// machine.handle_status(StatusCall::progress(1, 2))?;
+    /// machine.handle_status(
+    ///     StatusCall::progress(2, 2).with_messages(vec![StatusMessage::new("a warning")]),
+    /// )?;
+    /// let events: Vec<Event> = machine.drain_events().collect();
+    /// assert_eq!(
+    ///     events,
+    ///     [
+    ///         Event::Progress("2/2".parse()?), // 1/2 was not polled: merged into 2/2
+    ///         Event::Message(StatusMessage::new("a warning")),
+    ///         Event::Finished(OutcomeKind::Succeeded),
+    ///     ]
+    /// );
+    /// assert_eq!(machine.drain_events().next(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn drain_events(&mut self) -> DrainEvents<'_, R> {
+        DrainEvents { machine: self }
+    }
+
     /// Records the client's `IGPMAsyncCancel::Cancel` request.
     ///
     /// Returns whether the request was recorded: a request after the finishing call changes
@@ -333,7 +374,7 @@ impl<R: TypedResult> StatusMachine<R> {
     ///     machine.handle_progress(numerator, 4, HResult::S_OK)?;
     /// }
     /// assert_eq!(machine.progress().map(|p| p.percent()), Some(50));
-    /// assert!(machine.handle_progress(1, 4, HResult::S_OK)?.anomalies > 0); // it went back
+    /// assert!(!machine.handle_progress(1, 4, HResult::S_OK)?.anomalies.is_empty()); // it went back
     /// # Ok::<(), gpmc_progress::Violation>(())
     /// ```
     #[inline]
@@ -379,7 +420,7 @@ impl<R: TypedResult> StatusMachine<R> {
         Some(Accepted {
             call: index,
             progress,
-            anomalies: 0,
+            anomalies: Vec::new(),
             finished: None,
         })
     }
@@ -391,9 +432,9 @@ impl<R: TypedResult> StatusMachine<R> {
         self.calls_received = index;
         // Judging only counts the anomalies: most calls raise none, and the few that do are
         // judged a second time to record them (the verdict is the same both times).
-        let mut anomalies = 0;
-        let (progress, finishing) = self.judge(index, &call, &mut |_| anomalies += 1)?;
-        let breaches = if anomalies > 0 {
+        let mut raised = 0;
+        let (progress, finishing) = self.judge(index, &call, &mut |_| raised += 1)?;
+        let breaches = if raised > 0 {
             self.breaches(index, &call)
         } else {
             Vec::new()
@@ -410,14 +451,16 @@ impl<R: TypedResult> StatusMachine<R> {
         if let Some(messages) = messages {
             self.record_messages(messages);
         }
-        for breach in breaches {
-            let anomaly = Anomaly {
+        let anomalies: Vec<Anomaly> = breaches
+            .into_iter()
+            .map(|breach| Anomaly {
                 call: index,
                 breach,
-            };
-            self.anomalies.push(anomaly);
-            self.events.push_back(Event::Anomaly(anomaly));
-        }
+            })
+            .collect();
+        self.anomalies.extend_from_slice(&anomalies);
+        self.events
+            .extend(anomalies.iter().copied().map(Event::Anomaly));
         let finished = if finishing {
             Some(self.finish(index, hr, result))
         } else {
@@ -567,5 +610,65 @@ impl<R: TypedResult> StatusMachine<R> {
             None => {}
         }
         Ok((progress, finishing))
+    }
+}
+
+/// The iterator of [`StatusMachine::drain_events`]: it takes each event out of the machine
+/// as it is yielded, so events it did not reach stay for the next poll.
+#[derive(Debug)]
+#[must_use = "an iterator does nothing unless consumed"]
+pub struct DrainEvents<'a, R = ResultDescription> {
+    machine: &'a mut StatusMachine<R>,
+}
+
+impl<R> Iterator for DrainEvents<'_, R> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        self.machine.poll_event()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let pending = usize::from(self.machine.pending_progress.is_some());
+        let len = self.machine.events.len() + pending;
+        (len, Some(len))
+    }
+}
+
+impl<R> ExactSizeIterator for DrainEvents<'_, R> {}
+
+impl<R> core::iter::FusedIterator for DrainEvents<'_, R> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The drain takes only what it yields: events it did not reach stay for the next poll,
+    /// and its length is exact, the merged progress included.
+    #[test]
+    fn draining_part_of_the_events_leaves_the_rest() {
+        let mut machine = StatusMachine::default();
+        machine.handle_status(StatusCall::progress(0, 2)).unwrap();
+        machine.handle_cancel();
+        machine
+            .handle_status(
+                StatusCall::progress(1, 2).with_messages(vec![StatusMessage::new("one")]),
+            )
+            .unwrap();
+        let mut drain = machine.drain_events();
+        assert_eq!(drain.len(), 4);
+        assert_eq!(drain.next(), Some(Event::Progress("0/2".parse().unwrap())));
+        assert_eq!(drain.len(), 3);
+        assert_eq!(drain.next(), Some(Event::CancelRequested));
+        let rest: Vec<Event> = machine.drain_events().collect();
+        assert_eq!(
+            rest,
+            [
+                Event::Progress("1/2".parse().unwrap()),
+                Event::Message(StatusMessage::new("one")),
+            ]
+        );
+        assert_eq!(machine.drain_events().len(), 0);
+        assert_eq!(machine.poll_event(), None);
     }
 }

@@ -66,13 +66,16 @@ fn agree(scenario: &Scenario, rules: Rules) -> Result<(), TestCaseError> {
                     ),
                     (call.numerator, call.denominator)
                 );
-                prop_assert_eq!(accepted.anomalies, anomalies.len());
                 prop_assert_eq!(accepted.finished, finished.map(|finish| finish.kind));
                 let new: Vec<Rule> = machine.anomalies()[anomalies_before..]
                     .iter()
                     .map(|anomaly| anomaly.rule())
                     .collect();
                 prop_assert_eq!(&new, anomalies);
+                prop_assert_eq!(
+                    &accepted.anomalies[..],
+                    &machine.anomalies()[anomalies_before..]
+                );
 
                 // The events of an accepted call: its progress, its messages, its anomalies
                 // and, when finishing, the end.

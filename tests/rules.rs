@@ -139,17 +139,15 @@ fn denominator_changed_is_an_anomaly_under_documented_and_takes_the_new_denomina
         vec![call(1, 4), call(2, 5)],
     );
     let step = verdict.unwrap();
-    assert_eq!(step.anomalies, 1);
-    assert_eq!(
-        machine.anomalies(),
-        &[Anomaly {
-            call: 2,
-            breach: Breach::DenominatorChanged {
-                previous: 4,
-                denominator: 5
-            }
-        }]
-    );
+    let expected = [Anomaly {
+        call: 2,
+        breach: Breach::DenominatorChanged {
+            previous: 4,
+            denominator: 5,
+        },
+    }];
+    assert_eq!(step.anomalies, expected);
+    assert_eq!(machine.anomalies(), expected);
     assert_eq!(machine.progress(), Some("2/5".parse().unwrap()));
 }
 
@@ -474,17 +472,21 @@ fn precedence_records_every_anomaly_before_the_first_violation_in_order() {
                 .with_result(ResultDescription::bare(ResultType::Gpo)),
         ],
     );
-    assert_eq!(verdict.unwrap().anomalies, 5);
-    assert_eq!(
-        anomaly_rules(&machine),
-        [
-            Rule::DenominatorChanged,
-            Rule::NumeratorDecreased,
-            Rule::FailureBeforeCompletion,
-            Rule::ResultOnFailure,
-            Rule::UnexpectedResult,
-        ]
-    );
+    let expected = [
+        Rule::DenominatorChanged,
+        Rule::NumeratorDecreased,
+        Rule::FailureBeforeCompletion,
+        Rule::ResultOnFailure,
+        Rule::UnexpectedResult,
+    ];
+    let step = verdict.unwrap();
+    let raised: Vec<Rule> = step
+        .anomalies
+        .iter()
+        .map(|anomaly| anomaly.rule())
+        .collect();
+    assert_eq!(raised, expected);
+    assert_eq!(anomaly_rules(&machine), expected);
 }
 
 #[test]

@@ -151,7 +151,7 @@ pub fn check(input: MachineInput) {
                         Ok(accepted),
                     ) => {
                         assert_eq!(accepted.call, *call);
-                        assert_eq!(accepted.anomalies, anomalies.len());
+                        assert_eq!(accepted.anomalies, machine.anomalies()[anomalies_before..]);
                         let recorded: Vec<Rule> = machine.anomalies()[anomalies_before..]
                             .iter()
                             .map(|a| {

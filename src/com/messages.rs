@@ -5,10 +5,9 @@ use windows::Win32::System::GroupPolicy::{IGPMStatusMessage, IGPMStatusMsgCollec
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::Interface;
 
-use super::hresult;
 use super::result::{borrowed_object, read_property};
 use crate::live::{Location, ReadIssue, ReadProblem};
-use crate::StatusMessage;
+use crate::{HResult, StatusMessage};
 
 /// The most messages read from one collection: a server whose enumerator never ends must not
 /// keep `Status` from returning.
@@ -41,7 +40,7 @@ pub(crate) fn read_messages(
                 issues.push(ReadIssue::new(
                     Location::Collection,
                     "IEnumVARIANT::Next",
-                    ReadProblem::GetterFailed(hresult(hr)),
+                    ReadProblem::GetterFailed(HResult::from(hr)),
                 ));
                 break;
             }
@@ -59,7 +58,7 @@ pub(crate) fn read_messages(
             let problem = if error.code().is_ok() {
                 ReadProblem::NullObject
             } else {
-                ReadProblem::GetterFailed(hresult(error.code()))
+                ReadProblem::GetterFailed(HResult::from(error.code()))
             };
             issues.push(ReadIssue::new(Location::Collection, "_NewEnum", problem));
             read_by_index(collection, &mut messages, issues);
@@ -89,7 +88,7 @@ fn read_by_index(
             issues.push(ReadIssue::new(
                 Location::Collection,
                 "Count",
-                ReadProblem::GetterFailed(hresult(error.code())),
+                ReadProblem::GetterFailed(HResult::from(error.code())),
             ));
             return;
         }
@@ -107,7 +106,7 @@ fn read_by_index(
                 issues.push(ReadIssue::new(
                     Location::Message(messages.len()),
                     "Item",
-                    ReadProblem::GetterFailed(hresult(error.code())),
+                    ReadProblem::GetterFailed(HResult::from(error.code())),
                 ));
                 messages.push(StatusMessage::default());
             }
@@ -153,12 +152,12 @@ pub(crate) fn read_message(
         StatusMessage {
             object_path: read_property(message.ObjectPath(), at, "ObjectPath", issues)
                 .unwrap_or_default(),
-            error_code: hresult(error_code),
+            error_code: HResult::from(error_code),
             extension_name: read_property(message.ExtensionName(), at, "ExtensionName", issues)
                 .unwrap_or_default(),
             settings_name: read_property(message.SettingsName(), at, "SettingsName", issues)
                 .unwrap_or_default(),
-            operation_code: hresult(operation_code),
+            operation_code: HResult::from(operation_code),
             message: read_property(message.Message(), at, "Message", issues).unwrap_or_default(),
         }
     }

@@ -95,10 +95,29 @@ pub use result::ComResult;
 pub use sink::{async_started, ProgressSink};
 pub use sync::{outcome_from_result, SyncOutcome};
 
-/// The crate's [`HResult`](crate::HResult) of a windows-rs `HRESULT`.
-#[inline(always)]
-pub(crate) fn hresult(hr: windows_core::HRESULT) -> crate::HResult {
-    crate::HResult::new(hr.0)
+/// A windows-rs `HRESULT` as the crate's [`HResult`](crate::HResult): the same 32 bits.
+///
+/// ```
+/// use gpmc_progress::HResult;
+/// use windows_core::HRESULT;
+///
+/// let hr = HResult::from(HRESULT(0x8007_0005_u32 as i32));
+/// assert_eq!(hr, HResult::E_ACCESSDENIED);
+/// assert_eq!(HRESULT::from(hr), HRESULT(0x8007_0005_u32 as i32));
+/// ```
+impl From<windows_core::HRESULT> for crate::HResult {
+    #[inline(always)]
+    fn from(hr: windows_core::HRESULT) -> Self {
+        crate::HResult::new(hr.0)
+    }
+}
+
+/// The crate's [`HResult`](crate::HResult) as a windows-rs `HRESULT`: the same 32 bits.
+impl From<crate::HResult> for windows_core::HRESULT {
+    #[inline(always)]
+    fn from(hr: crate::HResult) -> Self {
+        windows_core::HRESULT(hr.value())
+    }
 }
 
 /// Compile-time proof that the plain values and handles cross threads.

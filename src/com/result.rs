@@ -8,9 +8,8 @@ use windows::Win32::System::Variant::{
 };
 use windows_core::{IUnknown, Interface, BSTR};
 
-use super::hresult;
 use crate::live::{Location, ReadIssue, ReadProblem};
-use crate::{ResultDescription, ResultType, TypedResult};
+use crate::{HResult, ResultDescription, ResultType, TypedResult};
 
 /// A result object as the sink received it: which [`ResultType`] it is, the properties that
 /// identify it, and the `VARTYPE` it arrived as.
@@ -132,7 +131,7 @@ pub(crate) fn read_property(
             issues.push(ReadIssue::new(
                 location,
                 property,
-                ReadProblem::GetterFailed(hresult(error.code())),
+                ReadProblem::GetterFailed(HResult::from(error.code())),
             ));
             None
         }

@@ -18,12 +18,12 @@ use windows_core::{implement, IUnknown, Ref, GUID, HRESULT, PCWSTR};
 
 use super::messages::read_messages;
 use super::result::{holds_nothing, read_result};
-use super::{hresult, CancelHandle, ComResult};
+use super::{CancelHandle, ComResult};
 use crate::live::{
     panic_message, Fault, Notification, OutcomeFuture, Reporter, TrackError, Tracker,
     TrackerBuilder, Update, Updates,
 };
-use crate::{OperationKind, OperationOutcome, StatusCall, StatusMachine, Violation};
+use crate::{HResult, OperationKind, OperationOutcome, StatusCall, StatusMachine, Violation};
 
 /// A client-side `IGPMAsyncProgress` sink for one GPMC asynchronous operation: a
 /// [`Tracker`]`<`[`ComResult`]`>` that hands out COM objects.
@@ -171,7 +171,9 @@ impl ProgressSink {
     ) -> windows_core::Result<Option<IGPMResult>> {
         let started = async_started(call);
         if let Err(error) = &started {
-            self.tracker.reporter().start_failed(hresult(error.code()));
+            self.tracker
+                .reporter()
+                .start_failed(HResult::from(error.code()));
         }
         started
     }
@@ -288,7 +290,7 @@ impl SinkObject {
             let messages = collection
                 .as_ref()
                 .map(|collection| read_messages(collection, &mut issues));
-            let call = StatusCall::new(numerator, denominator, hresult(hr), result, messages);
+            let call = StatusCall::new(numerator, denominator, HResult::from(hr), result, messages);
             self.reporter
                 .status_live(call, issues, live.map(|object| object as &dyn Any));
         }));
@@ -367,7 +369,7 @@ impl IGPMAsyncProgress_Impl for SinkObject_Impl {
         let variant = unsafe { result.as_ref() };
         if collection.is_none() && holds_nothing(variant) {
             self.reporter
-                .progress_with_hr(numerator, denominator, hresult(hr));
+                .progress_with_hr(numerator, denominator, HResult::from(hr));
         } else {
             self.status_in_full(numerator, denominator, hr, variant, collection);
         }

@@ -5,9 +5,9 @@ use windows_core::Interface;
 
 use super::messages::read_messages;
 use super::result::read_result;
-use super::{hresult, ComResult};
+use super::ComResult;
 use crate::live::{Location, ReadIssue, ReadProblem};
-use crate::OperationOutcome;
+use crate::{HResult, OperationOutcome};
 
 /// A synchronous GPMC call's outcome, with what could not be read faithfully.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,12 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
                 ));
             }
             return SyncOutcome {
-                outcome: OperationOutcome::new(hresult(error.code()), false, None, Vec::new()),
+                outcome: OperationOutcome::new(
+                    HResult::from(error.code()),
+                    false,
+                    None,
+                    Vec::new(),
+                ),
                 issues,
             };
         }
@@ -68,7 +73,7 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
             issues.push(ReadIssue::new(
                 Location::Collection,
                 "IGPMResult::Status",
-                ReadProblem::GetterFailed(hresult(error.code())),
+                ReadProblem::GetterFailed(HResult::from(error.code())),
             ));
             Vec::new()
         }
@@ -81,13 +86,13 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
             issues.push(ReadIssue::new(
                 Location::Result,
                 "IGPMResult::Result",
-                ReadProblem::GetterFailed(hresult(error.code())),
+                ReadProblem::GetterFailed(HResult::from(error.code())),
             ));
             None
         }
     };
     SyncOutcome {
-        outcome: OperationOutcome::new(hresult(overall), false, value, messages),
+        outcome: OperationOutcome::new(HResult::from(overall), false, value, messages),
         issues,
     }
 }

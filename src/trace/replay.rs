@@ -253,13 +253,12 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
             }
             TraceEvent::Status(call) => match machine.handle_status(call) {
                 Ok(accepted) => {
-                    let all = machine.anomalies();
-                    anomalies.extend(all[all.len() - accepted.anomalies..].iter().map(|anomaly| {
-                        TraceAnomaly {
-                            line,
-                            anomaly: *anomaly,
-                        }
-                    }));
+                    anomalies.extend(
+                        accepted
+                            .anomalies
+                            .into_iter()
+                            .map(|anomaly| TraceAnomaly { line, anomaly }),
+                    );
                 }
                 Err(violation) => return Verdict::Violation { line, violation },
             },
