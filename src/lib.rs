@@ -242,6 +242,8 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// On docs.rs (`--cfg docsrs`, nightly), every item gated by a feature or a platform shows
+// it as a badge; the badges are derived from the `cfg` attributes themselves.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod breach;
@@ -260,10 +262,8 @@ mod rule;
 pub mod strategy;
 
 #[cfg(feature = "live")]
-#[cfg_attr(docsrs, doc(cfg(feature = "live")))]
 pub mod simulate;
 #[cfg(feature = "trace")]
-#[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
 pub mod trace;
 
 #[cfg(all(windows, feature = "com"))]
@@ -271,7 +271,6 @@ pub mod trace;
 pub mod com;
 
 #[cfg(feature = "live")]
-#[cfg_attr(docsrs, doc(cfg(feature = "live")))]
 pub mod live;
 
 pub use breach::{Anomaly, Breach, Violation};

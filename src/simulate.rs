@@ -336,7 +336,6 @@ impl Simulation {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "trace")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "trace")))]
     pub fn events(&self) -> Result<Vec<crate::trace::TraceEvent>, SimulationError> {
         let mut events = vec![crate::trace::TraceEvent::Begin {
             operation: self.operation,
