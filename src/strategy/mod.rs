@@ -62,13 +62,21 @@
 
 mod model;
 mod sequence;
+mod state_machine;
 mod values;
+
+/// The `proptest-state-machine` crate this module's [`StatusMachineReference`] implements
+/// [`ReferenceStateMachine`](proptest_state_machine::ReferenceStateMachine) of, re-exported
+/// so a downstream test uses the same version (its `StateMachineTest` trait and
+/// `prop_state_machine!` macro; the macro also needs `proptest` as a direct dependency).
+pub use proptest_state_machine;
 
 pub use model::{ModelAnomaly, ModelFinish, ModelStep, ReferenceModel};
 pub use sequence::{
     any_breaking_scenario, arbitrary_scenario, breaking_scenario, prefixed_arbitrary_scenario,
     valid_scenario, valid_sequence, Scenario,
 };
+pub use state_machine::{next_input, ModelMismatch, ReferenceState, StatusMachineReference};
 pub use values::{
     configurable_rule, defined_operation_kind, failure_hresult, fraction, hresult, input,
     message_collection, operation_kind, progress_number, result_description, result_of_type,
