@@ -4,10 +4,13 @@
 //! under test with it after every input.
 
 use proptest::collection::vec;
+use proptest::num::i32::BinarySearch;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::strategy::Union;
+use proptest::strategy::{NewTree, Union, ValueTree};
+use proptest::test_runner::TestRunner;
+use proptest::tuple::TupleValueTree;
 use proptest_state_machine::ReferenceStateMachine;
 
 use super::model::{ModelStep, ReferenceModel};
@@ -395,14 +398,38 @@ fn calls(
 }
 
 /// A call from its numbers, code and result, with mostly no message (see [`messages`]).
+///
+/// The numbers shrink toward `0` whatever strategy drew them (see [`TowardZero`]).
 fn call(
     numbers: impl Strategy<Value = (i32, i32)> + 'static,
     hr: BoxedStrategy<HResult>,
     result: BoxedStrategy<Option<ResultDescription>>,
 ) -> BoxedStrategy<StatusCall> {
-    (numbers, hr, result, messages())
+    (TowardZero(numbers), hr, result, messages())
         .prop_map(|((n, d), hr, result, messages)| StatusCall::new(n, d, hr, result, messages))
         .boxed()
+}
+
+/// The numbers `S` draws, each shrinking toward `0` by binary search.
+///
+/// A transition keeps the numbers drawn from the state it was generated in. Once shrinking
+/// deletes the inputs before it, a numerator or denominator fixed by that state (the running
+/// denominator, the last numerator) would otherwise stay as large as it was drawn; this lets
+/// them shrink on their own.
+#[derive(Debug, Clone)]
+struct TowardZero<S>(S);
+
+impl<S: Strategy<Value = (i32, i32)>> Strategy for TowardZero<S> {
+    type Tree = TupleValueTree<(BinarySearch, BinarySearch)>;
+    type Value = (i32, i32);
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let (n, d) = self.0.new_tree(runner)?.current();
+        Ok(TupleValueTree::new((
+            BinarySearch::new(n),
+            BinarySearch::new(d),
+        )))
+    }
 }
 
 /// A denominator: mostly `0..=10` (shrinking toward `0`), sometimes up to `10 000`, the
@@ -493,17 +520,15 @@ fn messages() -> BoxedStrategy<Option<Vec<StatusMessage>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
     use std::collections::HashSet;
 
     /// Walks `steps` inputs from a fresh model of each operation under `rules` and returns
     /// every rule the model saw broken (as anomaly or violation) and whether a cancel, a
-    /// finish and an extreme denominator came.
-    fn explore(rules: Rules, runs: usize, steps: usize) -> (HashSet<crate::Rule>, [bool; 3]) {
+    /// finish, a denominator near `i32::MAX` and an `i32::MIN` came.
+    fn explore(rules: Rules, runs: usize, steps: usize) -> (HashSet<crate::Rule>, [bool; 4]) {
         let mut runner = TestRunner::deterministic();
         let mut broken = HashSet::new();
-        let mut seen = [false; 3];
+        let mut seen = [false; 4];
         for run in 0..runs {
             let operation = OperationKind::ALL[run % OperationKind::ALL.len()];
             let mut state = ReferenceState::new(operation, rules);
@@ -513,9 +538,8 @@ mod tests {
                     .unwrap()
                     .current();
                 if let Input::Status(call) = &input {
-                    if call.denominator >= i32::MAX - 1 {
-                        seen[2] = true;
-                    }
+                    seen[2] |= call.denominator >= i32::MAX - 1;
+                    seen[3] |= call.numerator == i32::MIN || call.denominator == i32::MIN;
                 }
                 match state.apply(&input) {
                     ModelStep::Accepted {
@@ -544,7 +568,7 @@ mod tests {
         for rule in crate::Rule::ALL {
             assert!(broken.contains(rule), "{rule} never broken");
         }
-        assert_eq!(seen, [true; 3]);
+        assert_eq!(seen, [true; 4]);
     }
 
     #[test]
