@@ -297,3 +297,18 @@ fn a_wrong_outcome_shrinks_to_a_few_small_inputs() {
         assert!(call.messages.is_none(), "{inputs:?}");
     }
 }
+
+/// A consumer that reads negative numbers as `0`: the negative inputs (drawn near `0` and at
+/// the extremes of `i32`) shrink to `-1`.
+#[test]
+fn a_clamped_negative_number_shrinks_to_minus_one() {
+    let inputs = shrunk_failure(|call, _| {
+        call.numerator = call.numerator.max(0);
+        call.denominator = call.denominator.max(0);
+    });
+    assert_eq!(inputs.len(), 1, "{inputs:?}");
+    let call = calls(&inputs).next().expect("a call");
+    assert!(call.numerator == -1 || call.denominator == -1, "{inputs:?}");
+    assert!((-1..=1).contains(&call.numerator), "{inputs:?}");
+    assert!((-1..=1).contains(&call.denominator), "{inputs:?}");
+}

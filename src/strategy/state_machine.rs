@@ -15,8 +15,8 @@ use proptest_state_machine::ReferenceStateMachine;
 
 use super::model::{ModelStep, ReferenceModel};
 use super::values::{
-    failure_hresult, hresult, message_collection, operation_kind, result_among, result_description,
-    rules, status_call, success_hresult,
+    failure_hresult, hresult, message_collection, operation_kind, progress_number, result_among,
+    result_description, rules, status_call, success_hresult,
 };
 use crate::{
     Accepted, HResult, Input, OperationKind, Phase, ResultDescription, ResultType, Rules,
@@ -274,12 +274,14 @@ impl ReferenceStateMachine for StatusMachineReference {
 /// or the client's cancel request. At a small weight, a call that breaks one rule: negative
 /// numbers, a numerator above the denominator, another denominator, a lower numerator, a
 /// result before completion, a result on failure, a result the operation does not allow,
-/// no result where one is due, or any raw [`status_call`] (the extremes of `i32` and of
-/// the codes included). Once the operation has finished, every call breaks
+/// no result where one is due, or any raw call as [`status_call`] draws them (the extremes
+/// of `i32` and of the codes included). Once the operation has finished, every call breaks
 /// `status-after-completion` and a cancel request changes nothing; both still come.
 ///
-/// Every alternative puts its small values first, so shrinking moves toward small
-/// denominators and numerators, no result, no message and ASCII text.
+/// Every alternative puts its small values first, and the numerator and denominator of
+/// every call shrink toward `0` even where the state fixed them (the running denominator,
+/// the last numerator: once shrinking deletes the inputs before, they need not stay), so a
+/// failure shrinks toward small numbers, no result, no message and short ASCII text.
 pub fn next_input(model: &ReferenceModel) -> BoxedStrategy<Input> {
     let operation = model.operation();
     match (model.phase(), model.progress()) {
@@ -288,7 +290,7 @@ pub fn next_input(model: &ReferenceModel) -> BoxedStrategy<Input> {
             Union::new_weighted(vec![
                 (3, calls(operation, numerator, denominator, true)),
                 (2, Just(Input::Cancel).boxed()),
-                (1, status_call().prop_map(Input::Status).boxed()),
+                (1, raw_call()),
             ])
             .boxed()
         }
@@ -393,8 +395,23 @@ fn calls(
     if ReferenceModel::defines_result(operation) {
         odd(call(Just((d, d)), success(), no_result()));
     }
-    inputs.push((1, status_call().prop_map(Input::Status).boxed()));
+    inputs.push((1, raw_call()));
     Union::new_weighted(inputs).boxed()
+}
+
+/// Any raw call, as [`status_call`] draws them (any numbers, the extremes of `i32` among
+/// them, any code, any result or none), but with numbers that shrink toward `0`.
+fn raw_call() -> BoxedStrategy<Input> {
+    call(
+        prop_oneof![
+            (progress_number(), progress_number()),
+            status_call().prop_map(|call| (call.numerator, call.denominator)),
+        ],
+        hresult(),
+        option::weighted(0.3, result_description()).boxed(),
+    )
+    .prop_map(Input::Status)
+    .boxed()
 }
 
 /// A call from its numbers, code and result, with mostly no message (see [`messages`]).
