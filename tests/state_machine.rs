@@ -80,7 +80,7 @@ fn feed(machine: &mut StatusMachine, state: &ReferenceState, input: Input) {
             let expected: Vec<(u64, Rule)> = anomalies.iter().map(|rule| (*index, *rule)).collect();
             assert_eq!(new, expected, "anomalies recorded");
 
-            // Its events: the progress, each message, each anomaly and, when terminal, the end.
+            // Its events: the progress, each message, each anomaly and, when finishing, the end.
             let mut expected = vec![Event::Progress(accepted.progress)];
             expected.extend(sent.into_iter().map(Event::Message));
             expected.extend(
@@ -91,9 +91,9 @@ fn feed(machine: &mut StatusMachine, state: &ReferenceState, input: Input) {
             expected.extend(finished.map(|finish| Event::Finished(finish.kind)));
             assert_eq!(events(machine), expected, "events of the call");
 
-            // The outcome keeps the terminal call's result itself.
+            // The outcome keeps the finishing call's result itself.
             if finished.is_some() {
-                let outcome = machine.outcome().expect("the call was terminal");
+                let outcome = machine.outcome().expect("the call finished the operation");
                 assert_eq!(outcome.result(), result.as_ref(), "outcome's result");
             }
         }
@@ -164,7 +164,7 @@ fn compare_state(machine: &StatusMachine, state: &ReferenceState) {
     match (machine.outcome(), model.finished()) {
         (None, None) => {}
         (Some(outcome), Some(finish)) => {
-            assert_eq!(machine.terminal_call(), Some(finish.call), "terminal call");
+            assert_eq!(machine.finishing_call(), Some(finish.call), "finishing call");
             assert_eq!(outcome.kind(), finish.kind, "outcome kind");
             assert_eq!(outcome.hr(), finish.hr, "outcome hr");
             assert_eq!(

@@ -210,7 +210,7 @@ proptest! {
         };
         let trace = write_all(&events);
         match (break_rule, replay(&trace[..], Rules::strict())) {
-            (None, Verdict::Complete { outcome, anomalies }) => {
+            (None, Verdict::Finished { outcome, anomalies }) => {
                 prop_assert!(anomalies.is_empty());
                 prop_assert_eq!(outcome.kind(), kind);
                 prop_assert_eq!(outcome.hr(), hr);

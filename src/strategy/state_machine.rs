@@ -109,7 +109,7 @@ impl ReferenceState {
     }
 
     /// Compares the whole visible state of `machine` with the model's: the phase, the
-    /// progress, the cancel request, the count of calls, the terminal call, the anomalies
+    /// progress, the cancel request, the count of calls, the finishing call, the anomalies
     /// (rule and call index), the messages and the outcome (kind, `hrStatus`, cancel request,
     /// result type and messages).
     ///
@@ -139,9 +139,9 @@ impl ReferenceState {
             &machine.calls_received(),
         )?;
         compare(
-            "terminal call",
+            "finishing call",
             &model.finished().map(|finish| finish.call),
-            &machine.terminal_call(),
+            &machine.finishing_call(),
         )?;
         let expected: Vec<_> = model
             .anomalies()
@@ -269,7 +269,7 @@ impl ReferenceStateMachine for StatusMachineReference {
 ///
 /// Mostly what a conforming server (and client) could do next: a progress call with the
 /// same denominator and a numerator that does not go back (a fresh, mostly small
-/// denominator for the first call), the terminal call at completion (a success with a
+/// denominator for the first call), the finishing call at completion (a success with a
 /// result the operation allows, or a failure without one), a failure before completion,
 /// or the client's cancel request. At a small weight, a call that breaks one rule: negative
 /// numbers, a numerator above the denominator, another denominator, a lower numerator, a

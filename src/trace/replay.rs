@@ -11,7 +11,7 @@ use crate::{
     TypedResult, Violation,
 };
 
-use super::{TraceErrorKind, TraceEvent, TraceReadError, TraceReader, TracedEvent};
+use super::{TraceErrorKind, TraceEvent, TraceReadError, TraceReader, TraceLine};
 
 /// An anomaly with the trace line of the call that raised it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub enum Verdict {
         /// The rule it broke, and how.
         violation: Violation,
     },
-    /// The trace ended before the terminal call.
+    /// The trace ended before the finishing call.
     Incomplete {
         /// The last status call's progress, `None` when there was none.
         progress: Option<ProgressFraction>,
@@ -57,9 +57,9 @@ impl Verdict {
     /// `complete`, `violation`, `incomplete` or `error`.
     pub const fn name(&self) -> &'static str {
         match self {
-            Verdict::Complete { .. } => "complete",
+            Verdict::Finished { .. } => "complete",
             Verdict::Violation { .. } => "violation",
-            Verdict::Incomplete { .. } => "incomplete",
+            Verdict::Unfinished { .. } => "incomplete",
             Verdict::Error(_) => "error",
         }
     }
@@ -68,9 +68,9 @@ impl Verdict {
     /// 3 incomplete, 2 error.
     pub const fn exit_code(&self) -> u8 {
         match self {
-            Verdict::Complete { .. } => 0,
+            Verdict::Finished { .. } => 0,
             Verdict::Violation { .. } => 1,
-            Verdict::Incomplete { .. } => 3,
+            Verdict::Unfinished { .. } => 3,
             Verdict::Error(_) => 2,
         }
     }
@@ -135,7 +135,7 @@ impl Verdict {
                 .collect()
         };
         match self {
-            Verdict::Complete { outcome, anomalies } => {
+            Verdict::Finished { outcome, anomalies } => {
                 json.outcome = Some(outcome.kind().as_str());
                 json.result = Some(outcome.result().map(|r| r.result_type().id()));
                 if outcome.kind() != OutcomeKind::Succeeded {
@@ -148,7 +148,7 @@ impl Verdict {
                 json.rule = Some(violation.rule().id());
                 json.message = Some(violation.to_string());
             }
-            Verdict::Incomplete {
+            Verdict::Unfinished {
                 progress,
                 anomalies,
             } => {
@@ -211,7 +211,7 @@ struct AnomalyJson {
 /// {"event":"status","numerator":1,"denominator":3,"hr":"0x80004005"}
 /// "#;
 /// match replay(trace.as_bytes(), Rules::documented()) {
-///     Verdict::Complete { outcome, anomalies } => {
+///     Verdict::Finished { outcome, anomalies } => {
 ///         assert_eq!(outcome.kind(), OutcomeKind::Failed);
 ///         assert_eq!(anomalies[0].line, 3);
 ///         assert_eq!(anomalies[0].anomaly.rule(), Rule::FailureBeforeCompletion);
@@ -230,7 +230,7 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
     let mut machine: Option<StatusMachine> = None;
     let mut anomalies = Vec::new();
     loop {
-        let TracedEvent { line, event } = match reader.read_event() {
+        let TraceLine { line, event } = match reader.read_line() {
             Ok(Some(traced)) => traced,
             Ok(None) => break,
             Err(error) => return Verdict::Error(error),
@@ -265,8 +265,8 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
     }
     let progress = machine.as_ref().and_then(StatusMachine::progress);
     match machine.and_then(StatusMachine::into_outcome) {
-        Some(outcome) => Verdict::Complete { outcome, anomalies },
-        None => Verdict::Incomplete {
+        Some(outcome) => Verdict::Finished { outcome, anomalies },
+        None => Verdict::Unfinished {
             progress,
             anomalies,
         },
@@ -341,7 +341,7 @@ mod tests {
             {\"event\":\"status\",\"numerator\":1,\"denominator\":5}\n\
             {\"event\":\"status\",\"numerator\":1,\"denominator\":5}\n";
         match replay(trace.as_bytes(), Rules::documented()) {
-            Verdict::Incomplete {
+            Verdict::Unfinished {
                 progress,
                 anomalies,
             } => {
@@ -373,7 +373,7 @@ mod tests {
         }
         trace.push_str("{\"event\":\"status\",\"numerator\":100000,\"denominator\":100000,\"messages\":[{\"message\":\"done\"}]}\n");
         match replay(trace.as_bytes(), Rules::strict()) {
-            Verdict::Complete { outcome, anomalies } => {
+            Verdict::Finished { outcome, anomalies } => {
                 assert!(anomalies.is_empty());
                 assert_eq!(outcome.messages().len(), 1);
             }
