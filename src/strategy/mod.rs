@@ -22,6 +22,15 @@
 //!   [outcomes](crate#outcomes) written out independently of
 //!   [`StatusMachine`](crate::StatusMachine); it says for each input whether it is accepted
 //!   (with which anomalies, and how the operation finished) or rejected (by which rule).
+//! - The oracle as a state machine for the `proptest-state-machine` crate (re-exported as
+//!   [`proptest_state_machine`]): [`StatusMachineReference`] implements its
+//!   `ReferenceStateMachine`, with [`ReferenceState`] (the model and its verdict on the last
+//!   input) as the state and [`Input`](crate::Input) as the transition; [`next_input`]
+//!   generates each input from the state the operation is in (mostly what a conforming
+//!   server or client could do next, each rule's breach at a small weight, and calls after
+//!   the end). [`ReferenceState::check_status`], [`ReferenceState::check_cancel`] and
+//!   [`ReferenceState::check_machine`] compare a [`StatusMachine`](crate::StatusMachine)
+//!   with the model, a [`ModelMismatch`] naming the first difference.
 //!
 //! # Example: a downstream property test
 //!
@@ -59,16 +68,112 @@
 //!     );
 //! });
 //! ```
+//!
+//! # Example: your consumer beside the reference state machine
+//!
+//! A state machine test generates each input from the state the operation is in, runs it
+//! through your code and through the model, and checks your code against the model after
+//! every input; a failure shrinks to a few inputs with small numbers and short ASCII text.
+//! Implement `StateMachineTest` with `type Reference = StatusMachineReference`:
+//!
+//! - `init_test` builds your consumer for the operation and rules of the initial state
+//!   ([`ReferenceModel::operation`], [`ReferenceModel::rules`]);
+//! - `apply` feeds it the input; the state it receives is the model *after* that input, so
+//!   [`ReferenceState::last_step`] is the verdict your code must agree with (accepted with
+//!   these anomalies, rejected by this rule, cancel recorded or not);
+//! - `check_invariants` compares what your code shows with [`ReferenceState::model`] (its
+//!   phase, progress, cancel request, anomalies, messages and how it finished); if your
+//!   code is built on a [`StatusMachine`](crate::StatusMachine),
+//!   [`ReferenceState::check_machine`] compares all of that in one call.
+//!
+//! `prop_state_machine!` turns it into a test (it needs `proptest` as a direct dependency);
+//! in a test file, mark the function `#[test]`. Here a progress view that must not show
+//! 100% before the end, and must show how the operation ended:
+//!
+//! ```
+//! use gpmc_progress::strategy::proptest_state_machine::{prop_state_machine, StateMachineTest};
+//! use gpmc_progress::strategy::{ModelStep, ReferenceState, StatusMachineReference};
+//! use gpmc_progress::{Input, Phase, StatusMachine};
+//! use proptest::prelude::*;
+//!
+//! /// The code under test: a progress view fed the server's calls and the client's cancel.
+//! struct ProgressView {
+//!     machine: StatusMachine,
+//!     percent: u8,
+//!     ended: Option<String>,
+//! }
+//!
+//! impl ProgressView {
+//!     /// Shows one input; returns whether it was accepted.
+//!     fn show(&mut self, input: Input) -> bool {
+//!         let accepted = self.machine.handle(input).is_ok();
+//!         self.percent = self.machine.progress().map_or(0, |progress| progress.percent());
+//!         self.ended = self.machine.outcome().map(|outcome| outcome.kind().to_string());
+//!         accepted
+//!     }
+//! }
+//!
+//! struct ViewTest;
+//!
+//! impl StateMachineTest for ViewTest {
+//!     type SystemUnderTest = ProgressView;
+//!     type Reference = StatusMachineReference;
+//!
+//!     fn init_test(state: &ReferenceState) -> ProgressView {
+//!         let model = state.model();
+//!         ProgressView {
+//!             machine: StatusMachine::new(model.operation(), model.rules()),
+//!             percent: 0,
+//!             ended: None,
+//!         }
+//!     }
+//!
+//!     fn apply(mut view: ProgressView, state: &ReferenceState, input: Input) -> ProgressView {
+//!         let accepted = view.show(input);
+//!         let rejected = matches!(state.last_step(), Some(ModelStep::Rejected { .. }));
+//!         assert_eq!(accepted, !rejected);
+//!         view
+//!     }
+//!
+//!     fn check_invariants(view: &ProgressView, state: &ReferenceState) {
+//!         let model = state.model();
+//!         if model.phase() != Phase::Finished {
+//!             assert!(view.percent < 100);
+//!         }
+//!         assert_eq!(view.ended, model.finished().map(|finish| finish.kind.to_string()));
+//!         if let Err(mismatch) = state.check_machine(&view.machine) {
+//!             panic!("{mismatch}");
+//!         }
+//!     }
+//! }
+//!
+//! prop_state_machine! {
+//!     #![proptest_config(ProptestConfig::with_cases(32))]
+//!     fn the_view_follows_the_model(sequential 1..16 => ViewTest);
+//! }
+//!
+//! fn main() {
+//!     the_view_follows_the_model();
+//! }
+//! ```
 
 mod model;
 mod sequence;
+mod state_machine;
 mod values;
+
+/// The `proptest-state-machine` crate this module's [`StatusMachineReference`] implements
+/// [`ReferenceStateMachine`](proptest_state_machine::ReferenceStateMachine) of, re-exported
+/// so a downstream test uses the same version (its `StateMachineTest` trait and
+/// `prop_state_machine!` macro; the macro also needs `proptest` as a direct dependency).
+pub use proptest_state_machine;
 
 pub use model::{ModelAnomaly, ModelFinish, ModelStep, ReferenceModel};
 pub use sequence::{
     any_breaking_scenario, arbitrary_scenario, breaking_scenario, prefixed_arbitrary_scenario,
     valid_scenario, valid_sequence, Scenario,
 };
+pub use state_machine::{next_input, ModelMismatch, ReferenceState, StatusMachineReference};
 pub use values::{
     configurable_rule, defined_operation_kind, failure_hresult, fraction, hresult, input,
     message_collection, operation_kind, progress_number, result_description, result_of_type,
