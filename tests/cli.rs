@@ -313,7 +313,7 @@ fn demo_draws_a_progress_bar_on_a_terminal() {
     assert!(text.contains("outcome: succeeded"), "{text}");
     assert!(
         !text.contains("progress 1/3"),
-        "no plain lines on a finishing: {text}"
+        "no plain lines on a terminal: {text}"
     );
 }
 

@@ -1298,7 +1298,7 @@ fn a_failing_asynchronous_method_ends_the_wait() {
     assert_released(&tracker);
 }
 
-/// The end is known once: a client that let go of its VARIANT before telling `started`
+/// The end is set once: a client that let go of its VARIANT before telling `started`
 /// sees the failing server's release first (abandoned), and `started` still returns the
 /// method's error.
 #[test]

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::output::{self, StandardOutput};
 use crate::DemoArgs;
 
-/// Where the demo shows what happens: a live progress bar on a finishing, plain lines
+/// Where the demo shows what happens: a live progress bar on a terminal, plain lines
 /// otherwise (and below the bar once it is left). A plain line that cannot be written is an
 /// error that ends the demo.
 struct Display {
