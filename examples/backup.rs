@@ -137,7 +137,7 @@ fn main() -> ExitCode {
     let mut machine = StatusMachine::new(OperationKind::GpoBackup, Rules::documented());
     for input in from_server {
         if let Err(violation) = machine.handle(input) {
-            println!("  rejected: {violation}");
+            println!("  violation: {violation}");
         }
         while let Some(event) = machine.poll_event() {
             let Event::Progress(progress) = event else {

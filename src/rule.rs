@@ -95,6 +95,7 @@ id_enum! {
     /// use gpmc_progress::{Preset, Rules};
     /// let preset: Preset = "strict".parse()?;
     /// assert_eq!(Rules::from(preset), Rules::strict());
+    /// assert_eq!(preset.to_string(), "strict"); // Display is the id
     /// assert_eq!(Preset::default(), Preset::Documented);
     /// # Ok::<(), gpmc_progress::ParseIdError>(())
     /// ```
