@@ -137,32 +137,25 @@ fn main() -> ExitCode {
     let mut machine = StatusMachine::new(OperationKind::GpoBackup, Rules::documented());
     for input in from_server {
         if let Err(violation) = machine.handle(input) {
-            println!("  rejected: {violation}");
+            println!("  violation: {violation}");
         }
         while let Some(event) = machine.poll_event() {
-            match event {
-                Event::Progress(progress) => {
-                    let filled = usize::from(progress.percent()) / 5;
-                    println!(
-                        "  [{}{}] {:>3}% ({progress})",
-                        "#".repeat(filled),
-                        ".".repeat(20 - filled),
-                        progress.percent()
-                    );
-                    let step = progress.numerator();
-                    if plan.cancel_at == Some(step) && machine.handle_cancel() {
-                        // The client calls IGPMAsyncCancel::Cancel; the server sees it later.
-                        let _ = cancel_server.send(());
-                    }
-                }
-                Event::Message(message) => println!(
-                    "  message from {}: {} ({})",
-                    message.extension_name, message.message, message.error_code
-                ),
-                Event::Anomaly(anomaly) => println!("  anomaly: {anomaly}"),
-                Event::CancelRequested => println!("  cancel requested"),
-                Event::Finished(kind) => println!("  finished: {kind}"),
-                _ => {}
+            let Event::Progress(progress) = event else {
+                // A message, an anomaly, the cancel request or the end, in words.
+                println!("  {event}");
+                continue;
+            };
+            let filled = usize::from(progress.percent()) / 5;
+            println!(
+                "  [{}{}] {:>3}% ({progress})",
+                "#".repeat(filled),
+                ".".repeat(20 - filled),
+                progress.percent()
+            );
+            let step = progress.numerator();
+            if plan.cancel_at == Some(step) && machine.handle_cancel() {
+                // The client calls IGPMAsyncCancel::Cancel; the server sees it later.
+                let _ = cancel_server.send(());
             }
         }
     }
@@ -173,12 +166,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     println!("outcome: {outcome}");
-    if let Some(ResultDescription::Backup { id, directory, .. }) = outcome.result() {
-        println!(
-            "backup {} in {}",
-            id.as_deref().unwrap_or("(no id)"),
-            directory.as_deref().unwrap_or("(no directory)")
-        );
+    if let Some(result) = outcome.result() {
+        println!("result: {result}");
     }
     println!("{} message(s) collected", outcome.messages().len());
     match outcome.kind() {

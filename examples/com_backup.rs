@@ -32,7 +32,7 @@ mod backup {
 
     use gpmc_progress::com::ProgressSink;
     use gpmc_progress::live::Update;
-    use gpmc_progress::{Event, OperationKind, OutcomeKind};
+    use gpmc_progress::{OperationKind, OutcomeKind};
     use windows::Win32::System::Com::{
         CoCreateInstance, CoInitializeEx, CLSCTX_INPROC_SERVER, COINIT_MULTITHREADED,
     };
@@ -86,22 +86,10 @@ mod backup {
         let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
             .observer(|notification| {
                 for update in notification.updates() {
+                    // Progress, messages, anomalies, violations, issues and faults, in words.
                     match update {
-                        Update::Event(Event::Progress(progress)) => {
-                            println!("progress {progress} ({}%)", progress.percent());
-                        }
-                        Update::Event(Event::Message(message)) => println!(
-                            "message [{}] {}: {} ({})",
-                            message.extension_name,
-                            message.object_path,
-                            message.message,
-                            message.error_code
-                        ),
-                        Update::Event(Event::Anomaly(anomaly)) => println!("anomaly: {anomaly}"),
-                        Update::Violation(violation) => println!("protocol violation: {violation}"),
-                        Update::Issue { call, issue } => println!("call {call}: {issue}"),
-                        Update::Fault(fault) => eprintln!("sink: {fault}"),
-                        _ => {}
+                        Update::Fault(_) => eprintln!("{update}"),
+                        _ => println!("{update}"),
                     }
                 }
             })
@@ -143,9 +131,9 @@ mod backup {
         };
         match end {
             Ok(outcome) => {
-                println!("{outcome}");
+                println!("outcome: {outcome}");
                 if let Some(result) = outcome.result() {
-                    println!("result: {:?}", result.description());
+                    println!("result: {}", result.description());
                 }
                 Ok(match outcome.kind() {
                     OutcomeKind::Succeeded => ExitCode::SUCCESS,

@@ -46,17 +46,11 @@ fn follow(tracker: &Tracker, cancel_at: Option<u8>, cancel: &dyn Fn() -> bool) -
                         }
                     }
                 }
-                Some(Update::Event(Event::Message(message))) => println!(
-                    "  message from {}: {} ({})",
-                    message.extension_name, message.message, message.error_code
-                ),
-                Some(Update::Event(Event::Anomaly(anomaly))) => println!("  anomaly: {anomaly}"),
                 Some(Update::Event(Event::CancelRequested)) => {
                     println!("  cancel requested: waiting for the server")
                 }
-                Some(Update::Violation(violation)) => println!("  rejected: {violation}"),
-                Some(Update::Fault(fault)) => println!("  fault: {fault}"),
-                Some(_) => {}
+                // A message, an anomaly, a violation, an issue, a fault or the end, in words.
+                Some(update) => println!("  {update}"),
                 None => break 'ticks,
             }
         }

@@ -10,7 +10,8 @@ use core::str::FromStr;
 /// `HResult`: values from a server are kept as they are, never rejected.
 ///
 /// Display is the hexadecimal form that windows-rs prints and users paste (`0x80070005`);
-/// Debug also names the code when it is one of the well-known ones listed on the constants.
+/// the alternate form (`{:#}`) and Debug also name the code when it is one of the well-known
+/// ones listed on the constants.
 ///
 /// ```
 /// use gpmc_progress::HResult;
@@ -19,6 +20,7 @@ use core::str::FromStr;
 /// assert_eq!(hr, HResult::E_ACCESSDENIED);
 /// assert!(hr.is_failure());
 /// assert_eq!(hr.to_string(), "0x80070005");
+/// assert_eq!(format!("{hr:#}"), "0x80070005 (E_ACCESSDENIED)");
 /// assert_eq!(format!("{hr:?}"), "HResult(0x80070005 E_ACCESSDENIED)");
 /// assert_eq!(hr.facility(), 7);
 /// assert_eq!(hr.code(), 5);
@@ -233,9 +235,29 @@ impl HResult {
 }
 
 impl fmt::Display for HResult {
-    /// `0x` and eight uppercase hexadecimal digits: `0x800704C7`.
+    /// `0x` and eight uppercase hexadecimal digits: `0x800704C7`, the form traces use and
+    /// [`FromStr`] reads back.
+    ///
+    /// The alternate form (`{:#}`) adds the [`name`](HResult::name) of a well-known code in
+    /// parentheses; an unknown code is the hexadecimal alone.
+    ///
+    /// ```
+    /// use gpmc_progress::HResult;
+    ///
+    /// assert_eq!(HResult::ERROR_CANCELLED.to_string(), "0x800704C7");
+    /// assert_eq!(
+    ///     format!("{:#}", HResult::ERROR_CANCELLED),
+    ///     "0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED))"
+    /// );
+    /// assert_eq!(format!("{:#}", HResult::S_OK), "0x00000000 (S_OK)");
+    /// assert_eq!(format!("{:#}", HResult::from_bits(0x8004_0000)), "0x80040000");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#010X}", self.bits())
+        write!(f, "{:#010X}", self.bits())?;
+        match self.name() {
+            Some(name) if f.alternate() => write!(f, " ({name})"),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -493,6 +515,11 @@ mod tests {
     #[test]
     fn display_and_debug() {
         assert_eq!(HResult::S_OK.to_string(), "0x00000000");
+        assert_eq!(format!("{:#}", HResult::E_FAIL), "0x80004005 (E_FAIL)");
+        assert_eq!(format!("{:#}", HResult::from_bits(0x4C7)), "0x000004C7");
+        for hr in HResult::KNOWN {
+            assert_eq!(format!("{hr:#}"), format!("{hr} ({})", hr.name().unwrap()));
+        }
         assert_eq!(HResult::ERROR_CANCELLED.to_string(), "0x800704C7");
         assert_eq!(
             format!("{:?}", HResult::from_bits(0x4C7)),

@@ -116,8 +116,8 @@
 //!
 //! ```
 //! use gpmc_progress::{
-//!     Event, HResult, OperationKind, OutcomeKind, ResultDescription, Rules, StatusCall,
-//!     StatusMachine, StatusMessage,
+//!     HResult, OperationKind, OutcomeKind, ResultDescription, Rules, StatusCall, StatusMachine,
+//!     StatusMessage,
 //! };
 //!
 //! fn main() -> Result<(), gpmc_progress::Violation> {
@@ -136,15 +136,13 @@
 //!     }))?;
 //!
 //!     while let Some(event) = machine.poll_event() {
-//!         match event {
-//!             Event::Progress(progress) => println!("{}%", progress.percent()),
-//!             Event::Message(message) => println!("message: {}", message.message),
-//!             Event::Finished(kind) => println!("finished: {kind}"),
-//!             _ => {}
-//!         }
+//!         // `progress 2/4 (50%)`, `message: one registry setting was skipped`, ...,
+//!         // `finished: succeeded`
+//!         println!("{event}");
 //!     }
 //!     let outcome = machine.outcome().expect("the last call finished the operation");
 //!     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+//!     assert_eq!(outcome.to_string(), "succeeded");
 //!     assert_eq!(outcome.hr(), HResult::S_OK);
 //!     assert_eq!(outcome.messages().len(), 1);
 //!     assert!(machine.anomalies().is_empty());

@@ -1,5 +1,6 @@
 //! [`StatusMachine`]: the sans-IO state machine that judges a sequence of `Status` calls.
 
+use core::fmt;
 use std::collections::VecDeque;
 
 use crate::{
@@ -16,6 +17,72 @@ pub enum Phase {
     Running,
     /// The finishing call was accepted: the outcome is known.
     Finished,
+}
+
+impl fmt::Display for Phase {
+    /// `not started`, `running` or `finished`.
+    ///
+    /// ```
+    /// use gpmc_progress::{Phase, StatusCall, StatusMachine};
+    ///
+    /// let mut machine: StatusMachine = StatusMachine::default();
+    /// assert_eq!(machine.phase().to_string(), "not started");
+    /// machine.handle_status(StatusCall::progress(1, 2))?;
+    /// assert_eq!(machine.phase().to_string(), "running");
+    /// assert_eq!(Phase::Finished.to_string(), "finished");
+    /// # Ok::<(), gpmc_progress::Violation>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::NotStarted => "not started",
+            Phase::Running => "running",
+            Phase::Finished => "finished",
+        })
+    }
+}
+
+impl fmt::Display for Event {
+    /// What happened, as one line starting with the event's name:
+    ///
+    /// - `progress 2/4 (50%)`: the fraction and its [percentage](ProgressFraction::percent);
+    /// - `message: ` and the [`StatusMessage`]'s Display;
+    /// - `anomaly: ` and the [`Anomaly`]'s Display;
+    /// - `cancel requested`;
+    /// - `finished: ` and the outcome's kind: `succeeded`, `failed` or `cancelled`.
+    ///
+    /// ```
+    /// use gpmc_progress::{Anomaly, Breach, Event, HResult, OutcomeKind, StatusMessage};
+    ///
+    /// assert_eq!(Event::Progress("2/4".parse()?).to_string(), "progress 2/4 (50%)");
+    /// assert_eq!(Event::Progress("0/0".parse()?).to_string(), "progress 0/0 (100%)");
+    /// let message = StatusMessage::new("access denied while resolving a group")
+    ///     .with_extension_name("Security")
+    ///     .with_error_code(HResult::E_ACCESSDENIED);
+    /// assert_eq!(
+    ///     Event::Message(message).to_string(),
+    ///     "message: Security: access denied while resolving a group; error code 0x80070005 (E_ACCESSDENIED)"
+    /// );
+    /// assert_eq!(Event::Message(StatusMessage::default()).to_string(), "message: (empty message)");
+    /// let anomaly = Anomaly { call: 3, breach: Breach::NumeratorDecreased { previous: 2, numerator: 1 } };
+    /// assert_eq!(
+    ///     Event::Anomaly(anomaly).to_string(),
+    ///     "anomaly: status call 3 breaks numerator-decreased: numerator 1 is lower than the previous call's 2"
+    /// );
+    /// assert_eq!(Event::CancelRequested.to_string(), "cancel requested");
+    /// assert_eq!(Event::Finished(OutcomeKind::Succeeded).to_string(), "finished: succeeded");
+    /// # Ok::<(), gpmc_progress::FractionError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Progress(progress) => {
+                write!(f, "progress {progress} ({}%)", progress.percent())
+            }
+            Event::Message(message) => write!(f, "message: {message}"),
+            Event::Anomaly(anomaly) => write!(f, "anomaly: {anomaly}"),
+            Event::CancelRequested => f.write_str("cancel requested"),
+            Event::Finished(kind) => write!(f, "finished: {kind}"),
+        }
+    }
 }
 
 /// Something the state machine reports, drained with [`StatusMachine::poll_event`].

@@ -1,5 +1,7 @@
 //! [`StatusMessage`]: one entry of the `IGPMStatusMsgCollection` passed to `Status`.
 
+use core::fmt;
+
 use crate::HResult;
 
 /// The six properties of an `IGPMStatusMessage`, as plain data.
@@ -90,5 +92,138 @@ impl StatusMessage {
     pub fn with_operation_code(mut self, operation_code: HResult) -> Self {
         self.operation_code = operation_code;
         self
+    }
+}
+
+impl fmt::Display for StatusMessage {
+    /// One line naming what the message has, its empty parts and zero codes left out:
+    ///
+    /// - the extension (with the settings name in parentheses, or the settings name alone)
+    ///   and a colon, then the text (`(no text)` when there is an extension or settings
+    ///   name but no text);
+    /// - then, each after `; `, `object` and the object path, `error code` and the
+    ///   `ErrorCode` in [`HResult`]'s alternate form (with its name when it is well known),
+    ///   and `operation code` and the raw `OperationCode`;
+    /// - `(empty message)` when every property is empty or zero.
+    ///
+    /// ```
+    /// use gpmc_progress::{HResult, StatusMessage};
+    ///
+    /// let message = StatusMessage::new("access denied while resolving a group")
+    ///     .with_error_code(HResult::E_ACCESSDENIED)
+    ///     .with_extension_name("Security");
+    /// assert_eq!(
+    ///     message.to_string(),
+    ///     "Security: access denied while resolving a group; error code 0x80070005 (E_ACCESSDENIED)"
+    /// );
+    ///
+    /// // A warning: no error code, so none is shown.
+    /// let warning = StatusMessage::new("the script path points outside SYSVOL")
+    ///     .with_extension_name("Scripts")
+    ///     .with_settings_name("Logon")
+    ///     .with_object_path(r"\\example.com\SysVol\logon.cmd");
+    /// assert_eq!(
+    ///     warning.to_string(),
+    ///     r"Scripts (Logon): the script path points outside SYSVOL; object \\example.com\SysVol\logon.cmd"
+    /// );
+    ///
+    /// let code_only = StatusMessage::default().with_error_code(HResult::from_bits(0x8004_0000));
+    /// assert_eq!(code_only.to_string(), "error code 0x80040000");
+    /// assert_eq!(StatusMessage::new("done").to_string(), "done");
+    /// assert_eq!(StatusMessage::default().to_string(), "(empty message)");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut separator = "";
+        match (
+            self.extension_name.is_empty(),
+            self.settings_name.is_empty(),
+        ) {
+            (false, false) => write!(f, "{} ({}): ", self.extension_name, self.settings_name)?,
+            (false, true) => write!(f, "{}: ", self.extension_name)?,
+            (true, false) => write!(f, "{}: ", self.settings_name)?,
+            (true, true) => {}
+        }
+        if !self.message.is_empty() {
+            f.write_str(&self.message)?;
+            separator = "; ";
+        } else if !(self.extension_name.is_empty() && self.settings_name.is_empty()) {
+            f.write_str("(no text)")?;
+            separator = "; ";
+        }
+        if !self.object_path.is_empty() {
+            write!(f, "{separator}object {}", self.object_path)?;
+            separator = "; ";
+        }
+        if self.error_code != HResult::S_OK {
+            write!(f, "{separator}error code {:#}", self.error_code)?;
+            separator = "; ";
+        }
+        if self.operation_code != HResult::S_OK {
+            write!(f, "{separator}operation code {}", self.operation_code)?;
+            separator = "; ";
+        }
+        if separator.is_empty() {
+            f.write_str("(empty message)")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_every_part_it_shows() {
+        let full = StatusMessage {
+            object_path: "cn={31B2F340-016D-11D2-945F-00C04FB984F9},cn=policies".into(),
+            error_code: HResult::ERROR_FILE_NOT_FOUND,
+            extension_name: "Registry".into(),
+            settings_name: "Run".into(),
+            operation_code: HResult::from_bits(3),
+            message: "a value could not be read".into(),
+        };
+        assert_eq!(
+            full.to_string(),
+            "Registry (Run): a value could not be read; \
+             object cn={31B2F340-016D-11D2-945F-00C04FB984F9},cn=policies; \
+             error code 0x80070002 (HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)); \
+             operation code 0x00000003"
+        );
+    }
+
+    #[test]
+    fn display_leaves_out_empty_parts_and_zero_codes() {
+        let only = |message: StatusMessage| message.to_string();
+        assert_eq!(only(StatusMessage::default()), "(empty message)");
+        assert_eq!(
+            only(StatusMessage::default().with_extension_name("Security")),
+            "Security: (no text)"
+        );
+        assert_eq!(
+            only(StatusMessage::default().with_settings_name("Logon")),
+            "Logon: (no text)"
+        );
+        assert_eq!(
+            only(StatusMessage::default().with_error_code(HResult::E_ACCESSDENIED)),
+            "error code 0x80070005 (E_ACCESSDENIED)"
+        );
+        assert_eq!(
+            only(StatusMessage::default().with_object_path("c:\\x")),
+            "object c:\\x"
+        );
+        assert_eq!(
+            only(StatusMessage::default().with_operation_code(HResult::from_bits(7))),
+            "operation code 0x00000007"
+        );
+        assert_eq!(
+            only(
+                StatusMessage::new("skipped")
+                    .with_extension_name("Scripts")
+                    .with_error_code(HResult::S_FALSE)
+            ),
+            "Scripts: skipped; error code 0x00000001 (S_FALSE)"
+        );
+        assert!(!only(StatusMessage::new("warning")).contains("0x00000000"));
     }
 }

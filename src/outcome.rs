@@ -30,6 +30,12 @@ impl OutcomeKind {
 }
 
 impl fmt::Display for OutcomeKind {
+    /// The [`as_str`](OutcomeKind::as_str) word.
+    ///
+    /// ```
+    /// use gpmc_progress::OutcomeKind;
+    /// assert_eq!(OutcomeKind::Cancelled.to_string(), "cancelled");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -50,7 +56,10 @@ impl fmt::Display for OutcomeKind {
 /// let outcome: OperationOutcome =
 ///     OperationOutcome::new(HResult::ERROR_CANCELLED, true, None, Vec::new());
 /// assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
-/// assert_eq!(outcome.to_string(), "cancelled (0x800704C7)");
+/// assert_eq!(
+///     outcome.to_string(),
+///     "cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED))"
+/// );
 ///
 /// let late = OperationOutcome::new(HResult::S_OK, true, Some(ResultDescription::text("x")), vec![]);
 /// assert_eq!(late.kind(), OutcomeKind::Succeeded);
@@ -166,18 +175,52 @@ impl<R> OperationOutcome<R> {
 }
 
 impl<R> fmt::Display for OperationOutcome<R> {
-    /// `succeeded`, `failed (0x80070005)` or `cancelled (0x800704C7)`.
+    /// The kind and the finishing call's `hrStatus` in [`HResult`]'s alternate form (the
+    /// hexadecimal and, for a well-known code, its name): `failed with 0x80070005
+    /// (E_ACCESSDENIED)`, `cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED))`.
+    /// A success is `succeeded`, with its code only when it is not `S_OK`. The result and the
+    /// messages are not shown.
+    ///
+    /// ```
+    /// use gpmc_progress::{HResult, OperationOutcome};
+    ///
+    /// let outcome = |hr, cancel| OperationOutcome::<()>::new(hr, cancel, None, vec![]);
+    /// assert_eq!(outcome(HResult::S_OK, false).to_string(), "succeeded");
+    /// assert_eq!(outcome(HResult::S_OK, true).to_string(), "succeeded");
+    /// assert_eq!(outcome(HResult::S_FALSE, false).to_string(), "succeeded with 0x00000001 (S_FALSE)");
+    /// assert_eq!(
+    ///     outcome(HResult::E_ACCESSDENIED, false).to_string(),
+    ///     "failed with 0x80070005 (E_ACCESSDENIED)"
+    /// );
+    /// assert_eq!(outcome(HResult::E_ABORT, true).to_string(), "cancelled with 0x80004004 (E_ABORT)");
+    /// assert_eq!(outcome(HResult::from_bits(0x8004_0000), false).to_string(), "failed with 0x80040000");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind() {
-            OutcomeKind::Succeeded => f.write_str("succeeded"),
-            kind => write!(f, "{kind} ({})", self.hr),
+            OutcomeKind::Succeeded if self.hr == HResult::S_OK => f.write_str("succeeded"),
+            kind => write!(f, "{kind} with {:#}", self.hr),
         }
     }
 }
 
 /// A failed or cancelled outcome, as an error.
+///
+/// Its message is `operation`, then the outcome's kind and code as [`OperationOutcome`]'s
+/// Display shows them.
+///
+/// ```
+/// use gpmc_progress::{HResult, OperationOutcome};
+///
+/// let cancelled: OperationOutcome = OperationOutcome::new(HResult::ERROR_CANCELLED, true, None, vec![]);
+/// assert_eq!(
+///     cancelled.into_result().unwrap_err().to_string(),
+///     "operation cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED))"
+/// );
+/// let unknown: OperationOutcome = OperationOutcome::new(HResult::from_bits(0x8004_0000), false, None, vec![]);
+/// assert_eq!(unknown.into_result().unwrap_err().to_string(), "operation failed with 0x80040000");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("operation {kind} with {hr}{}", name_suffix(*hr))]
+#[error("operation {kind} with {hr:#}")]
 #[non_exhaustive]
 pub struct OperationFailed {
     /// [`OutcomeKind::Failed`] or [`OutcomeKind::Cancelled`].
@@ -186,10 +229,4 @@ pub struct OperationFailed {
     pub hr: HResult,
     /// Every message of the operation.
     pub messages: Vec<StatusMessage>,
-}
-
-fn name_suffix(hr: HResult) -> String {
-    hr.name()
-        .map(|name| format!(" ({name})"))
-        .unwrap_or_default()
 }

@@ -1,5 +1,7 @@
 //! Results of operations: the [`TypedResult`] trait and the plain [`ResultDescription`].
 
+use core::fmt;
+
 use crate::ResultType;
 
 /// A result object that can say which [`ResultType`] it is.
@@ -237,6 +239,110 @@ impl ResultDescription {
     }
 }
 
+impl fmt::Display for ResultDescription {
+    /// The result type's id, then the properties that are known, after `, ` and each named:
+    /// the object's own `ID` first without a name, then `gpo` or `starter-gpo` (the GUID of
+    /// what was backed up), `name` (`DisplayName`, in quotes), `domain`, `directory`
+    /// (`BackupDir`) and `comment` (in quotes). An empty string is shown as `""`.
+    ///
+    /// A `text` result shows its string in quotes when it is at most 64 characters long and
+    /// has no control characters (a GUID, a short report); otherwise how many characters it
+    /// has.
+    ///
+    /// ```
+    /// use gpmc_progress::ResultDescription;
+    ///
+    /// let backup = ResultDescription::Backup {
+    ///     id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
+    ///     gpo_id: Some("{31B2F340-016D-11D2-945F-00C04FB984F9}".into()),
+    ///     directory: Some(r"C:\Backups".into()),
+    ///     comment: Some("nightly".into()),
+    /// };
+    /// assert_eq!(
+    ///     backup.to_string(),
+    ///     r#"backup {2C5A3F7E-0000-4000-8000-000000000001}, gpo {31B2F340-016D-11D2-945F-00C04FB984F9}, directory C:\Backups, comment "nightly""#
+    /// );
+    /// let gpo = ResultDescription::Gpo {
+    ///     id: None,
+    ///     display_name: Some("Default Domain Policy".into()),
+    ///     domain: Some("example.com".into()),
+    /// };
+    /// assert_eq!(gpo.to_string(), r#"gpo, name "Default Domain Policy", domain example.com"#);
+    /// assert_eq!(ResultDescription::text("{6AC1786C-016F-11D2-945F-00C04FB984F9}").to_string(),
+    ///     r#"text "{6AC1786C-016F-11D2-945F-00C04FB984F9}""#);
+    /// assert_eq!(ResultDescription::text("<report>\n</report>").to_string(), "text of 18 characters");
+    /// assert_eq!(ResultDescription::Object.to_string(), "object");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.result_type())?;
+        let id = |f: &mut fmt::Formatter<'_>, id: &Option<String>| match id.as_deref() {
+            Some("") => f.write_str(" \"\""),
+            Some(id) => write!(f, " {id}"),
+            None => Ok(()),
+        };
+        let plain = |f: &mut fmt::Formatter<'_>, name: &str, value: &Option<String>| match value
+            .as_deref()
+        {
+            Some("") => write!(f, ", {name} \"\""),
+            Some(value) => write!(f, ", {name} {value}"),
+            None => Ok(()),
+        };
+        let quoted = |f: &mut fmt::Formatter<'_>, name: &str, value: &Option<String>| match value {
+            Some(value) => write!(f, ", {name} \"{value}\""),
+            None => Ok(()),
+        };
+        match self {
+            ResultDescription::Gpo {
+                id: gpo,
+                display_name,
+                domain,
+            } => {
+                id(f, gpo)?;
+                quoted(f, "name", display_name)?;
+                plain(f, "domain", domain)
+            }
+            ResultDescription::Backup {
+                id: backup,
+                gpo_id,
+                directory,
+                comment,
+            } => {
+                id(f, backup)?;
+                plain(f, "gpo", gpo_id)?;
+                plain(f, "directory", directory)?;
+                quoted(f, "comment", comment)
+            }
+            ResultDescription::StarterGpo {
+                id: starter,
+                display_name,
+            } => {
+                id(f, starter)?;
+                quoted(f, "name", display_name)
+            }
+            ResultDescription::StarterGpoBackup {
+                id: backup,
+                gpo_id,
+                directory,
+                comment,
+            } => {
+                id(f, backup)?;
+                plain(f, "starter-gpo", gpo_id)?;
+                plain(f, "directory", directory)?;
+                quoted(f, "comment", comment)
+            }
+            ResultDescription::Text { value: Some(value) } => {
+                let characters = value.chars().count();
+                if characters <= 64 && !value.chars().any(char::is_control) {
+                    write!(f, " \"{value}\"")
+                } else {
+                    write!(f, " of {characters} characters")
+                }
+            }
+            ResultDescription::Text { value: None } | ResultDescription::Object => Ok(()),
+        }
+    }
+}
+
 /// How a result is read. The same shape as [`ResultDescription`], except that `object` is a
 /// struct variant: serde ignores extra fields on a unit variant of an internally tagged enum,
 /// and the trace format makes unknown fields an error on every result type, `object` included.
@@ -332,6 +438,51 @@ impl TypedResult for ResultDescription {
             ResultDescription::StarterGpoBackup { .. } => ResultType::StarterGpoBackup,
             ResultDescription::Text { .. } => ResultType::Text,
             ResultDescription::Object => ResultType::Object,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_known_properties() {
+        let starter_backup = ResultDescription::StarterGpoBackup {
+            id: Some("{B}".into()),
+            gpo_id: Some("{S}".into()),
+            directory: Some(String::new()),
+            comment: Some(String::new()),
+        };
+        assert_eq!(
+            starter_backup.to_string(),
+            r#"starter-gpo-backup {B}, starter-gpo {S}, directory "", comment """#
+        );
+        let starter = ResultDescription::StarterGpo {
+            id: Some(String::new()),
+            display_name: Some("Baseline".into()),
+        };
+        assert_eq!(starter.to_string(), r#"starter-gpo "", name "Baseline""#);
+        let gpo = ResultDescription::Gpo {
+            id: Some("{G}".into()),
+            display_name: None,
+            domain: None,
+        };
+        assert_eq!(gpo.to_string(), "gpo {G}");
+        assert_eq!(ResultDescription::text("").to_string(), r#"text """#);
+        assert_eq!(
+            ResultDescription::text("x".repeat(64)).to_string(),
+            format!("text \"{}\"", "x".repeat(64))
+        );
+        assert_eq!(
+            ResultDescription::text("x".repeat(65)).to_string(),
+            "text of 65 characters"
+        );
+        for result_type in ResultType::ALL {
+            assert_eq!(
+                ResultDescription::bare(*result_type).to_string(),
+                result_type.id()
+            );
         }
     }
 }

@@ -95,6 +95,7 @@ id_enum! {
     /// use gpmc_progress::{Preset, Rules};
     /// let preset: Preset = "strict".parse()?;
     /// assert_eq!(Rules::from(preset), Rules::strict());
+    /// assert_eq!(preset.to_string(), "strict"); // Display is the id
     /// assert_eq!(Preset::default(), Preset::Documented);
     /// # Ok::<(), gpmc_progress::ParseIdError>(())
     /// ```
@@ -231,6 +232,52 @@ impl From<Preset> for Rules {
     }
 }
 
+impl core::fmt::Display for Rules {
+    /// The preset's id when the rules equal a preset (`documented`, `strict`). Otherwise the
+    /// preset they differ from on fewer rules (`documented` on a tie), then the rules that
+    /// differ, in precedence order: `documented with violations: ` and the configurable rules
+    /// that are violations, or `strict with anomalies: ` and those that are anomalies.
+    ///
+    /// ```
+    /// use gpmc_progress::{Rule, RuleSetting, Rules};
+    ///
+    /// assert_eq!(Rules::documented().to_string(), "documented");
+    /// assert_eq!(Rules::strict().to_string(), "strict");
+    /// let rules = Rules::strict().with(Rule::DenominatorChanged, RuleSetting::Anomaly)?;
+    /// assert_eq!(rules.to_string(), "strict with anomalies: denominator-changed");
+    /// let rules = Rules::documented()
+    ///     .with(Rule::MissingResult, RuleSetting::Violation)?
+    ///     .with(Rule::NumeratorDecreased, RuleSetting::Violation)?;
+    /// assert_eq!(
+    ///     rules.to_string(),
+    ///     "documented with violations: numerator-decreased, missing-result"
+    /// );
+    /// # Ok::<(), gpmc_progress::RuleNotConfigurable>(())
+    /// ```
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if let Some(preset) = self.as_preset() {
+            return write!(f, "{preset}");
+        }
+        let configurable = || Rule::ALL.iter().filter(|rule| rule.is_configurable());
+        let violations = configurable()
+            .filter(|rule| self.is_violation(**rule))
+            .count();
+        let anomalies = configurable().count() - violations;
+        let (preset, setting, plural) = if violations <= anomalies {
+            (Preset::Documented, RuleSetting::Violation, "violations")
+        } else {
+            (Preset::Strict, RuleSetting::Anomaly, "anomalies")
+        };
+        write!(f, "{preset} with {plural}: ")?;
+        let mut separator = "";
+        for rule in configurable().filter(|rule| self.setting(**rule) == setting) {
+            write!(f, "{separator}{rule}")?;
+            separator = ", ";
+        }
+        Ok(())
+    }
+}
+
 impl core::fmt::Debug for Rules {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         if let Some(preset) = self.as_preset() {
@@ -339,6 +386,37 @@ mod tests {
              \"failure-before-completion\": Violation, \"result-on-failure\": Violation, \
              \"unexpected-result\": Violation, \"missing-result\": Anomaly}"
         );
+    }
+
+    #[test]
+    fn display_starts_from_the_nearer_preset() {
+        let configurable: Vec<Rule> = Rule::ALL
+            .iter()
+            .copied()
+            .filter(|rule| rule.is_configurable())
+            .collect();
+        // Three of six violations: a tie, told from `documented`.
+        let mut rules = Rules::documented();
+        for rule in &configurable[..3] {
+            rules.set(*rule, RuleSetting::Violation).unwrap();
+        }
+        assert_eq!(
+            rules.to_string(),
+            "documented with violations: denominator-changed, numerator-decreased, \
+             failure-before-completion"
+        );
+        // Four of six: two anomalies from `strict`.
+        rules
+            .set(Rule::MissingResult, RuleSetting::Violation)
+            .unwrap();
+        assert_eq!(
+            rules.to_string(),
+            "strict with anomalies: result-on-failure, unexpected-result"
+        );
+        // Every form names its preset and parses back through it.
+        for preset in Preset::ALL {
+            assert_eq!(Rules::preset(*preset).to_string().parse(), Ok(*preset));
+        }
     }
 
     #[test]

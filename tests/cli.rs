@@ -240,12 +240,19 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
     ] {
         assert!(lines.contains(&expected), "{expected:?} in {text}");
     }
-    assert!(lines.iter().any(|l| l.starts_with("message [")), "{text}");
+    assert!(
+        lines.iter().any(|l| l
+            .starts_with("message: Folder Redirection: the redirection target path is not reachable; object cn=")
+            && l.ends_with(
+                "; error code 0x80070003 (HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND)); operation code 0x00000002"
+            )),
+        "{text}"
+    );
     assert!(
         lines
             .last()
             .unwrap()
-            .starts_with("outcome: succeeded; result: {\"type\":\"backup\""),
+            .starts_with("outcome: succeeded; result: backup {"),
         "{text}"
     );
     assert!(

@@ -39,6 +39,49 @@ pub enum Update {
     Fault(Fault),
 }
 
+impl fmt::Display for Update {
+    /// One line starting with what kind of update it is:
+    ///
+    /// - an event as [`Event`]'s Display shows it (`progress 2/4 (50%)`, `message: ...`,
+    ///   `anomaly: ...`, `cancel requested`, `finished: succeeded`);
+    /// - `violation: ` and the [`Violation`];
+    /// - `issue: status call N: ` and the [`ReadIssue`];
+    /// - `fault: ` and the [`Fault`].
+    ///
+    /// ```
+    /// use gpmc_progress::live::{Fault, Location, ReadIssue, ReadProblem, Update};
+    /// use gpmc_progress::{Event, HResult, StatusCall, StatusMachine};
+    ///
+    /// assert_eq!(Update::Event(Event::CancelRequested).to_string(), "cancel requested");
+    /// assert_eq!(Update::Event(Event::Progress("1/3".parse()?)).to_string(), "progress 1/3 (33%)");
+    /// let violation = StatusMachine::default()
+    ///     .handle_status(StatusCall::progress(5, 3))
+    ///     .unwrap_err();
+    /// assert_eq!(
+    ///     Update::Violation(violation).to_string(),
+    ///     "violation: status call 1 violates numerator-exceeds-denominator: numerator 5 exceeds denominator 3"
+    /// );
+    /// let issue = ReadIssue::new(Location::Message(0), "ErrorCode", ReadProblem::GetterFailed(HResult::E_FAIL));
+    /// assert_eq!(
+    ///     Update::Issue { call: 2, issue }.to_string(),
+    ///     "issue: status call 2: message 0: ErrorCode: the getter failed with 0x80004005 (E_FAIL)"
+    /// );
+    /// assert_eq!(
+    ///     Update::Fault(Fault::RecordingFailed("disk full".into())).to_string(),
+    ///     "fault: recording stopped: disk full"
+    /// );
+    /// # Ok::<(), gpmc_progress::FractionError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Update::Event(event) => write!(f, "{event}"),
+            Update::Violation(violation) => write!(f, "violation: {violation}"),
+            Update::Issue { call, issue } => write!(f, "issue: status call {call}: {issue}"),
+            Update::Fault(fault) => write!(f, "fault: {fault}"),
+        }
+    }
+}
+
 /// Where in a `Status` call (or a synchronous `IGPMResult`) a [`ReadIssue`] was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -101,7 +144,10 @@ pub enum ReadProblem {
 /// use gpmc_progress::HResult;
 ///
 /// let issue = ReadIssue::new(Location::Message(2), "ObjectPath", ReadProblem::GetterFailed(HResult::E_FAIL));
-/// assert_eq!(issue.to_string(), "message 2: ObjectPath: the getter failed with 0x80004005");
+/// assert_eq!(
+///     issue.to_string(),
+///     "message 2: ObjectPath: the getter failed with 0x80004005 (E_FAIL)"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -127,10 +173,12 @@ impl ReadIssue {
 }
 
 impl fmt::Display for ReadIssue {
+    /// The location, the property and the problem, separated by `: `; a failed getter's
+    /// code is in [`HResult`]'s alternate form (with its name when it is well known).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}: ", self.location, self.property)?;
         match &self.problem {
-            ReadProblem::GetterFailed(hr) => write!(f, "the getter failed with {hr}"),
+            ReadProblem::GetterFailed(hr) => write!(f, "the getter failed with {hr:#}"),
             ReadProblem::InvalidUtf16 { units } => write!(
                 f,
                 "invalid UTF-16 in a string of {} units (kept with U+FFFD replacements)",

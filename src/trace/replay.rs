@@ -1,5 +1,6 @@
 //! [`replay`]: a trace through the state machine in one call, and its [`Verdict`].
 
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -21,6 +22,28 @@ pub struct TraceAnomaly {
     pub line: u64,
     /// The anomaly (its `call` is the 1-based index among the status events).
     pub anomaly: Anomaly,
+}
+
+impl fmt::Display for TraceAnomaly {
+    /// `line N: ` and the [`Anomaly`].
+    ///
+    /// ```
+    /// use gpmc_progress::trace::{replay, Verdict};
+    /// use gpmc_progress::Rules;
+    ///
+    /// let trace = "{\"event\":\"status\",\"numerator\":2,\"denominator\":4}\n\
+    ///              {\"event\":\"status\",\"numerator\":1,\"denominator\":4}\n";
+    /// let Verdict::Unfinished { anomalies, .. } = replay(trace.as_bytes(), Rules::documented()) else {
+    ///     panic!("not unfinished");
+    /// };
+    /// assert_eq!(
+    ///     anomalies[0].to_string(),
+    ///     "line 2: status call 2 breaks numerator-decreased: numerator 1 is lower than the previous call's 2"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.anomaly)
+    }
 }
 
 /// What checking one trace found (see the [crate docs' Checking traces
@@ -165,6 +188,83 @@ impl Verdict {
         }
         // Serialising strings, numbers and lists into memory cannot fail.
         serde_json::to_string(&json).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Verdict {
+    /// One line for people, starting with what the verdict is (the checker's JSON is
+    /// [`to_json`](Verdict::to_json)):
+    ///
+    /// - `finished: ` and the [outcome](OperationOutcome)'s kind and code, then after `; `
+    ///   the result's type (`backup result`) or `no result`, and how many anomalies there
+    ///   were (`no anomalies`, `1 anomaly`, `2 anomalies`);
+    /// - `violation: line N: ` and the [`Violation`];
+    /// - `unfinished: ` and the last progress (`progress 1/2 (50%)`) or `no status call`,
+    ///   then how many anomalies there were;
+    /// - `error: ` and the [`TraceReadError`] (with its line when one is to blame).
+    ///
+    /// ```
+    /// use gpmc_progress::trace::replay;
+    /// use gpmc_progress::Rules;
+    ///
+    /// let check = |trace: &str| replay(trace.as_bytes(), Rules::documented()).to_string();
+    /// assert_eq!(
+    ///     check(r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"backup"}}"#),
+    ///     "finished: succeeded; backup result; no anomalies"
+    /// );
+    /// assert_eq!(
+    ///     check(r#"{"event":"status","numerator":0,"denominator":2,"hr":"0x80070005"}"#),
+    ///     "finished: failed with 0x80070005 (E_ACCESSDENIED); no result; 1 anomaly"
+    /// );
+    /// assert_eq!(
+    ///     check(r#"{"event":"status","numerator":3,"denominator":2}"#),
+    ///     "violation: line 1: status call 1 violates numerator-exceeds-denominator: \
+    ///      numerator 3 exceeds denominator 2"
+    /// );
+    /// assert_eq!(
+    ///     check(r#"{"event":"status","numerator":1,"denominator":2}"#),
+    ///     "unfinished: progress 1/2 (50%); no anomalies"
+    /// );
+    /// assert_eq!(check(r#"{"event":"cancel"}"#), "unfinished: no status call; no anomalies");
+    /// assert_eq!(
+    ///     check("\n{\"event\":\"status\"}"),
+    ///     "error: line 2: required field `numerator` is missing"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = |f: &mut fmt::Formatter<'_>, anomalies: &[TraceAnomaly]| match anomalies.len() {
+            0 => f.write_str("; no anomalies"),
+            1 => f.write_str("; 1 anomaly"),
+            n => write!(f, "; {n} anomalies"),
+        };
+        match self {
+            Verdict::Finished { outcome, anomalies } => {
+                write!(f, "finished: {outcome}")?;
+                match outcome.result() {
+                    Some(result) => write!(f, "; {} result", result.result_type())?,
+                    None => f.write_str("; no result")?,
+                }
+                count(f, anomalies)
+            }
+            Verdict::Violation { line, violation } => {
+                write!(f, "violation: line {line}: {violation}")
+            }
+            Verdict::Unfinished {
+                progress,
+                anomalies,
+            } => {
+                match progress {
+                    Some(progress) => write!(
+                        f,
+                        "unfinished: progress {progress} ({}%)",
+                        progress.percent()
+                    )?,
+                    None => f.write_str("unfinished: no status call")?,
+                }
+                count(f, anomalies)
+            }
+            Verdict::Error(error) => write!(f, "error: {error}"),
+        }
     }
 }
 
@@ -333,6 +433,30 @@ mod tests {
             "{text}"
         );
         assert_eq!(unopened.exit_code(), 2);
+    }
+
+    #[test]
+    fn display_counts_anomalies_and_names_codes() {
+        let cancelled = "{\"event\":\"status\",\"numerator\":0,\"denominator\":2}\n\
+            {\"event\":\"cancel\"}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":3}\n\
+            {\"event\":\"status\",\"numerator\":3,\"denominator\":3,\"hr\":\"0x800704C7\",\"result\":{\"type\":\"gpo\"}}\n";
+        assert_eq!(
+            replay(cancelled.as_bytes(), Rules::documented()).to_string(),
+            "finished: cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED)); \
+             gpo result; 2 anomalies"
+        );
+        let unknown =
+            "{\"event\":\"status\",\"numerator\":0,\"denominator\":0,\"hr\":\"0x80040000\"}";
+        assert_eq!(
+            replay(unknown.as_bytes(), Rules::documented()).to_string(),
+            "finished: failed with 0x80040000; no result; no anomalies"
+        );
+        let unopened = replay_file("/nonexistent/trace.jsonl", Rules::strict()).to_string();
+        assert!(
+            unopened.starts_with("error: cannot open `/nonexistent/trace.jsonl`: "),
+            "{unopened}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use gpmc_progress::live::{TrackError, Tracker, Update};
 use gpmc_progress::simulate::SimulatedServer;
-use gpmc_progress::{Event, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMessage};
+use gpmc_progress::{Event, OperationOutcome, ProgressFraction, Rules};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::{self, StandardOutput};
@@ -174,12 +174,9 @@ fn show(
             Ok(updates) => {
                 for update in updates {
                     match update {
-                        Update::Violation(violation) => {
+                        Update::Violation(_) => {
                             display.finish()?;
-                            display.line(&format!(
-                                "violation: {violation} (rule {})",
-                                violation.rule()
-                            ))?;
+                            display.line(&update.to_string())?;
                             return Ok(1);
                         }
                         // A repeated fraction (the second thread's) shows nothing new.
@@ -209,10 +206,7 @@ fn show(
             Ok(0)
         }
         Err(TrackError::Violation(violation)) => {
-            display.line(&format!(
-                "violation: {violation} (rule {})",
-                violation.rule()
-            ))?;
+            display.line(&format!("violation: {violation}"))?;
             Ok(1)
         }
         Err(error) => {
@@ -222,55 +216,25 @@ fn show(
     }
 }
 
-/// Shows one update of the engine.
+/// Shows one update of the engine: progress on the bar, everything else as its line.
 fn show_update(update: &Update, interrupted: bool, display: &mut Display) -> io::Result<()> {
     match update {
-        Update::Event(event) => match event {
-            Event::Progress(progress) => display.progress(*progress),
-            Event::Message(message) => display.line(&describe(message)),
-            Event::Anomaly(anomaly) => display.line(&format!("anomaly: {anomaly}")),
-            Event::CancelRequested => {
-                if !interrupted {
-                    // The cancel planned with --cancel-at.
-                    display.line("client: IGPMAsyncCancel::Cancel")?;
-                }
-                display.line("cancel requested: waiting for the server")
+        Update::Event(Event::Progress(progress)) => display.progress(*progress),
+        Update::Event(Event::CancelRequested) => {
+            if !interrupted {
+                // The cancel planned with --cancel-at.
+                display.line("client: IGPMAsyncCancel::Cancel")?;
             }
-            Event::Finished(kind) => display.line(&format!("finished: {kind}")),
-            _ => Ok(()),
-        },
-        Update::Issue { call, issue } => display.line(&format!("call {call}: {issue}")),
-        Update::Fault(fault) => display.line(&format!("fault: {fault}")),
-        _ => Ok(()),
+            display.line("cancel requested: waiting for the server")
+        }
+        update => display.line(&update.to_string()),
     }
-}
-
-fn describe(message: &StatusMessage) -> String {
-    let mut text = String::from("message");
-    if !message.extension_name.is_empty() {
-        text.push_str(&format!(" [{}]", message.extension_name));
-    }
-    text.push_str(&format!(" {}", message.error_code));
-    if let Some(name) = message.error_code.name() {
-        text.push_str(&format!(" {name}"));
-    }
-    text.push_str(&format!(": {}", message.message));
-    text
 }
 
 fn report(outcome: &OperationOutcome, anomalies: usize, display: &mut Display) -> io::Result<()> {
-    let mut text = format!("outcome: {}", outcome.kind());
-    if outcome.kind() != OutcomeKind::Succeeded {
-        text.push_str(&format!(" with {}", outcome.hr()));
-        if let Some(name) = outcome.hr().name() {
-            text.push_str(&format!(" ({name})"));
-        }
-    }
+    let mut text = format!("outcome: {outcome}");
     match outcome.result() {
-        Some(result) => {
-            let json = serde_json::to_string(result).unwrap_or_default();
-            text.push_str(&format!("; result: {json}"));
-        }
+        Some(result) => text.push_str(&format!("; result: {result}")),
         None => text.push_str("; no result"),
     }
     let messages = outcome.messages().len();
