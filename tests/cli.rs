@@ -473,7 +473,9 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(
-        text.ends_with("no outcome: the asynchronous method failed with 0x80070005\n"),
+        text.ends_with(
+            "no outcome: the asynchronous method failed with 0x80070005 (E_ACCESSDENIED)\n"
+        ),
         "{text}"
     );
 

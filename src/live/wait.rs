@@ -15,6 +15,20 @@ use super::{Fault, Update};
 use crate::{HResult, OperationOutcome, TypedResult, Violation};
 
 /// How an operation can end for a tracker's consumers without an outcome.
+///
+/// ```
+/// use gpmc_progress::live::TrackError;
+/// use gpmc_progress::HResult;
+///
+/// assert_eq!(
+///     TrackError::StartFailed(HResult::E_ACCESSDENIED).to_string(),
+///     "the asynchronous method failed with 0x80070005 (E_ACCESSDENIED)"
+/// );
+/// assert_eq!(
+///     TrackError::Abandoned { calls_received: 2 }.to_string(),
+///     "the server let go of the operation after 2 status calls without finishing"
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrackError {
@@ -23,7 +37,7 @@ pub enum TrackError {
     #[error("the server broke the protocol: {0}")]
     Violation(Violation),
     /// The asynchronous GPMC method failed, so the operation never started.
-    #[error("the asynchronous method failed with {0}")]
+    #[error("the asynchronous method failed with {0:#}")]
     StartFailed(HResult),
     /// The server let go (the last reporter, or the COM sink's last reference, was released)
     /// before a finishing `Status` call: no more calls can come.
