@@ -83,6 +83,8 @@
 //! ```
 
 mod cancel;
+#[allow(dead_code)] // used by the typed entry points, next
+pub(crate) mod git;
 mod messages;
 mod result;
 mod sink;
