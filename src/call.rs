@@ -1,5 +1,7 @@
 //! [`StatusCall`]: one raw `Status` invocation, and [`Input`]: what the state machine is fed.
 
+use core::fmt;
+
 use crate::{HResult, ResultDescription, StatusMessage};
 
 /// One raw, untrusted `IGPMAsyncProgress::Status` invocation, as plain data.
@@ -133,6 +135,41 @@ impl<R> StatusCall<R> {
             hr: self.hr,
             result: self.result.map(f),
             messages: self.messages,
+        }
+    }
+}
+
+/// The call on one line, as it came: the fraction (raw, even when invalid), then what is not
+/// the default: a code other than `S_OK` (named with `{:#}`), the result, and the size of a
+/// message collection (nothing for a null one).
+///
+/// ```
+/// use gpmc_progress::{HResult, ResultDescription, StatusCall, StatusMessage};
+///
+/// assert_eq!(StatusCall::progress(2, 4).to_string(), "2/4");
+/// assert_eq!(
+///     StatusCall::progress(1, 3).with_hr(HResult::E_ACCESSDENIED).to_string(),
+///     "1/3, 0x80070005 (E_ACCESSDENIED)"
+/// );
+/// let last = StatusCall::progress(3, 3)
+///     .with_result(ResultDescription::text("<report/>"))
+///     .with_messages(vec![StatusMessage::new("one"), StatusMessage::new("two")]);
+/// assert_eq!(last.to_string(), r#"3/3, result text "<report/>", 2 messages"#);
+/// assert_eq!(StatusCall::progress(-1, 4).with_messages(vec![]).to_string(), "-1/4, 0 messages");
+/// ```
+impl<R: fmt::Display> fmt::Display for StatusCall<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.numerator, self.denominator)?;
+        if self.hr != HResult::S_OK {
+            write!(f, ", {:#}", self.hr)?;
+        }
+        if let Some(result) = &self.result {
+            write!(f, ", result {result}")?;
+        }
+        match self.messages.as_deref() {
+            None => Ok(()),
+            Some([_]) => f.write_str(", 1 message"),
+            Some(messages) => write!(f, ", {} messages", messages.len()),
         }
     }
 }

@@ -108,14 +108,17 @@ impl ProgressFraction {
         self.denominator
     }
 
-    /// Whether the operation is complete: `numerator == denominator`, `0/0` included.
+    /// Whether the fraction is complete: `numerator == denominator`, `0/0` included. The
+    /// operation it belongs to may still have failed or been cancelled: GPMC finishes those at
+    /// n/n too.
     #[inline]
     pub const fn is_complete(self) -> bool {
         self.numerator == self.denominator
     }
 
     /// `floor(100 * numerator / denominator)`, computed without overflow; 100 only when
-    /// complete (`0/0` is 100), so nothing short of complete shows 100%.
+    /// complete (`0/0` is 100), so nothing short of complete shows 100%. 100% is not
+    /// success: show how the operation finished from its outcome.
     ///
     /// ```
     /// use gpmc_progress::ProgressFraction;

@@ -54,7 +54,9 @@
 //! *failed*, or *cancelled* when the client had requested cancel before it. A success after a
 //! cancel request is still a success, and a cancel request after the finishing call changes
 //! nothing. Percent progress is `floor(100 * numerator / denominator)`, exact over the whole
-//! `i32` range, so only a complete operation shows 100% ([`ProgressFraction::percent`]).
+//! `i32` range, so only a complete fraction shows 100% ([`ProgressFraction::percent`]). A
+//! complete fraction is not a success: a failed or cancelled operation usually finishes at
+//! n/n too, and only its outcome says how it went.
 //!
 //! # Operations and their results
 //!
@@ -208,6 +210,12 @@
 //!   there was none.
 //! - `{"file":F,"verdict":"error","line":2,"message":"..."}`: the input is unreadable;
 //!   `line` is null when no line is to blame (a file that cannot be opened).
+//!
+//! A violation's `message` counts `Status` calls (`status call 3`), its `line` counts lines:
+//! they differ when a `begin` or `cancel` line came before. In the library, `complete` is
+//! `trace::Verdict::Finished` and `incomplete` is `trace::Verdict::Unfinished`: *complete*
+//! there means that the operation finished, whatever its fraction (a failure at 1/3 is
+//! `complete`); the checker's names are part of its output format and stay as they are.
 //!
 //! Reading stops at the first violation or input error: later lines are not read. The exit
 //! status for one trace is 0 complete, 1 violation, 3 incomplete, 2 error; for several, 2 if

@@ -36,6 +36,11 @@ pub fn follow(
             Some(Some(Update::Violation(violation))) => {
                 shown.push(format!("bad server: {violation}"));
             }
+            // 100% is not success: GPMC ends a failed or cancelled operation at n/n too.
+            // The end says how it went.
+            Some(Some(Update::Event(Event::Finished(kind)))) => {
+                shown.push(format!("finished: {kind}"));
+            }
             Some(Some(_)) => {}
             // The stream ended: the end is known.
             Some(None) => return (shown, tracker.wait()),
@@ -81,16 +86,18 @@ mod tests {
     fn success() {
         let (shown, end) = run(backup().warning_at(2), Rules::documented(), None);
         assert_eq!(end.unwrap().kind(), OutcomeKind::Succeeded);
-        assert_eq!(shown.last().unwrap(), "100%");
+        assert_eq!(shown[shown.len() - 2..], ["100%", "finished: succeeded"]);
         assert!(shown.iter().any(|line| line.starts_with("warning: ")));
     }
 
     #[test]
     fn failure() {
         let failing = backup().fail_at(2, HResult::E_ACCESSDENIED);
-        let outcome = run(failing, Rules::documented(), None).1.unwrap();
+        let (shown, end) = run(failing, Rules::documented(), None);
+        let outcome = end.unwrap();
         assert_eq!(outcome.kind(), OutcomeKind::Failed);
         assert_eq!(outcome.hr(), HResult::E_ACCESSDENIED);
+        assert_eq!(shown.last().unwrap(), "finished: failed");
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //!   (with which anomalies, and how the operation finished) or rejected (by which rule).
 //! - The oracle as a state machine for the `proptest-state-machine` crate (re-exported as
 //!   [`proptest_state_machine`]): [`StatusMachineReference`] implements its
-//!   `ReferenceStateMachine`, with [`ReferenceState`] (the model and its verdict on the last
+//!   `ReferenceStateMachine` under any rules ([`DocumentedReference`] and [`StrictReference`]
+//!   under one preset), with [`ReferenceState`] (the model and its verdict on the last
 //!   input) as the state and [`Input`](crate::Input) as the transition; [`next_input`]
 //!   generates each input from the state the operation is in (mostly what a conforming
 //!   server or client could do next, each rule's breach at a small weight, and calls after
@@ -173,7 +174,10 @@ pub use sequence::{
     any_breaking_scenario, arbitrary_scenario, breaking_scenario, prefixed_arbitrary_scenario,
     valid_scenario, valid_sequence, Scenario,
 };
-pub use state_machine::{next_input, ModelMismatch, ReferenceState, StatusMachineReference};
+pub use state_machine::{
+    next_input, DocumentedReference, ModelMismatch, ReferenceState, StatusMachineReference,
+    StrictReference,
+};
 pub use values::{
     configurable_rule, defined_operation_kind, failure_hresult, fraction, hresult, input,
     message_collection, operation_kind, progress_number, result_description, result_of_type,

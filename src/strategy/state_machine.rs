@@ -268,6 +268,63 @@ impl ReferenceStateMachine for StatusMachineReference {
     }
 }
 
+/// Declares a [`StatusMachineReference`] whose rules are one preset.
+macro_rules! preset_reference {
+    ($(#[$doc:meta])* $name:ident, $rules:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name;
+
+        impl ReferenceStateMachine for $name {
+            type State = ReferenceState;
+            type Transition = Input;
+
+            fn init_state() -> BoxedStrategy<ReferenceState> {
+                operation_kind()
+                    .prop_map(|operation| ReferenceState::new(operation, $rules))
+                    .boxed()
+            }
+
+            fn transitions(state: &ReferenceState) -> BoxedStrategy<Input> {
+                StatusMachineReference::transitions(state)
+            }
+
+            fn apply(state: ReferenceState, transition: &Input) -> ReferenceState {
+                StatusMachineReference::apply(state, transition)
+            }
+        }
+    };
+}
+
+preset_reference!(
+    /// [`StatusMachineReference`] under the `documented` rules only: for a consumer that
+    /// implements only those (every case it is given then counts).
+    ///
+    /// ```
+    /// use gpmc_progress::strategy::proptest_state_machine::ReferenceStateMachine;
+    /// use gpmc_progress::strategy::{DocumentedReference, StrictReference};
+    /// use gpmc_progress::Rules;
+    /// use proptest::strategy::{Strategy, ValueTree};
+    ///
+    /// let mut runner = proptest::test_runner::TestRunner::deterministic();
+    /// for _ in 0..16 {
+    ///     let state = DocumentedReference::init_state().new_tree(&mut runner).unwrap().current();
+    ///     assert_eq!(state.model().rules(), Rules::documented());
+    ///     let state = StrictReference::init_state().new_tree(&mut runner).unwrap().current();
+    ///     assert_eq!(state.model().rules(), Rules::strict());
+    /// }
+    /// ```
+    DocumentedReference,
+    Rules::documented()
+);
+
+preset_reference!(
+    /// [`StatusMachineReference`] under the `strict` rules only: for a consumer that rejects
+    /// every odd call (a server's or a simulator's own check).
+    StrictReference,
+    Rules::strict()
+);
+
 /// The next input for an operation in the state of `model`, generated from that state.
 ///
 /// Mostly what a conforming server (and client) could do next: a progress call with the

@@ -1,5 +1,7 @@
 //! [`TraceEvent`]: one line of a trace.
 
+use core::fmt;
+
 use crate::{Input, OperationKind, ResultDescription, StatusCall};
 
 /// One event of a trace (see the [crate docs' Traces section](crate#traces)): the operation's
@@ -81,6 +83,29 @@ impl<R> From<Input<R>> for TraceEvent<R> {
         match input {
             Input::Status(call) => TraceEvent::Status(call),
             Input::Cancel => TraceEvent::Cancel,
+        }
+    }
+}
+
+/// The event on one line: `begin` and the operation, `status` and the call (see
+/// [`StatusCall`]'s `Display`), or `cancel`.
+///
+/// ```
+/// use gpmc_progress::trace::TraceEvent;
+/// use gpmc_progress::{HResult, OperationKind, StatusCall};
+///
+/// let begin: TraceEvent = TraceEvent::Begin { operation: OperationKind::GpoBackup };
+/// assert_eq!(begin.to_string(), "begin gpo-backup");
+/// let failed: TraceEvent = StatusCall::progress(1, 3).with_hr(HResult::E_FAIL).into();
+/// assert_eq!(failed.to_string(), "status 1/3, 0x80004005 (E_FAIL)");
+/// assert_eq!(TraceEvent::Cancel::<gpmc_progress::ResultDescription>.to_string(), "cancel");
+/// ```
+impl<R: fmt::Display> fmt::Display for TraceEvent<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEvent::Begin { operation } => write!(f, "begin {operation}"),
+            TraceEvent::Status(call) => write!(f, "status {call}"),
+            TraceEvent::Cancel => f.write_str("cancel"),
         }
     }
 }
