@@ -184,9 +184,9 @@
 //! - `{"file":F,"verdict":"error","line":2,"message":"..."}`: the input is unreadable;
 //!   `line` is null when no line is to blame (a file that cannot be opened).
 //!
-//! Reading stops at the first violation or input error: later lines are not read. The exit
-//! status for one trace is 0 complete, 1 violation, 3 incomplete, 2 error; for several, 2 if
-//! any is 2, else 1 if any is 1, else 3 if any is 3, else 0.
+//! Reading stops at the first violation or input error: later lines are not read.
+//! `gpmc-trace check` exits with 0 for a complete trace, 1 violation, 3 incomplete, 2 error;
+//! for several, 2 if any is 2, else 1 if any is 1, else 3 if any is 3, else 0.
 //!
 //! # Features
 //!

@@ -64,39 +64,6 @@ impl Verdict {
         }
     }
 
-    /// The checker's exit status for this verdict alone: 0 complete, 1 violation,
-    /// 3 incomplete, 2 error.
-    pub const fn exit_code(&self) -> u8 {
-        match self {
-            Verdict::Complete { .. } => 0,
-            Verdict::Violation { .. } => 1,
-            Verdict::Incomplete { .. } => 3,
-            Verdict::Error(_) => 2,
-        }
-    }
-
-    /// The exit status for several verdicts: 2 if any is 2, else 1 if any is 1, else 3 if
-    /// any is 3, else 0 (also for none).
-    ///
-    /// ```
-    /// use gpmc_progress::trace::Verdict;
-    /// assert_eq!(Verdict::combined_exit_code([0, 3, 1, 0]), 1);
-    /// assert_eq!(Verdict::combined_exit_code([3, 0]), 3);
-    /// assert_eq!(Verdict::combined_exit_code([1, 2]), 2);
-    /// ```
-    pub fn combined_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
-        let rank = |code: u8| match code {
-            2 => 3,
-            1 => 2,
-            3 => 1,
-            _ => 0,
-        };
-        codes
-            .into_iter()
-            .max_by_key(|code| rank(*code))
-            .unwrap_or(0)
-    }
-
     /// The verdict as the checker prints it: one JSON object (without a line end) with `file`
     /// set to `file`, keys in the order of the [crate docs' Checking traces
     /// section](crate#checking-traces).
@@ -157,12 +124,25 @@ impl Verdict {
             }
             Verdict::Error(error) => {
                 json.line = Some(error.line);
-                json.message = Some(error.kind.to_string());
+                json.message = Some(message_and_sources(&error.kind));
             }
         }
         // Serialising strings, numbers and lists into memory cannot fail.
         serde_json::to_string(&json).unwrap_or_default()
     }
+}
+
+/// The error's message followed by each of its sources', separated by `: `, so that the
+/// line says why (`cannot open `t.jsonl`: No such file or directory (os error 2)`).
+fn message_and_sources(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(error) = source {
+        message.push_str(": ");
+        message.push_str(&error.to_string());
+        source = error.source();
+    }
+    message
 }
 
 /// The checker's output line; `None` fields are omitted, `Some(None)` ones written as null.
@@ -330,7 +310,7 @@ mod tests {
             text.starts_with(r#"{"file":"x","verdict":"error","line":null,"message":"cannot open `/nonexistent/trace.jsonl`: "#),
             "{text}"
         );
-        assert_eq!(unopened.exit_code(), 2);
+        assert!(matches!(unopened, Verdict::Error(_)));
     }
 
     #[test]
