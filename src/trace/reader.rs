@@ -20,7 +20,8 @@ pub struct TracedEvent {
 /// Reads the events of a trace from any [`BufRead`], one line at a time (the format is in the
 /// [crate docs' Traces section](crate#traces)).
 ///
-/// Memory stays constant whatever the number of lines: one line buffer is reused, and each
+/// Memory stays constant whatever the number of lines: one line buffer is reused (up to
+/// 1 MiB of it; a longer line's buffer is given back as soon as the line is parsed), and each
 /// event is handed out as it is read. A leading UTF-8 byte-order mark is skipped, lines may
 /// end in LF or CRLF, and blank lines (empty, or only spaces, tabs and CR) are skipped but
 /// counted. The first input error ends the trace: it is returned once and the reader then
@@ -57,6 +58,10 @@ impl<Rd: BufRead> TraceReader<Rd> {
     /// naming its line, rather than unbounded memory.
     pub const MAX_LINE_BYTES: usize = 64 << 20;
 
+    /// The line buffer's capacity kept from one line to the next; a longer line's buffer is
+    /// given back once the line is read.
+    const KEPT_BUFFER_BYTES: usize = 1 << 20;
+
     /// A reader of the trace in `input`.
     pub fn new(input: Rd) -> Self {
         TraceReader {
@@ -90,9 +95,18 @@ impl<Rd: BufRead> TraceReader<Rd> {
         result
     }
 
+    /// Empties the line buffer, and gives back all of it but [`Self::KEPT_BUFFER_BYTES`]
+    /// after a long line: its size is not kept for the rest of the trace.
+    fn release_long_buffer(&mut self) {
+        self.buffer.clear();
+        if self.buffer.capacity() > Self::KEPT_BUFFER_BYTES {
+            self.buffer.shrink_to(Self::KEPT_BUFFER_BYTES);
+        }
+    }
+
     fn read_next(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
         loop {
-            self.buffer.clear();
+            self.release_long_buffer();
             // At most the longest line and a CR LF line end: a line at the limit is read
             // whole with its line end, and a longer one shows as more than the limit.
             let most = Self::MAX_LINE_BYTES as u64 + 2;
@@ -132,6 +146,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
                 )
             })?;
             let event = parse_line(line, text)?;
+            self.release_long_buffer();
             let begin = matches!(event, TraceEvent::Begin { .. });
             match self.first_event {
                 None => self.first_event = Some((line, begin)),
@@ -764,6 +779,26 @@ mod tests {
     #[test]
     fn line_limit_is_exact_for_a_last_line_without_line_end() {
         exactly_the_limit_then_one_byte_more(b"");
+    }
+
+    #[test]
+    fn a_long_line_s_buffer_is_given_back() {
+        let kept = TraceReader::<&[u8]>::KEPT_BUFFER_BYTES;
+        let (mut text, _) = trace_with_a_long_line(4 * kept, b"\n");
+        text.extend_from_slice(b"{\"event\":\"cancel\"}\n");
+        let mut reader = TraceReader::new(&text[..]);
+        reader.read_event().unwrap();
+        assert!(reader.buffer.capacity() <= kept);
+        reader.read_event().unwrap();
+        assert!(
+            reader.buffer.capacity() <= kept,
+            "{}",
+            reader.buffer.capacity()
+        );
+        assert_eq!(
+            reader.read_event().unwrap().unwrap().event,
+            TraceEvent::Cancel
+        );
     }
 
     #[test]

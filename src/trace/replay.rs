@@ -180,7 +180,9 @@ struct AnomalyJson {
 /// `status` event is fed to [`StatusMachine::handle_status`], each `cancel` to
 /// [`StatusMachine::handle_cancel`]. Reading stops at the first input error or violation.
 /// Memory does not grow with the number of lines beyond the anomalies and messages the
-/// verdict keeps: the machine's event queue is drained after every event.
+/// verdict keeps: the machine's event queue is drained after every event, and each message
+/// is held once (the machine judges each call without its messages, which no rule looks at,
+/// and the replay keeps them for the outcome).
 ///
 /// ```
 /// use gpmc_progress::trace::{replay, Verdict};
@@ -209,6 +211,8 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
     let mut reader = TraceReader::new(input);
     let mut machine: Option<StatusMachine> = None;
     let mut anomalies = Vec::new();
+    // The messages of the accepted calls, for the outcome.
+    let mut messages = Vec::new();
     loop {
         let TracedEvent { line, event } = match reader.read_event() {
             Ok(Some(traced)) => traced,
@@ -228,24 +232,40 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
             TraceEvent::Cancel => {
                 machine.handle_cancel();
             }
-            TraceEvent::Status(call) => match machine.handle_status(call) {
-                Ok(accepted) => {
-                    let all = machine.anomalies();
-                    anomalies.extend(all[all.len() - accepted.anomalies..].iter().map(|anomaly| {
-                        TraceAnomaly {
-                            line,
-                            anomaly: *anomaly,
+            TraceEvent::Status(mut call) => {
+                // No rule looks at messages: the machine judges the call without them, and
+                // they are kept here (the machine would also copy each into its event queue).
+                let call_messages = call.messages.take();
+                match machine.handle_status(call) {
+                    Ok(accepted) => {
+                        let all = machine.anomalies();
+                        anomalies.extend(all[all.len() - accepted.anomalies..].iter().map(
+                            |anomaly| TraceAnomaly {
+                                line,
+                                anomaly: *anomaly,
+                            },
+                        ));
+                        if let Some(call_messages) = call_messages {
+                            if messages.is_empty() {
+                                messages = call_messages;
+                            } else {
+                                messages.extend(call_messages);
+                            }
                         }
-                    }));
+                    }
+                    Err(violation) => return Verdict::Violation { line, violation },
                 }
-                Err(violation) => return Verdict::Violation { line, violation },
-            },
+            }
         }
         while machine.poll_event().is_some() {}
     }
     let progress = machine.as_ref().and_then(StatusMachine::progress);
     match machine.and_then(StatusMachine::into_outcome) {
-        Some(outcome) => Verdict::Complete { outcome, anomalies },
+        Some(outcome) => {
+            let (hr, cancel_requested, result, _) = outcome.into_parts();
+            let outcome = OperationOutcome::new(hr, cancel_requested, result, messages);
+            Verdict::Complete { outcome, anomalies }
+        }
         None => Verdict::Incomplete {
             progress,
             anomalies,
@@ -337,6 +357,36 @@ mod tests {
                         (4, 2, Rule::NumeratorDecreased)
                     ]
                 );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_outcome_keeps_every_message_of_the_accepted_calls_in_order() {
+        let trace = "{\"event\":\"status\",\"numerator\":0,\"denominator\":3,\"messages\":[{\"message\":\"a\"},{\"message\":\"b\"}]}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":3,\"messages\":[]}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":4,\"messages\":[{\"message\":\"c\"}]}\n\
+            {\"event\":\"status\",\"numerator\":4,\"denominator\":4,\"hr\":\"0x80004005\",\"messages\":[{\"message\":\"d\"}]}\n";
+        match replay(trace.as_bytes(), Rules::documented()) {
+            Verdict::Complete { outcome, anomalies } => {
+                let texts: Vec<_> = outcome.messages().iter().map(|m| &m.message[..]).collect();
+                assert_eq!(texts, ["a", "b", "c", "d"]);
+                assert_eq!(outcome.kind(), OutcomeKind::Failed);
+                assert_eq!(anomalies.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same trace through a machine fed the calls as they are: the same outcome.
+        let mut machine = StatusMachine::new(OperationKind::Unknown, Rules::documented());
+        for traced in TraceReader::new(trace.as_bytes()) {
+            if let Some(input) = traced.unwrap().event.into_input() {
+                machine.handle(input).unwrap();
+            }
+        }
+        match replay(trace.as_bytes(), Rules::documented()) {
+            Verdict::Complete { outcome, .. } => {
+                assert_eq!(Some(&outcome), machine.outcome());
             }
             other => panic!("{other:?}"),
         }
