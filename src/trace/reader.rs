@@ -49,6 +49,7 @@ pub struct TraceReader<Rd> {
     /// The first event's line, and whether it was a `begin`.
     first_event: Option<(u64, bool)>,
     done: bool,
+    keep_messages: bool,
 }
 
 impl<Rd: BufRead> TraceReader<Rd> {
@@ -70,7 +71,16 @@ impl<Rd: BufRead> TraceReader<Rd> {
             line: 0,
             first_event: None,
             done: false,
+            keep_messages: true,
         }
+    }
+
+    /// This reader, reading and checking each status event's messages as before but keeping
+    /// none: an event's `messages` is an empty list where the line has a list. For
+    /// [`check`](super::check), whose verdict shows no message.
+    pub(super) fn without_messages(mut self) -> Self {
+        self.keep_messages = false;
+        self
     }
 
     /// How many lines were read so far (the number of the last line read).
@@ -145,7 +155,11 @@ impl<Rd: BufRead> TraceReader<Rd> {
                     },
                 )
             })?;
-            let event = parse_line(line, text)?;
+            let event = if self.keep_messages {
+                parse_line::<true>(line, text)?
+            } else {
+                parse_line::<false>(line, text)?
+            };
             self.release_long_buffer();
             let begin = matches!(event, TraceEvent::Begin { .. });
             match self.first_event {
@@ -186,9 +200,13 @@ fn without_line_end(bytes: &[u8]) -> &[u8] {
         .unwrap_or(bytes)
 }
 
-/// Parses one non-blank line (without its line end) into an event.
-fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
-    let Object(wire) = serde_json::from_str::<Object<WireEvent>>(text)
+/// Parses one non-blank line (without its line end) into an event; without `KEEP_MESSAGES`,
+/// a status event's messages are read and checked but not kept (its list is empty).
+fn parse_line<const KEEP_MESSAGES: bool>(
+    line: u64,
+    text: &str,
+) -> Result<TraceEvent, TraceReadError> {
+    let Object(wire) = serde_json::from_str::<Object<WireEvent<KEEP_MESSAGES>>>(text)
         .map_err(|e| TraceReadError::json(line, &e))?;
     let name = required(line, "event", wire.event)?;
     let not_allowed = |field: &'static str, given: bool| -> Result<(), TraceReadError> {

@@ -28,7 +28,8 @@ pub struct TraceAnomaly {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Verdict {
-    /// The operation finished; `outcome` keeps the result and every message.
+    /// The operation finished; `outcome` keeps the result and every message (none with
+    /// [`check`]).
     Complete {
         /// How it ended.
         outcome: OperationOutcome,
@@ -208,7 +209,44 @@ struct AnomalyJson {
 /// }
 /// ```
 pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
-    let mut reader = TraceReader::new(input);
+    run(TraceReader::new(input), rules)
+}
+
+/// The verdict of [`replay`] without the messages, as `gpmc-trace check` gives it: every
+/// message is read and checked as [`replay`] does, but none is kept, so a
+/// [`Complete`](Verdict::Complete) verdict's outcome has no messages; everything else is the
+/// same. The checker's line ([`Verdict::to_json`]) shows no message.
+///
+/// Memory stays within a small multiple of the longest line whatever the number of
+/// messages, where [`replay`] holds every message (`size_of::<StatusMessage>()`, 104 bytes
+/// on 64-bit targets, and its text) until the verdict.
+///
+/// ```
+/// use gpmc_progress::trace::{check, replay, Verdict};
+/// use gpmc_progress::Rules;
+///
+/// let trace = r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"message":"m"}]}"#;
+/// let checked = check(trace.as_bytes(), Rules::strict());
+/// assert_eq!(checked.to_json("t"), replay(trace.as_bytes(), Rules::strict()).to_json("t"));
+/// match checked {
+///     Verdict::Complete { outcome, .. } => assert!(outcome.messages().is_empty()),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+///
+/// [`StatusMessage`]: crate::StatusMessage
+pub fn check<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
+    run(TraceReader::new(input).without_messages(), rules)
+}
+
+/// Opens `path` and [`check`]s it; a file that cannot be opened is an
+/// [`Error`](Verdict::Error) verdict with no line.
+pub fn check_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
+    open(path.as_ref(), |input| check(input, rules))
+}
+
+/// Replays what `reader` reads.
+fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
     let mut machine: Option<StatusMachine> = None;
     let mut anomalies = Vec::new();
     // The messages of the accepted calls, for the outcome.
@@ -276,9 +314,14 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
 /// Opens `path` and [`replay`]s it; a file that cannot be opened is an
 /// [`Error`](Verdict::Error) verdict with no line.
 pub fn replay_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
-    let path = path.as_ref();
+    open(path.as_ref(), |input| replay(input, rules))
+}
+
+/// `then` on the file at `path`, buffered; a file that cannot be opened is an
+/// [`Error`](Verdict::Error) verdict with no line.
+fn open(path: &Path, then: impl FnOnce(BufReader<File>) -> Verdict) -> Verdict {
     match File::open(path) {
-        Ok(file) => replay(BufReader::with_capacity(64 * 1024, file), rules),
+        Ok(file) => then(BufReader::with_capacity(64 * 1024, file)),
         Err(source) => Verdict::Error(TraceReadError::unplaced(TraceErrorKind::Open {
             path: path.display().to_string(),
             source,

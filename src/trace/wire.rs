@@ -209,7 +209,7 @@ fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// rejected by the reader.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a trace event object")]
-pub(super) struct WireEvent {
+pub(super) struct WireEvent<const KEEP_MESSAGES: bool> {
     #[serde(default, deserialize_with = "given")]
     pub(super) event: Given<EventName>,
     #[serde(default, deserialize_with = "given")]
@@ -223,10 +223,10 @@ pub(super) struct WireEvent {
     #[serde(default, deserialize_with = "given")]
     pub(super) result: Given<Object<WireResult>>,
     #[serde(default, deserialize_with = "given")]
-    pub(super) messages: Given<Messages>,
+    pub(super) messages: Given<Messages<KEEP_MESSAGES>>,
 }
 
-impl Named for WireEvent {
+impl<const KEEP_MESSAGES: bool> Named for WireEvent<KEEP_MESSAGES> {
     const EXPECTING: &'static str = "a trace event object";
 }
 
@@ -341,31 +341,34 @@ impl WireResult {
 }
 
 /// A `messages` list, each message read straight into a [`StatusMessage`]: the list holds
-/// nothing else at any time.
+/// nothing else at any time. Without `KEEP`, each message is read and checked the same way,
+/// then dropped: the list stays empty, and memory holds one message at a time.
 #[derive(Debug)]
-pub(super) struct Messages(pub(super) Vec<StatusMessage>);
+pub(super) struct Messages<const KEEP: bool>(pub(super) Vec<StatusMessage>);
 
-impl<'de> Deserialize<'de> for Messages {
+impl<'de, const KEEP: bool> Deserialize<'de> for Messages<KEEP> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MessagesVisitor;
+        struct MessagesVisitor<const KEEP: bool>;
 
-        impl<'de> Visitor<'de> for MessagesVisitor {
-            type Value = Messages;
+        impl<'de, const KEEP: bool> Visitor<'de> for MessagesVisitor<KEEP> {
+            type Value = Messages<KEEP>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of status message objects")
             }
 
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Messages, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Messages<KEEP>, A::Error> {
                 let mut messages = Vec::new();
                 while let Some(Object(message)) = seq.next_element::<Object<WireMessage>>()? {
-                    messages.push(StatusMessage::from(message));
+                    if KEEP {
+                        messages.push(StatusMessage::from(message));
+                    }
                 }
                 Ok(Messages(messages))
             }
         }
 
-        deserializer.deserialize_seq(MessagesVisitor)
+        deserializer.deserialize_seq(MessagesVisitor::<KEEP>)
     }
 }
 

@@ -5,7 +5,7 @@ use std::error::Error;
 use std::ffi::OsString;
 use std::io::{self, BufReader, LineWriter, Write};
 
-use gpmc_progress::trace::{replay, replay_file, TraceErrorKind, Verdict};
+use gpmc_progress::trace::{check as check_trace, check_file, TraceErrorKind, Verdict};
 use gpmc_progress::{Preset, Rules};
 
 use crate::output::{self, StandardOutput};
@@ -29,13 +29,14 @@ fn check(preset: Preset, files: &[OsString], stdout: &mut impl Write) -> io::Res
     let mut codes = Vec::with_capacity(files.len());
     for file in files {
         let name = file.to_string_lossy();
+        // The verdict line shows no message: none is kept.
         let verdict = if file == "-" {
-            replay(
+            check_trace(
                 BufReader::with_capacity(64 * 1024, io::stdin().lock()),
                 rules,
             )
         } else {
-            replay_file(file, rules)
+            check_file(file, rules)
         };
         if let Verdict::Error(error) = &verdict {
             match error.kind {
@@ -121,7 +122,11 @@ mod tests {
             ),
             ("{\"event\":\"status\"}", 2),
         ] {
-            assert_eq!(exit_code(&replay(trace.as_bytes(), rules)), code, "{trace}");
+            assert_eq!(
+                exit_code(&check_trace(trace.as_bytes(), rules)),
+                code,
+                "{trace}"
+            );
         }
     }
 }
