@@ -67,7 +67,9 @@ impl Verdict {
 
     /// The verdict as the checker prints it: one JSON object (without a line end) with `file`
     /// set to `file`, keys in the order of the [crate docs' Checking traces
-    /// section](crate#checking-traces).
+    /// section](crate#checking-traces). An error's `message` is its kind's message followed
+    /// by its sources' (`cannot open `t.jsonl`: No such file or directory (os error 2)`),
+    /// without the line, which is the `line` key.
     ///
     /// ```
     /// use gpmc_progress::trace::replay;
@@ -374,6 +376,54 @@ mod tests {
             "{text}"
         );
         assert!(matches!(unopened, Verdict::Error(_)));
+    }
+
+    /// The error's message and each source's, in order.
+    fn chain(error: &dyn std::error::Error) -> Vec<String> {
+        let mut chain = vec![error.to_string()];
+        let mut source = error.source();
+        while let Some(error) = source {
+            chain.push(error.to_string());
+            source = error.source();
+        }
+        chain
+    }
+
+    #[test]
+    fn an_error_and_its_sources_say_each_thing_once() {
+        let path = "/nonexistent/trace.jsonl";
+        let reason = File::open(path).unwrap_err().to_string();
+        let Verdict::Error(error) = replay_file(path, Rules::strict()) else {
+            panic!("a missing file is an error")
+        };
+        assert_eq!(
+            chain(&error),
+            [format!("cannot open `{path}`"), reason.clone()]
+        );
+        assert_eq!(
+            chain(&error.kind),
+            [format!("cannot open `{path}`"), reason.clone()]
+        );
+        let json = Verdict::Error(error).to_json("t");
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"file":"t","verdict":"error","line":null,"message":"cannot open `{path}`: {reason}"}}"#
+            )
+        );
+
+        let trace = "\n{\"event\":\"status\",\"numerator\":1,\"denominator\":2,\"messages\":[{\"message\":\"x\"";
+        let Verdict::Error(error) = replay(trace.as_bytes(), Rules::strict()) else {
+            panic!("a line cut short is an error")
+        };
+        assert_eq!(
+            chain(&error),
+            ["line 2: column 74: EOF while parsing an object"]
+        );
+        assert_eq!(
+            chain(&error.kind),
+            ["column 74: EOF while parsing an object"]
+        );
     }
 
     #[test]
