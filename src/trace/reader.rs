@@ -60,7 +60,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
     pub const MAX_LINE_BYTES: usize = 64 << 20;
 
     /// The line buffer's capacity kept from one line to the next; a longer line's buffer is
-    /// given back once the line is read.
+    /// given back once the line is parsed.
     const KEPT_BUFFER_BYTES: usize = 1 << 20;
 
     /// A reader of the trace in `input`.
@@ -350,7 +350,7 @@ mod tests {
             json_message(&format!(
                 r#"{{"event":"status","numerator":{long},"denominator":3}}"#
             )),
-            format!("invalid value: integer `{}…`, {i32s}", &long[..64])
+            format!("invalid value: integer `{}`, {i32s}", &long[..64])
         );
         assert_eq!(
             event_of(r#"{"event":"status","numerator":-2147483648,"denominator":2147483647}"#),

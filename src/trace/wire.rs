@@ -98,9 +98,9 @@ impl<'de, T: Deserialize<'de> + Named> Deserialize<'de> for Object<T> {
 /// HRESULT) then refuses as a fraction; the trace format's integers include it. So the value's
 /// text is taken as serde_json delimits (and validates) it: a JSON integer is converted with
 /// the standard integer parser (JSON integers are a subset of its syntax). Any other number
-/// is refused naming it as written (`a number with an exponent `1e0``, where serde_json would
-/// say `floating point `1.0``); a string goes to [`FromInteger::from_string`], and `true`,
-/// `false`, an array or an object are of the wrong type.
+/// is refused naming it as written: "a number with an exponent" and `1e0`, where serde_json
+/// would say "floating point" and `1.0`. A string goes to [`FromInteger::from_string`];
+/// `true`, `false`, an array or an object are of the wrong type.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Exact<T>(T);
 
@@ -158,13 +158,10 @@ impl<'de, T: FromInteger> Deserialize<'de> for Exact<T> {
             return Ok(Exact(value));
         }
         // The outer deserializer adds the position in the line.
+        // At most 64 characters of the value, as in the other errors naming a value.
         let fail = |found: &str| {
             let shown: String = text.chars().take(64).collect();
-            let ellipsis = if shown.len() < text.len() { "…" } else { "" };
-            serde::de::Error::custom(format_args!(
-                "{found} `{shown}{ellipsis}`, expected {}",
-                T::EXPECTING
-            ))
+            serde::de::Error::custom(format_args!("{found} `{shown}`, expected {}", T::EXPECTING))
         };
         match text.as_bytes().first() {
             Some(b'-' | b'0'..=b'9') => {
