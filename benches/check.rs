@@ -66,7 +66,7 @@ fn check_vs_serde_json(c: &mut Criterion) {
     let trace = large_trace();
     assert!(matches!(
         replay(&trace[..], Rules::strict()),
-        Verdict::Complete { .. }
+        Verdict::Finished { .. }
     ));
     let mut group = c.benchmark_group("large trace");
     group.throughput(Throughput::Bytes(trace.len() as u64));

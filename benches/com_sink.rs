@@ -107,7 +107,7 @@ mod windows_bench {
         });
         // For the breakdown: the state machine alone, fed the same call without COM.
         let mut machine: StatusMachine<ComResult> =
-            StatusMachine::new_generic(OperationKind::GpoBackup, Rules::documented());
+            StatusMachine::typed(OperationKind::GpoBackup, Rules::documented());
         group.bench_function("state machine alone", |b| {
             b.iter(|| {
                 let accepted =

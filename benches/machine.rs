@@ -11,7 +11,7 @@ use gpmc_progress::{HResult, OperationKind, Rules, StatusCall, StatusMachine};
 const CALLS: i32 = 10_000;
 
 /// The input: a backup over 10 000 extensions, reported one extension at a time, never
-/// terminal (so every call is a progress-only call): `(numerator, denominator, hrStatus)`.
+/// finishing (so every call is a progress-only call): `(numerator, denominator, hrStatus)`.
 fn input() -> Vec<(i32, i32, HResult)> {
     (0..CALLS)
         .map(|numerator| (numerator, CALLS, HResult::S_OK))
@@ -19,7 +19,7 @@ fn input() -> Vec<(i32, i32, HResult)> {
 }
 
 /// The comparisons the machine makes for a progress-only call, without the machine: the
-/// terminal state, negative and exceeding progress, the previous fraction, failure and
+/// finishing state, negative and exceeding progress, the previous fraction, failure and
 /// completion (a progress-only call carries no result, so the result rules come down to
 /// `missing-result` on a complete call). It returns how many passed, so nothing is optimised
 /// away.

@@ -169,7 +169,7 @@ fn main() -> ExitCode {
     let _ = server.join();
 
     let Some(outcome) = machine.into_outcome() else {
-        println!("the server stopped without a terminal Status call");
+        println!("the server stopped without a finishing Status call");
         return ExitCode::FAILURE;
     };
     println!("outcome: {outcome}");

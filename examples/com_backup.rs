@@ -122,7 +122,7 @@ mod backup {
             )
         };
         // `progress` still holds a reference here, so a failed start is told before the
-        // sink is let go (the end is decided once).
+        // sink is let go (the end is set once).
         sink.started(started)?;
         let cancel = sink.cancel_handle(&cancel)?;
         drop(progress);

@@ -16,10 +16,10 @@ use crate::{HResult, OperationKind, ResultType, Rule};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Breach {
-    /// `status-after-completion`: the operation already ended at call `terminal_call`.
+    /// `status-after-completion`: the operation already ended at call `finishing_call`.
     StatusAfterCompletion {
-        /// The 1-based index of the terminal call.
-        terminal_call: u64,
+        /// The 1-based index of the finishing call.
+        finishing_call: u64,
     },
     /// `negative-progress`.
     NegativeProgress {
@@ -110,10 +110,10 @@ impl fmt::Display for Breach {
     /// A lowercase sentence naming the values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Breach::StatusAfterCompletion { terminal_call } => {
+            Breach::StatusAfterCompletion { finishing_call } => {
                 write!(
                     f,
-                    "the operation already ended at status call {terminal_call}"
+                    "the operation already ended at status call {finishing_call}"
                 )
             }
             Breach::NegativeProgress {

@@ -27,20 +27,20 @@
 //!
 //! | rule | a `Status` call breaks it when | under `documented` |
 //! |---|---|---|
-//! | `status-after-completion` | it arrives after the terminal call | always a violation |
+//! | `status-after-completion` | it arrives after the finishing call | always a violation |
 //! | `negative-progress` | the numerator or the denominator is negative | always a violation |
 //! | `numerator-exceeds-denominator` | numerator > denominator | always a violation |
 //! | `denominator-changed` | the denominator differs from the previous call's | anomaly: the new one is taken |
 //! | `numerator-decreased` | the numerator is lower than the previous call's | anomaly: the lower one is taken |
-//! | `failure-before-completion` | `hrStatus` is a failure and numerator < denominator | anomaly: the call is terminal |
-//! | `result-before-completion` | it carries a result and is not terminal | always a violation |
-//! | `result-on-failure` | it is terminal with a failure and a result | anomaly: the result is kept |
+//! | `failure-before-completion` | `hrStatus` is a failure and numerator < denominator | anomaly: the call finishes the operation |
+//! | `result-before-completion` | it carries a result and is not the finishing call | always a violation |
+//! | `result-on-failure` | it finishes the operation with a failure and a result | anomaly: the result is kept |
 //! | `unexpected-result` | its result's type is not one the operation allows | anomaly: the result is kept |
-//! | `missing-result` | it is terminal, succeeds, and lacks the operation's result | anomaly: success without result |
+//! | `missing-result` | it finishes the operation, succeeds, and lacks the operation's result | anomaly: success without result |
 //!
-//! A call is *terminal* when `numerator == denominator` (`0/0` included), or when it is a
+//! A call is *finishing* when `numerator == denominator` (`0/0` included), or when it is a
 //! failure before completion and `failure-before-completion` is an anomaly. Before the
-//! terminal call, repeated fractions and a first call at any fraction are fine. A null and an
+//! finishing call, repeated fractions and a first call at any fraction are fine. A null and an
 //! empty message collection both mean "no messages"; messages may come on any call.
 //!
 //! The [`Preset::Documented`] rules (the default) are what a client needs to survive real
@@ -49,10 +49,10 @@
 //!
 //! # Outcomes
 //!
-//! The terminal call decides the [`OperationOutcome`]: a success `hrStatus` (any non-negative
+//! The finishing call decides the [`OperationOutcome`]: a success `hrStatus` (any non-negative
 //! HRESULT) *succeeded*, with the result and every message of the operation; a failure is
 //! *failed*, or *cancelled* when the client had requested cancel before it. A success after a
-//! cancel request is still a success, and a cancel request after the terminal call changes
+//! cancel request is still a success, and a cancel request after the finishing call changes
 //! nothing. Percent progress is `floor(100 * numerator / denominator)`, exact over the whole
 //! `i32` range, so only a complete operation shows 100% ([`ProgressFraction::percent`]).
 //!
@@ -116,7 +116,7 @@
 //!             _ => {}
 //!         }
 //!     }
-//!     let outcome = machine.outcome().expect("the last call was terminal");
+//!     let outcome = machine.outcome().expect("the last call finished the operation");
 //!     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
 //!     assert_eq!(outcome.hr(), HResult::S_OK);
 //!     assert_eq!(outcome.messages().len(), 1);
@@ -172,14 +172,14 @@
 //! one verdict per trace, one JSON object on one line:
 //!
 //! - `{"file":F,"verdict":"complete","outcome":"failed","result":null,"hr":"0x80004005","anomalies":[]}`:
-//!   the terminal call was reached. `outcome` is `succeeded`, `failed` or `cancelled`;
+//!   the finishing call was reached. `outcome` is `succeeded`, `failed` or `cancelled`;
 //!   `result` is the type of the result the outcome kept, or null; `hr` is there for failed
 //!   and cancelled outcomes; `anomalies` lists `{"line":N,"rule":ID}` in line order (several
 //!   on one line in the rules' precedence order).
 //! - `{"file":F,"verdict":"violation","line":3,"rule":"numerator-decreased","message":"..."}`:
 //!   the first call that breaks a rule that is a violation under the rules in force.
 //! - `{"file":F,"verdict":"incomplete","progress":"4/9","anomalies":[]}`: the trace ended
-//!   before the terminal call; `progress` is the last `Status` call's fraction, or null when
+//!   before the finishing call; `progress` is the last `Status` call's fraction, or null when
 //!   there was none.
 //! - `{"file":F,"verdict":"error","line":2,"message":"..."}`: the input is unreadable;
 //!   `line` is null when no line is to blame (a file that cannot be opened).

@@ -12,9 +12,9 @@ use crate::{
 pub enum Phase {
     /// No `Status` call has been accepted yet.
     NotStarted,
-    /// At least one call was accepted and none was terminal.
+    /// At least one call was accepted and none finished the operation.
     Running,
-    /// The terminal call was accepted: the outcome is known.
+    /// The finishing call was accepted: the outcome is known.
     Finished,
 }
 
@@ -31,7 +31,7 @@ pub enum Event {
     Anomaly(Anomaly),
     /// The client's cancel request was recorded (once; later requests report nothing).
     CancelRequested,
-    /// The terminal call was accepted; [`StatusMachine::outcome`] has the details.
+    /// The finishing call was accepted; [`StatusMachine::outcome`] has the details.
     Finished(OutcomeKind),
 }
 
@@ -45,7 +45,7 @@ pub struct Accepted {
     pub progress: ProgressFraction,
     /// How many anomalies it added (the last ones of [`StatusMachine::anomalies`]).
     pub anomalies: usize,
-    /// The outcome's kind, when the call was terminal.
+    /// The outcome's kind, when the call finished the operation.
     pub finished: Option<OutcomeKind>,
 }
 
@@ -82,7 +82,7 @@ pub struct Accepted {
 /// assert_eq!(machine.anomalies()[0].rule(), Rule::FailureBeforeCompletion);
 /// assert_eq!(machine.outcome().unwrap().hr(), HResult::E_FAIL);
 ///
-/// // Nothing may follow the terminal call.
+/// // Nothing may follow the finishing call.
 /// let late = machine.handle_status(StatusCall::progress(3, 3)).unwrap_err();
 /// assert_eq!(late.rule(), Rule::StatusAfterCompletion);
 /// assert_eq!(late.call, 3);
@@ -95,7 +95,7 @@ pub struct StatusMachine<R = ResultDescription> {
     calls_received: u64,
     last: Option<ProgressFraction>,
     cancel_requested: bool,
-    terminal_call: Option<u64>,
+    finishing_call: Option<u64>,
     anomalies: Vec<Anomaly>,
     messages: Vec<StatusMessage>,
     outcome: Option<OperationOutcome<R>>,
@@ -108,15 +108,15 @@ pub struct StatusMachine<R = ResultDescription> {
 impl<R> Default for StatusMachine<R> {
     /// An [`OperationKind::Unknown`] operation under the `documented` rules.
     fn default() -> Self {
-        StatusMachine::new_generic(OperationKind::Unknown, Rules::default())
+        StatusMachine::typed(OperationKind::Unknown, Rules::default())
     }
 }
 
 impl StatusMachine {
     /// A machine for one operation of kind `operation`, judged by `rules`, carrying plain
-    /// [`ResultDescription`]s. See [`new_generic`](Self::new_generic) for other result types.
+    /// [`ResultDescription`]s. See [`typed`](Self::typed) for other result types.
     pub fn new(operation: OperationKind, rules: Rules) -> Self {
-        StatusMachine::new_generic(operation, rules)
+        StatusMachine::typed(operation, rules)
     }
 }
 
@@ -127,19 +127,19 @@ impl<R> StatusMachine<R> {
     /// ```
     /// use gpmc_progress::{OperationKind, ResultType, Rules, StatusCall, StatusMachine};
     /// let mut machine =
-    ///     StatusMachine::<ResultType>::new_generic(OperationKind::GpoReport, Rules::strict());
+    ///     StatusMachine::<ResultType>::typed(OperationKind::GpoReport, Rules::strict());
     /// machine.handle_status(StatusCall::progress(1, 1).with_result(ResultType::Text))?;
     /// assert_eq!(machine.outcome().unwrap().result(), Some(&ResultType::Text));
     /// # Ok::<(), gpmc_progress::Violation>(())
     /// ```
-    pub fn new_generic(operation: OperationKind, rules: Rules) -> Self {
+    pub fn typed(operation: OperationKind, rules: Rules) -> Self {
         StatusMachine {
             operation,
             rules,
             calls_received: 0,
             last: None,
             cancel_requested: false,
-            terminal_call: None,
+            finishing_call: None,
             anomalies: Vec::new(),
             messages: Vec::new(),
             outcome: None,
@@ -163,7 +163,7 @@ impl<R> StatusMachine<R> {
     /// Not started, running or finished.
     #[inline]
     pub fn phase(&self) -> Phase {
-        if self.terminal_call.is_some() {
+        if self.finishing_call.is_some() {
             Phase::Finished
         } else if self.last.is_some() {
             Phase::Running
@@ -172,10 +172,10 @@ impl<R> StatusMachine<R> {
         }
     }
 
-    /// Whether the terminal call was accepted.
+    /// Whether the finishing call was accepted.
     #[inline]
     pub fn is_finished(&self) -> bool {
-        self.terminal_call.is_some()
+        self.finishing_call.is_some()
     }
 
     /// The progress of the last accepted call, `None` before the first.
@@ -190,10 +190,10 @@ impl<R> StatusMachine<R> {
         self.calls_received
     }
 
-    /// The index of the terminal call, once accepted.
+    /// The index of the finishing call, once accepted.
     #[inline]
-    pub fn terminal_call(&self) -> Option<u64> {
-        self.terminal_call
+    pub fn finishing_call(&self) -> Option<u64> {
+        self.finishing_call
     }
 
     /// Whether the client requested cancel before the operation finished.
@@ -217,7 +217,7 @@ impl<R> StatusMachine<R> {
         }
     }
 
-    /// The outcome, once the terminal call was accepted.
+    /// The outcome, once the finishing call was accepted.
     #[inline]
     pub fn outcome(&self) -> Option<&OperationOutcome<R>> {
         self.outcome.as_ref()
@@ -240,7 +240,7 @@ impl<R> StatusMachine<R> {
 
     /// Records the client's `IGPMAsyncCancel::Cancel` request.
     ///
-    /// Returns whether the request was recorded: a request after the terminal call changes
+    /// Returns whether the request was recorded: a request after the finishing call changes
     /// nothing (the operation already ended) and returns `false`. A repeated request before it
     /// returns `true` again but reports [`Event::CancelRequested`] only once.
     pub fn handle_cancel(&mut self) -> bool {
@@ -313,7 +313,7 @@ impl<R: TypedResult> StatusMachine<R> {
     /// `StatusCall::new(numerator, denominator, hr, None, None)`, without building the call.
     ///
     /// Most calls of an operation are like this, and most of those (the second and later,
-    /// neither terminal nor breaking a rule) are decided with a few comparisons.
+    /// neither finishing nor breaking a rule) are decided with a few comparisons.
     ///
     /// ```
     /// use gpmc_progress::{HResult, StatusMachine};
@@ -340,8 +340,8 @@ impl<R: TypedResult> StatusMachine<R> {
 
     /// Applies a call with no result and no messages when it cannot break a rule, which takes
     /// a previous call and a same-denominator, non-decreasing, not complete fraction, success
-    /// and no terminal call yet: then [`judge`](Self::judge) finds nothing (no rule on results
-    /// applies to a call that has none and is not terminal). Anything else is `None`, for the
+    /// and no finishing call yet: then [`judge`](Self::judge) finds nothing (no rule on results
+    /// applies to a call that has none and is not the finishing call). Anything else is `None`, for the
     /// full judgement.
     #[inline(always)]
     pub(crate) fn plain_progress(
@@ -351,7 +351,7 @@ impl<R: TypedResult> StatusMachine<R> {
         hr: HResult,
     ) -> Option<Accepted> {
         let previous = self.last?;
-        let plain = self.terminal_call.is_none()
+        let plain = self.finishing_call.is_none()
             && !hr.is_failure()
             && denominator == previous.denominator()
             && numerator >= previous.numerator()
@@ -381,7 +381,7 @@ impl<R: TypedResult> StatusMachine<R> {
         // Judging only counts the anomalies: most calls raise none, and the few that do are
         // judged a second time to record them (the verdict is the same both times).
         let mut anomalies = 0;
-        let (progress, terminal) = self.judge(index, &call, &mut |_| anomalies += 1)?;
+        let (progress, finishing) = self.judge(index, &call, &mut |_| anomalies += 1)?;
         let breaches = if anomalies > 0 {
             self.breaches(index, &call)
         } else {
@@ -407,7 +407,7 @@ impl<R: TypedResult> StatusMachine<R> {
             self.anomalies.push(anomaly);
             self.events.push_back(Event::Anomaly(anomaly));
         }
-        let finished = if terminal {
+        let finished = if finishing {
             Some(self.finish(index, hr, result))
         } else {
             None
@@ -439,7 +439,7 @@ impl<R: TypedResult> StatusMachine<R> {
         breaches
     }
 
-    /// Applies the terminal call: the outcome, decided once.
+    /// Applies the finishing call: the outcome, decided once.
     #[cold]
     fn finish(&mut self, call: u64, hr: HResult, result: Option<R>) -> OutcomeKind {
         let outcome = OperationOutcome::new(
@@ -450,13 +450,13 @@ impl<R: TypedResult> StatusMachine<R> {
         );
         let kind = outcome.kind();
         self.outcome = Some(outcome);
-        self.terminal_call = Some(call);
+        self.finishing_call = Some(call);
         self.events.push_back(Event::Finished(kind));
         kind
     }
 
     /// Applies the [crate docs' rules](crate#the-rules) to one call without changing anything:
-    /// the anomalies it would record, its progress and whether it is terminal, or the
+    /// the anomalies it would record, its progress and whether it finishes the operation, or the
     /// violation.
     #[inline]
     fn judge(
@@ -478,8 +478,8 @@ impl<R: TypedResult> StatusMachine<R> {
             }
         };
 
-        if let Some(terminal_call) = self.terminal_call {
-            found(Breach::StatusAfterCompletion { terminal_call })?;
+        if let Some(finishing_call) = self.finishing_call {
+            found(Breach::StatusAfterCompletion { finishing_call })?;
         }
         let (numerator, denominator) = (call.numerator, call.denominator);
         let progress = match ProgressFraction::new(numerator, denominator) {
@@ -518,7 +518,7 @@ impl<R: TypedResult> StatusMachine<R> {
             }
         }
         let failure = call.hr.is_failure();
-        let terminal = progress.is_complete() || failure;
+        let finishing = progress.is_complete() || failure;
         if failure && !progress.is_complete() {
             found(Breach::FailureBeforeCompletion {
                 hr: call.hr,
@@ -528,7 +528,7 @@ impl<R: TypedResult> StatusMachine<R> {
         }
         match call.result.as_ref().map(TypedResult::result_type) {
             Some(result_type) => {
-                if !terminal {
+                if !finishing {
                     found(Breach::ResultBeforeCompletion {
                         result_type,
                         numerator,
@@ -548,13 +548,13 @@ impl<R: TypedResult> StatusMachine<R> {
                     })?;
                 }
             }
-            None if terminal && !failure && self.operation.defines_result() => {
+            None if finishing && !failure && self.operation.defines_result() => {
                 found(Breach::MissingResult {
                     operation: self.operation,
                 })?;
             }
             None => {}
         }
-        Ok((progress, terminal))
+        Ok((progress, finishing))
     }
 }

@@ -10,11 +10,11 @@ use crate::{HResult, ResultDescription, StatusMessage};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum OutcomeKind {
-    /// The terminal call's `hrStatus` was a success code.
+    /// The finishing call's `hrStatus` was a success code.
     Succeeded,
-    /// The terminal call's `hrStatus` was a failure code and no cancel was requested.
+    /// The finishing call's `hrStatus` was a failure code and no cancel was requested.
     Failed,
-    /// The terminal call's `hrStatus` was a failure code after the client requested cancel.
+    /// The finishing call's `hrStatus` was a failure code after the client requested cancel.
     Cancelled,
 }
 
@@ -35,7 +35,7 @@ impl fmt::Display for OutcomeKind {
     }
 }
 
-/// How an operation ended: the terminal call's `hrStatus`, whether the client had requested
+/// How an operation ended: the finishing call's `hrStatus`, whether the client had requested
 /// cancel, the result (if one was kept) and every message collected over the whole operation,
 /// in arrival order.
 ///
@@ -98,13 +98,13 @@ impl<R> OperationOutcome<R> {
         self.hr.is_success()
     }
 
-    /// The terminal call's `hrStatus` (`S_OK`, `S_FALSE`, … for a success).
+    /// The finishing call's `hrStatus` (`S_OK`, `S_FALSE`, … for a success).
     #[inline]
     pub fn hr(&self) -> HResult {
         self.hr
     }
 
-    /// Whether the client had requested cancel before the terminal call.
+    /// Whether the client had requested cancel before the finishing call.
     #[inline]
     pub fn cancel_requested(&self) -> bool {
         self.cancel_requested
@@ -182,7 +182,7 @@ impl<R> fmt::Display for OperationOutcome<R> {
 pub struct OperationFailed {
     /// [`OutcomeKind::Failed`] or [`OutcomeKind::Cancelled`].
     pub kind: OutcomeKind,
-    /// The terminal `hrStatus`.
+    /// The finishing `hrStatus`.
     pub hr: HResult,
     /// Every message of the operation.
     pub messages: Vec<StatusMessage>,

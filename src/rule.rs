@@ -24,7 +24,7 @@ id_enum! {
     /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum Rule ("rule") {
-        /// A `Status` call arrived after the terminal one. Always enforced.
+        /// A `Status` call arrived after the finishing one. Always enforced.
         StatusAfterCompletion = "status-after-completion",
         /// The numerator or the denominator is negative. Always enforced.
         NegativeProgress = "negative-progress",
@@ -37,17 +37,17 @@ id_enum! {
         /// accepts the lower value.
         NumeratorDecreased = "numerator-decreased",
         /// A failure `hrStatus` before `numerator == denominator`. Configurable;
-        /// `documented` treats the call as terminal (failed, or cancelled).
+        /// `documented` treats the call as finishing (failed, or cancelled).
         FailureBeforeCompletion = "failure-before-completion",
-        /// A result on a call that is not terminal. Always enforced.
+        /// A result on a call that is not the finishing call. Always enforced.
         ResultBeforeCompletion = "result-before-completion",
-        /// A terminal call with a failure `hrStatus` and a result. Configurable;
+        /// A finishing call with a failure `hrStatus` and a result. Configurable;
         /// `documented` keeps the result in the failed outcome for inspection.
         ResultOnFailure = "result-on-failure",
         /// A result whose type the operation's kind does not allow. Configurable;
         /// `documented` keeps the result as given.
         UnexpectedResult = "unexpected-result",
-        /// A successful terminal call without the result the operation's kind defines.
+        /// A successful finishing call without the result the operation's kind defines.
         /// Configurable; `documented` succeeds without a result.
         MissingResult = "missing-result",
     }

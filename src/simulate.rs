@@ -6,7 +6,7 @@
 //! attach warning messages at chosen steps, fail at a step, receive the client's cancel
 //! request at a step and answer it, and, only when asked, break one rule of the protocol on
 //! purpose. A failed or cancelled operation ends as a conforming server ends it: with a
-//! terminal call at `n/n` and the failure's HRESULT.
+//! finishing call at `n/n` and the failure's HRESULT.
 //!
 //! Steps are numbered from 0: step `i` is the call that reports `i/n`.
 //!
@@ -191,7 +191,7 @@ impl Simulation {
         self
     }
 
-    /// A warning message on the call of `step` (on the terminal call if the operation ended
+    /// A warning message on the call of `step` (on the finishing call if the operation ended
     /// before it).
     #[must_use]
     pub fn warning_at(mut self, step: u32) -> Self {
@@ -216,9 +216,9 @@ impl Simulation {
 
     /// The client requests cancel right after the call of `step`, and the server answers
     /// with `answer` (which becomes the [`cancel_answer`](Self::cancel_answer)): a failure
-    /// ends the operation with a terminal `n/n` call carrying it; a success means the cancel
+    /// ends the operation with a finishing `n/n` call carrying it; a success means the cancel
     /// came too late and the server goes on to the end. A cancel at or after the end comes
-    /// after the terminal call and changes nothing.
+    /// after the finishing call and changes nothing.
     ///
     /// The live server makes this request on the client's behalf at that very moment
     /// ([`Tracker::cancel`]), so a run with a planned cancel is reproducible at any pace.
@@ -231,7 +231,7 @@ impl Simulation {
 
     /// How the live server answers a cancel request that reaches it while it runs (default
     /// `HRESULT_FROM_WIN32(ERROR_CANCELLED)`): a failure ends the operation at its next step
-    /// with a terminal `n/n` call carrying it (the same call as a planned
+    /// with a finishing `n/n` call carrying it (the same call as a planned
     /// [`cancel_at`](Self::cancel_at) the step before); a success means it goes on as if the
     /// cancel came too late.
     #[must_use]
@@ -326,7 +326,7 @@ impl Simulation {
     /// }
     /// let trace = writer.into_inner();
     /// match replay(&trace[..], Rules::strict()) {
-    ///     Verdict::Complete { outcome, anomalies } => {
+    ///     Verdict::Finished { outcome, anomalies } => {
     ///         assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
     ///         assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
     ///         assert!(anomalies.is_empty());
@@ -408,7 +408,7 @@ impl Simulation {
         };
 
         let mut plan = Vec::new();
-        let mut terminal_index = None;
+        let mut finishing_index = None;
         let mut cancel_sent = false;
         for step in 0..=n {
             let mut messages = warnings_at(step, &mut rng);
@@ -417,12 +417,12 @@ impl Simulation {
                     .get_or_insert_with(Vec::new)
                     .push(failure_message(hr, &mut rng));
                 plan.push(Planned::once(StatusCall::new(d, d, hr, None, messages)));
-                terminal_index = Some(plan.len() - 1);
+                finishing_index = Some(plan.len() - 1);
             } else if step == n {
                 let result = Some(result_of(result_type, &mut rng));
                 let call = StatusCall::new(d, d, HResult::S_OK, result, messages);
                 plan.push(Planned::once(call));
-                terminal_index = Some(plan.len() - 1);
+                finishing_index = Some(plan.len() - 1);
             } else {
                 let call = StatusCall::new(step as i32, d, HResult::S_OK, None, messages);
                 plan.push(Planned {
@@ -437,12 +437,12 @@ impl Simulation {
                         let messages = vec![failure_message(answer, &mut rng)];
                         let call = StatusCall::new(d, d, answer, None, Some(messages));
                         plan.push(Planned::once(call));
-                        terminal_index = Some(plan.len() - 1);
+                        finishing_index = Some(plan.len() - 1);
                     }
                 }
             }
-            if terminal_index.is_some() {
-                // Warnings planned for later steps come with the terminal call.
+            if finishing_index.is_some() {
+                // Warnings planned for later steps come with the finishing call.
                 let late: Vec<StatusMessage> = (step + 1..=n)
                     .filter_map(|later| warnings_at(later, &mut rng))
                     .flatten()
@@ -458,10 +458,10 @@ impl Simulation {
         if self.cancel_at.is_some() && !cancel_sent {
             plan.push(Planned::cancel());
         }
-        // The last step is always terminal; the fallback only keeps this panic-free.
-        let terminal_index = terminal_index.unwrap_or(plan.len().saturating_sub(1));
+        // The last step is always finishing; the fallback only keeps this panic-free.
+        let finishing_index = finishing_index.unwrap_or(plan.len().saturating_sub(1));
         if let Some(rule) = self.break_rule {
-            self.apply_break(rule, &mut plan, terminal_index, d, result_type, &mut rng)?;
+            self.apply_break(rule, &mut plan, finishing_index, d, result_type, &mut rng)?;
         }
         if self.start_failure.is_some() {
             plan.clear();
@@ -487,7 +487,7 @@ impl Simulation {
         rng: &mut SplitMix64,
     ) -> Result<(), SimulationError> {
         let cannot = |reason| Err(SimulationError::CannotBreak { rule, reason });
-        // The numerator of the status call before the terminal one, if any.
+        // The numerator of the status call before the finishing one, if any.
         let previous = plan[..t]
             .iter()
             .rev()
@@ -495,8 +495,8 @@ impl Simulation {
                 Input::Status(call) => Some(call.numerator),
                 Input::Cancel => None,
             });
-        let Some(Input::Status(terminal)) = plan.get_mut(t).map(|p| &mut p.input) else {
-            return cannot("the plan has no terminal call");
+        let Some(Input::Status(finishing)) = plan.get_mut(t).map(|p| &mut p.input) else {
+            return cannot("the plan has no finishing call");
         };
         match rule {
             Rule::StatusAfterCompletion => {
@@ -532,11 +532,11 @@ impl Simulation {
                 if d == 0 {
                     return cannot("with 0 extensions the first call is already complete");
                 }
-                terminal.numerator = previous.unwrap_or(0);
-                terminal.result = None;
-                if terminal.hr.is_success() {
-                    terminal.hr = HResult::E_FAIL;
-                    terminal
+                finishing.numerator = previous.unwrap_or(0);
+                finishing.result = None;
+                if finishing.hr.is_success() {
+                    finishing.hr = HResult::E_FAIL;
+                    finishing
                         .messages
                         .get_or_insert_with(Vec::new)
                         .push(failure_message(HResult::E_FAIL, rng));
@@ -551,32 +551,32 @@ impl Simulation {
                 plan.insert(t, Planned::once(early));
             }
             Rule::ResultOnFailure => {
-                if terminal.hr.is_success() {
-                    terminal.hr = HResult::E_FAIL;
-                    terminal
+                if finishing.hr.is_success() {
+                    finishing.hr = HResult::E_FAIL;
+                    finishing
                         .messages
                         .get_or_insert_with(Vec::new)
                         .push(failure_message(HResult::E_FAIL, rng));
                 }
-                terminal.result = Some(result_of(result_type, rng));
+                finishing.result = Some(result_of(result_type, rng));
             }
             Rule::UnexpectedResult => {
                 if !self.operation.defines_result() {
                     return cannot("the unknown operation allows every result type");
                 }
-                if terminal.hr.is_failure() {
+                if finishing.hr.is_failure() {
                     return cannot("a failed or cancelled run would break result-on-failure first");
                 }
-                terminal.result = Some(ResultDescription::Object);
+                finishing.result = Some(ResultDescription::Object);
             }
             Rule::MissingResult => {
                 if !self.operation.defines_result() {
                     return cannot("the unknown operation defines no result");
                 }
-                if terminal.hr.is_failure() {
+                if finishing.hr.is_failure() {
                     return cannot("a failed or cancelled run needs no result");
                 }
-                terminal.result = None;
+                finishing.result = None;
             }
         }
         Ok(())
@@ -623,10 +623,10 @@ impl Simulation {
     ///   moment, with [`Tracker::cancel`].
     /// - A cancel request made with the server's [`CancelHandle`] reaches the server, which
     ///   answers it at its next step (cutting the pause short) with the
-    ///   [`cancel_answer`](Self::cancel_answer): a failure is a terminal `n/n` call carrying
+    ///   [`cancel_answer`](Self::cancel_answer): a failure is a finishing `n/n` call carrying
     ///   it, the very call of a run with [`cancel_at`](Self::cancel_at) planned right after
     ///   the server's last call (warnings still due included); a success means the server
-    ///   goes on. A request after the terminal call changes nothing.
+    ///   goes on. A request after the finishing call changes nothing.
     /// - [`fail_to_start`](Self::fail_to_start): [`Reporter::start_failed`] is reported before
     ///   this returns, and no thread is started.
     /// - [`let_go_at`](Self::let_go_at): the server drops its reporters midway. The operation

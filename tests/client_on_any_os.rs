@@ -37,7 +37,7 @@ pub fn follow(
                 shown.push(format!("bad server: {violation}"));
             }
             Some(Some(_)) => {}
-            // The stream ended: the end is decided.
+            // The stream ended: the end is known.
             Some(None) => return (shown, tracker.wait()),
             // A tick: a real user interface would redraw and look at its buttons here.
             None => {}

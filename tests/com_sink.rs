@@ -1298,7 +1298,7 @@ fn a_failing_asynchronous_method_ends_the_wait() {
     assert_released(&tracker);
 }
 
-/// The end is decided once: a client that let go of its VARIANT before telling `started`
+/// The end is set once: a client that let go of its VARIANT before telling `started`
 /// sees the failing server's release first (abandoned), and `started` still returns the
 /// method's error.
 #[test]
@@ -1346,7 +1346,7 @@ fn status_after_completion_is_reported_but_does_not_change_the_end() {
             assert_eq!(late.call, 2);
             assert_eq!(
                 late.breach,
-                Breach::StatusAfterCompletion { terminal_call: 1 }
+                Breach::StatusAfterCompletion { finishing_call: 1 }
             );
         }
         other => panic!("expected one violation, got {other:?}"),
@@ -1549,7 +1549,7 @@ fn the_recorded_trace_replays_to_the_same_outcome() {
     assert_eq!(text.lines().count(), 5);
     assert!(text.lines().nth(2).unwrap().ends_with(r#""messages":[]}"#));
     match replay(text.as_bytes(), Rules::documented()) {
-        Verdict::Complete {
+        Verdict::Finished {
             outcome: replayed,
             anomalies,
         } => {
@@ -1759,7 +1759,7 @@ fn waiting_times_out_until_the_end_is_decided() {
     assert_eq!(sink.try_outcome(), None);
     let mut updates = sink.updates();
     assert_eq!(updates.try_next(), None, "nothing yet, not ended");
-    // A waiter on another thread is woken by the server's terminal call.
+    // A waiter on another thread is woken by the server's finishing call.
     let waiter = {
         let sink = sink.clone();
         thread::spawn(move || sink.wait())

@@ -345,7 +345,7 @@ fn status_after_completion_is_reported_but_does_not_change_the_end() {
     assert!(tracker
         .violations()
         .iter()
-        .all(|v| v.breach == Breach::StatusAfterCompletion { terminal_call: 1 }));
+        .all(|v| v.breach == Breach::StatusAfterCompletion { finishing_call: 1 }));
     assert_eq!(updates.len(), 4);
     assert_eq!(outcome_of(&tracker).kind(), OutcomeKind::Succeeded);
     assert!(
@@ -619,8 +619,8 @@ fn unread_progress_is_merged_and_each_stream_has_its_own_position() {
     assert_eq!(slow.try_next(), Some(None));
 }
 
-/// A stream ends once the end is decided and everything before was yielded, and stays
-/// ended: later updates (a call after the terminal one) are in the log, not in the stream.
+/// A stream ends once the end is known and everything before was yielded, and stays
+/// ended: later updates (a call after the finishing one) are in the log, not in the stream.
 #[test]
 fn a_stream_ends_after_the_decision_and_stays_ended() {
     let tracker = Tracker::new(OperationKind::GpoReport);
@@ -630,7 +630,7 @@ fn a_stream_ends_after_the_decision_and_stays_ended() {
     let waker = Waker::from(Arc::clone(&counter));
     assert_eq!(poll_next_once(&mut stream, &waker), Poll::Pending);
     server.status(report("<r/>"));
-    assert_eq!(counter.count(), 1, "woken by the terminal call");
+    assert_eq!(counter.count(), 1, "woken by the finishing call");
     assert_eq!(
         poll_next_once(&mut stream, &waker),
         Poll::Ready(Some(progress(1, 1)))
@@ -1034,7 +1034,7 @@ mod recorder {
 
     fn events(text: &str) -> Vec<TraceEvent> {
         let mut reader = TraceReader::new(text.as_bytes());
-        std::iter::from_fn(|| reader.read_event().expect("a valid trace"))
+        std::iter::from_fn(|| reader.read_line().expect("a valid trace"))
             .map(|traced| traced.event)
             .collect()
     }
@@ -1136,7 +1136,7 @@ mod recorder {
         assert!(text.lines().nth(2).unwrap().ends_with(r#""messages":[]}"#));
         assert_eq!(text.lines().nth(4), Some(r#"{"event":"cancel"}"#));
         match replay(text.as_bytes(), Rules::documented()) {
-            Verdict::Complete {
+            Verdict::Finished {
                 outcome: replayed,
                 anomalies,
             } => {
@@ -1433,7 +1433,7 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
                 for _ in 0..calls {
                     server.progress(5, 10);
                 }
-                // Both servers are done with their quiet calls before the terminal one.
+                // Both servers are done with their quiet calls before the finishing one.
                 done.wait();
                 if at == 0 {
                     server.status(StatusCall::progress(10, 10).with_result(
@@ -1771,7 +1771,7 @@ fn the_decision_never_changes_after_it_was_published() {
 }
 
 /// Once decided, every consumer sees the same outcome, however late it looks: here a
-/// violation decided the end before the terminal call completed the state machine.
+/// violation decided the end before the finishing call completed the state machine.
 #[test]
 fn once_decided_every_consumer_sees_the_same_outcome() {
     let tracker = Tracker::builder(OperationKind::GpoReport)

@@ -140,7 +140,7 @@ fn run_live(
         .expect("decided once every reporter was dropped (deadlock guard)");
     let text = trace.text();
     let mut reader = TraceReader::new(text.as_bytes());
-    let judged: Vec<Input> = std::iter::from_fn(|| reader.read_event().expect("a valid trace"))
+    let judged: Vec<Input> = std::iter::from_fn(|| reader.read_line().expect("a valid trace"))
         .filter_map(|traced| match traced.event {
             TraceEvent::Begin { .. } => None,
             event => event.into_input(),

@@ -102,7 +102,7 @@ fn the_last_reporter_dropped_while_a_future_and_a_waiter_wait() {
 }
 
 /// Two servers race to end the operation (a success and a failure) while a client waits:
-/// one decision, the first terminal call judged, seen the same by every consumer.
+/// one decision, the first finishing call judged, seen the same by every consumer.
 #[test]
 fn two_terminal_calls_racing_make_one_decision() {
     model(|| {
@@ -123,7 +123,7 @@ fn two_terminal_calls_racing_make_one_decision() {
         assert_eq!(tracker.snapshot().outcome(), Some(&outcome));
         assert_eq!(tracker.try_outcome(), Some(decided.clone()));
         assert_eq!(block_on(tracker.outcome()), decided);
-        assert_eq!(tracker.violations().len(), 1, "the later terminal call");
+        assert_eq!(tracker.violations().len(), 1, "the later finishing call");
         drop(first);
     });
 }

@@ -75,7 +75,7 @@ fn agree(scenario: &Scenario, rules: Rules) -> Result<(), TestCaseError> {
                 prop_assert_eq!(&new, anomalies);
 
                 // The events of an accepted call: its progress, its messages, its anomalies
-                // and, when terminal, the end.
+                // and, when finishing, the end.
                 let events: Vec<Event> = std::iter::from_fn(|| machine.poll_event()).collect();
                 let progress: Vec<_> = events
                     .iter()
@@ -174,7 +174,7 @@ fn same_state(machine: &StatusMachine, model: &ReferenceModel) -> Result<(), Tes
     prop_assert_eq!(anomalies, expected);
     prop_assert_eq!(machine.messages(), model.messages());
     prop_assert_eq!(
-        machine.terminal_call(),
+        machine.finishing_call(),
         model.finished().map(|finish| finish.call)
     );
     match (machine.outcome(), model.finished()) {
@@ -279,7 +279,7 @@ proptest! {
         let (machine, violations) = run(&scenario, Rules::strict());
         prop_assert_eq!(violations, vec![]);
         prop_assert!(machine.anomalies().is_empty());
-        let last = scenario.last_call().expect("a valid sequence has a terminal call");
+        let last = scenario.last_call().expect("a valid sequence has a finishing call");
         let outcome = machine.outcome().expect("a valid sequence finishes");
         prop_assert_eq!(
             outcome.kind(),
@@ -288,7 +288,7 @@ proptest! {
         prop_assert_eq!(outcome.hr(), last.hr);
         prop_assert_eq!(outcome.result(), last.result.as_ref());
         prop_assert_eq!(outcome.messages(), &all_messages(&scenario)[..]);
-        prop_assert_eq!(machine.terminal_call(), Some(scenario.status_calls()));
+        prop_assert_eq!(machine.finishing_call(), Some(scenario.status_calls()));
         prop_assert_eq!(machine.progress().map(|p| p.percent()), Some(100));
     }
 
@@ -336,13 +336,13 @@ proptest! {
         prop_assert!(!anomalies.is_empty());
         prop_assert_eq!(anomalies[0].rule(), rule);
         prop_assert!(anomalies.iter().all(|a| a.call == scenario.status_calls()));
-        // The call is applied as the crate docs say: terminal at completion or on failure.
+        // The call is applied as the crate docs say: finishing at completion or on failure.
         prop_assert_eq!(
             machine.progress().map(<(i32, i32)>::from),
             Some((last.numerator, last.denominator))
         );
-        let terminal = last.numerator == last.denominator || last.hr.is_failure();
-        prop_assert_eq!(machine.is_finished(), terminal);
+        let finishing = last.numerator == last.denominator || last.hr.is_failure();
+        prop_assert_eq!(machine.is_finished(), finishing);
         if let Some(outcome) = machine.outcome() {
             prop_assert_eq!(
                 outcome.kind(),
@@ -485,7 +485,7 @@ proptest! {
             if let Some(progress) = machine.progress() {
                 prop_assert_eq!(progress.percent() == 100, progress.is_complete());
                 if progress.percent() == 100 {
-                    // Complete progress is only ever reported by a terminal call.
+                    // Complete progress is only ever reported by a finishing call.
                     prop_assert!(machine.is_finished());
                 }
             }
@@ -516,7 +516,7 @@ fn the_strategies_reach_every_rule_and_outcome() {
             .current();
         let (machine, _) = run(&scenario, Rules::strict());
         kinds.insert(format!("{}", machine.outcome().expect("finished").kind()));
-        let last = scenario.last_call().expect("terminal");
+        let last = scenario.last_call().expect("finishing");
         zero |= last.denominator == 0;
         large |= last.denominator > i32::MAX - 16;
     }

@@ -57,7 +57,7 @@ fn status_after_completion_is_a_violation_under_both_presets() {
         assert_eq!(violation.call, 3);
         assert_eq!(
             violation.breach,
-            Breach::StatusAfterCompletion { terminal_call: 2 }
+            Breach::StatusAfterCompletion { finishing_call: 2 }
         );
         assert_eq!(machine.phase(), Phase::Finished);
         assert_eq!(machine.outcome().unwrap().kind(), OutcomeKind::Succeeded);
@@ -202,7 +202,7 @@ fn failure_before_completion_is_an_anomaly_under_documented_and_ends_the_operati
     assert_eq!(outcome.hr(), HResult::E_FAIL);
     assert!(outcome.result().is_none());
     assert_eq!(machine.phase(), Phase::Finished);
-    assert_eq!(machine.terminal_call(), Some(2));
+    assert_eq!(machine.finishing_call(), Some(2));
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn missing_result_is_not_checked_for_unknown_operations_nor_on_failure() {
     assert!(machine.anomalies().is_empty());
 }
 
-// ---- terminal calls and conforming sequences ------------------------------------------
+// ---- finishing calls and conforming sequences ------------------------------------------
 
 #[test]
 fn zero_over_zero_is_complete_and_terminal() {
@@ -411,7 +411,7 @@ fn duplicates_and_a_first_call_at_any_fraction_conform_under_strict() {
     );
     verdict.unwrap();
     assert!(machine.anomalies().is_empty());
-    assert_eq!(machine.terminal_call(), Some(5));
+    assert_eq!(machine.finishing_call(), Some(5));
 }
 
 #[test]

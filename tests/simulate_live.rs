@@ -81,7 +81,7 @@ fn plain(simulation: &Simulation, rules: Rules) -> (Vec<Update>, Option<End>) {
             first_violation.get_or_insert(violation);
         }
     }
-    // The first of the terminal call and a violation decides.
+    // The first of the finishing call and a violation decides.
     let end = match (machine.outcome(), first_violation) {
         (Some(outcome), Some(violation)) => {
             let outcome_first = updates
@@ -249,7 +249,7 @@ fn every_rule_broken_on_purpose_is_the_first_violation_under_strict() {
                 .collect();
             assert_eq!(violations.first(), Some(&rule), "{simulation:?}");
             match run.end {
-                // A call after the terminal one comes after the decision.
+                // A call after the finishing one comes after the decision.
                 Ok(outcome) if rule == Rule::StatusAfterCompletion => {
                     assert_eq!(outcome.kind(), OutcomeKind::Succeeded)
                 }

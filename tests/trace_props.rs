@@ -149,8 +149,8 @@ proptest! {
         let checked = check(&bytes[..], rules);
         prop_assert_eq!(checked.to_json("t"), replayed.to_json("t"));
         if let (
-            Verdict::Complete { outcome: checked, anomalies: checked_anomalies },
-            Verdict::Complete { outcome: replayed, anomalies },
+            Verdict::Finished { outcome: checked, anomalies: checked_anomalies },
+            Verdict::Finished { outcome: replayed, anomalies },
         ) = (checked, replayed)
         {
             prop_assert!(checked.messages().is_empty());
@@ -230,7 +230,7 @@ proptest! {
         };
         let trace = write_all(&events);
         match (break_rule, replay(&trace[..], Rules::strict())) {
-            (None, Verdict::Complete { outcome, anomalies }) => {
+            (None, Verdict::Finished { outcome, anomalies }) => {
                 prop_assert!(anomalies.is_empty());
                 prop_assert_eq!(outcome.kind(), kind);
                 prop_assert_eq!(outcome.hr(), hr);

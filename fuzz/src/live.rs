@@ -516,7 +516,7 @@ fn compare_machines(got: &StatusMachine, expected: &StatusMachine) {
     assert_eq!(got.phase(), expected.phase());
     assert_eq!(got.progress(), expected.progress());
     assert_eq!(got.calls_received(), expected.calls_received());
-    assert_eq!(got.terminal_call(), expected.terminal_call());
+    assert_eq!(got.finishing_call(), expected.finishing_call());
     assert_eq!(got.cancel_requested(), expected.cancel_requested());
     assert_eq!(got.anomalies(), expected.anomalies());
     assert_eq!(got.messages(), expected.messages());

@@ -240,9 +240,9 @@ fn compare_state(machine: &StatusMachine, model: &ReferenceModel, compared: &mut
     assert_eq!(messages[compared.messages..], expected[compared.messages..]);
     compared.messages = messages.len();
     match (machine.outcome(), model.finished()) {
-        (None, None) => assert_eq!(machine.terminal_call(), None),
+        (None, None) => assert_eq!(machine.finishing_call(), None),
         (Some(outcome), Some(finish)) => {
-            assert_eq!(machine.terminal_call(), Some(finish.call));
+            assert_eq!(machine.finishing_call(), Some(finish.call));
             assert_eq!(outcome.kind(), finish.kind);
             assert_eq!(outcome.hr(), finish.hr);
             assert_eq!(

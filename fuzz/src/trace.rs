@@ -27,7 +27,7 @@ pub fn check(data: &[u8]) {
     let mut lines = Vec::new();
     let mut error_line = None;
     loop {
-        match reader.read_event() {
+        match reader.read_line() {
             Ok(Some(traced)) => {
                 assert!(lines.last().is_none_or(|last| *last < traced.line));
                 lines.push(traced.line);
@@ -40,7 +40,7 @@ pub fn check(data: &[u8]) {
             }
         }
     }
-    assert!(reader.read_event().is_ok_and(|next| next.is_none()));
+    assert!(reader.read_line().is_ok_and(|next| next.is_none()));
     if let Some(line) = error_line {
         // Reading from memory cannot fail: the error is the input's, on a line after the
         // last event.
@@ -87,7 +87,7 @@ fn write(events: &[TraceEvent]) -> Vec<u8> {
 /// The verdict with every line number replaced by the event's position.
 fn normalized(verdict: &Verdict, position: impl Fn(u64) -> u64) -> String {
     match verdict {
-        Verdict::Complete { outcome, anomalies } => format!(
+        Verdict::Finished { outcome, anomalies } => format!(
             "complete {outcome:?} {:?}",
             anomalies
                 .iter()
@@ -97,7 +97,7 @@ fn normalized(verdict: &Verdict, position: impl Fn(u64) -> u64) -> String {
         Verdict::Violation { line, violation } => {
             format!("violation {} {violation:?}", position(*line))
         }
-        Verdict::Incomplete {
+        Verdict::Unfinished {
             progress,
             anomalies,
         } => format!(

@@ -35,10 +35,10 @@ use crate::{OperationKind, OperationOutcome, StatusCall, StatusMachine, Violatio
 /// them through a [`Reporter`]. It always answers the server with `S_OK`, never lets a panic
 /// reach it, and keeps working after every consumer has gone.
 ///
-/// Everything else is the tracker's: how the operation ends is decided once, by the first of
-/// the terminal `Status` call, a violation of the rules in force, the asynchronous method
+/// Everything else is the tracker's: how the operation ends is set once, by the first of
+/// the finishing `Status` call, a violation of the rules in force, the asynchronous method
 /// failing ([`started`](Self::started)) or the server releasing the last COM object before a
-/// terminal call ([`TrackError::Abandoned`]). The methods below forward to it; use
+/// finishing call ([`TrackError::Abandoned`]). The methods below forward to it; use
 /// [`tracker`](Self::tracker) to hand the same operation to code written against the
 /// platform-independent [`Tracker`].
 ///
@@ -123,7 +123,7 @@ impl ProgressSink {
     ///
     /// Make one per operation: every object feeds the same tracker. The operation counts as
     /// abandoned ([`TrackError::Abandoned`]) when the last object is released before the
-    /// terminal call, so keep it (or the VARIANT) alive until the GPMC method has returned
+    /// finishing call, so keep it (or the VARIANT) alive until the GPMC method has returned
     /// and [`started`](Self::started) has been told.
     pub fn interface(&self) -> IGPMAsyncProgress {
         SinkObject {
@@ -156,9 +156,9 @@ impl ProgressSink {
     /// Takes the asynchronous GPMC method's return value.
     ///
     /// A failure means the operation did not start: it is reported
-    /// ([`TrackError::StartFailed`], unless the end was already decided) and the error is
+    /// ([`TrackError::StartFailed`], unless the end was already known) and the error is
     /// returned. A server whose method fails releases the sink at once, and the end is
-    /// decided only once: keep the VARIANT of [`to_variant`](Self::to_variant) (or the
+    /// set only once: keep the VARIANT of [`to_variant`](Self::to_variant) (or the
     /// object) alive until this was called, or the release comes first and the end stays
     /// [`TrackError::Abandoned`].
     ///
@@ -176,7 +176,7 @@ impl ProgressSink {
         started
     }
 
-    /// Blocks until the operation's end is decided ([`Tracker::wait`]).
+    /// Blocks until the operation's end is known ([`Tracker::wait`]).
     ///
     /// It blocks the calling thread without pumping messages. The COM object is agile, so
     /// the server's `Status` calls do not need this thread; but on an STA thread that must
@@ -188,7 +188,7 @@ impl ProgressSink {
         self.tracker.wait()
     }
 
-    /// Blocks until the end is decided or `timeout` has passed (`None`); the apartment
+    /// Blocks until the end is known or `timeout` has passed (`None`); the apartment
     /// caveat of [`wait`](Self::wait) applies.
     pub fn wait_timeout(
         &self,
@@ -197,7 +197,7 @@ impl ProgressSink {
         self.tracker.wait_timeout(timeout)
     }
 
-    /// The end, if already decided; never blocks ([`Tracker::try_outcome`]).
+    /// The end, if already known; never blocks ([`Tracker::try_outcome`]).
     pub fn try_outcome(&self) -> Option<Result<OperationOutcome<ComResult>, TrackError>> {
         self.tracker.try_outcome()
     }

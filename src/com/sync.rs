@@ -35,7 +35,7 @@ pub struct SyncOutcome {
 ///   without result or messages, with a [`ReadProblem::NullResultObject`] issue.
 ///
 /// A synchronous call cannot be cancelled, so the outcome is never *cancelled*. To judge it
-/// by the rules (`missing-result`, `unexpected-result`, ...), feed a terminal
+/// by the rules (`missing-result`, `unexpected-result`, ...), feed a finishing
 /// `StatusCall::new(1, 1, outcome.hr(), ...)` to a `StatusMachine`.
 pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcome {
     let mut issues = Vec::new();

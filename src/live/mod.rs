@@ -10,14 +10,14 @@
 //! - the server's side is a [`Reporter`]: cloneable, `Send + Sync`; any thread reports
 //!   `Status` calls through it ([`Reporter::status`], or [`Reporter::progress`] for the common
 //!   progress-only call), or that the asynchronous method failed to start. Dropping the last
-//!   reporter before the terminal call means the server let go.
+//!   reporter before the finishing call means the server let go.
 //! - the client's side is a [`Tracker`]: it records the cancel request, calls an observer,
 //!   waits ([`Tracker::wait`], [`Tracker::wait_timeout`]), answers at once
 //!   ([`Tracker::try_outcome`]), gives a runtime-agnostic [`OutcomeFuture`] and an [`Updates`]
 //!   stream, the updates so far and the violations, and records the trace (feature `trace`).
 //!
-//! How the operation ends is decided once, by the first of: the terminal call, a violation,
-//! a failed start, the server letting go; every consumer sees the same decision.
+//! How the operation ends is set once, by the first of: the finishing call, a violation,
+//! a failed start, the server letting go; every consumer sees the same end.
 //!
 //! The engine holds one lock, for work in memory only: the observer and its drop, a waker's
 //! wake and drop, and the recorder's writer all run after it was released, and a panic in

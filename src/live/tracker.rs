@@ -116,7 +116,7 @@ impl<R> TrackerBuilder<R> {
             }
         }
         let shared = Shared::new(Parts {
-            machine: StatusMachine::new_generic(self.operation, self.rules),
+            machine: StatusMachine::typed(self.operation, self.rules),
             observer: self.observer,
             recorder,
             encoder: self.encoder,
@@ -185,10 +185,10 @@ impl<R> core::fmt::Debug for TrackerBuilder<R> {
 /// [`Reporter`]s deliver from any thread, and lets the client cancel, wait, poll and observe.
 ///
 /// Cheap to clone, `Send + Sync`; every clone sees the same operation. How the operation
-/// ends is decided once, by the first of: the terminal `Status` call (`Ok(outcome)`), a call
+/// ends is set once, by the first of: the finishing `Status` call (`Ok(outcome)`), a call
 /// that is a violation of the rules in force ([`TrackError::Violation`]), the asynchronous
 /// method failing to start ([`TrackError::StartFailed`]), or the last [`Reporter`] dropped
-/// before a terminal call ([`TrackError::Abandoned`]). Every consumer sees that same
+/// before a finishing call ([`TrackError::Abandoned`]). Every consumer sees that same
 /// decision, however late it looks.
 ///
 /// Ways to consume: an observer ([`TrackerBuilder::observer`]), blocking
@@ -244,7 +244,7 @@ impl<R> Tracker<R> {
     }
 
     /// A new handle for the server's side. The operation counts as abandoned
-    /// ([`TrackError::Abandoned`]) when the last reporter is dropped before the terminal call.
+    /// ([`TrackError::Abandoned`]) when the last reporter is dropped before the finishing call.
     pub fn reporter(&self) -> Reporter<R> {
         self.shared().attach();
         Reporter {
@@ -267,13 +267,13 @@ impl<R: TypedResult + Clone> Tracker<R> {
     /// Records the client's cancel request, before the server is asked to stop, so that a
     /// failure the request provokes is judged *cancelled* whatever thread it arrives on.
     ///
-    /// Returns whether the request was recorded: a request after the terminal call changes
+    /// Returns whether the request was recorded: a request after the finishing call changes
     /// nothing (it is still written to the trace) and returns `false`.
     pub fn cancel(&self) -> bool {
         self.shared().cancel()
     }
 
-    /// Blocks until the operation's end is decided.
+    /// Blocks until the operation's end is known.
     ///
     /// Do not call it from the observer (on the server's thread): the server would wait for
     /// itself. The end comes from the server's side, so make the [`Reporter`] (or hand the
@@ -286,7 +286,7 @@ impl<R: TypedResult + Clone> Tracker<R> {
         }
     }
 
-    /// Blocks until the end is decided (`Some`) or `timeout` has passed (`None`).
+    /// Blocks until the end is known (`Some`) or `timeout` has passed (`None`).
     pub fn wait_timeout(
         &self,
         timeout: Duration,
@@ -297,7 +297,7 @@ impl<R: TypedResult + Clone> Tracker<R> {
         }
     }
 
-    /// The end, if already decided; never blocks.
+    /// The end, if already known; never blocks.
     pub fn try_outcome(&self) -> Option<Result<OperationOutcome<R>, TrackError>> {
         self.shared().lock().decision().cloned()
     }
@@ -309,7 +309,7 @@ impl<R: TypedResult + Clone> Tracker<R> {
     }
 
     /// A stream of every update, from the first (even those before the stream was made). It
-    /// ends once the end is decided and every update before it was yielded.
+    /// ends once the end is known and every update before it was yielded.
     pub fn updates(&self) -> Updates<R> {
         Updates::new(self.consumer.clone())
     }
@@ -320,7 +320,7 @@ impl<R: TypedResult + Clone> Tracker<R> {
         self.shared().lock().log().to_vec()
     }
 
-    /// Every violation received so far, in call order (the first decided the end).
+    /// Every violation received so far, in call order (the first set the end).
     pub fn violations(&self) -> Vec<Violation> {
         self.shared()
             .lock()
@@ -368,7 +368,7 @@ impl<R> core::fmt::Debug for Tracker<R> {
 /// The server's side of a live operation: any thread reports `Status` calls through it.
 ///
 /// Cheap to clone, `Send + Sync`. Every clone counts: when the last one is dropped before
-/// the terminal call, the server let go and the operation is [`TrackError::Abandoned`]. A
+/// the finishing call, the server let go and the operation is [`TrackError::Abandoned`]. A
 /// GPMC server holds the progress sink the same way: the COM adapter's sink object holds a
 /// reporter.
 ///
@@ -420,7 +420,7 @@ impl<R: TypedResult + Clone> Reporter<R> {
     }
 
     /// The asynchronous method failed with `hr` (a failure code): no `Status` call is coming.
-    /// Decides the end ([`TrackError::StartFailed`]) unless it was decided already.
+    /// Sets the end ([`TrackError::StartFailed`]) unless it was set already.
     pub fn start_failed(&self, hr: HResult) {
         self.shared.start_failed(hr);
     }

@@ -24,7 +24,7 @@ pub enum Update {
     /// the end of the operation.
     Event(Event),
     /// A `Status` call broke a rule that is a violation under the rules in force: it was not
-    /// applied. The first one decides how the operation ends for the tracker's consumers.
+    /// applied. The first one sets how the operation ends for the tracker's consumers.
     Violation(Violation),
     /// Something in `Status` call number `call` could not be read as it should; what could be
     /// read was kept.

@@ -26,7 +26,7 @@ pub enum TrackError {
     #[error("the asynchronous method failed with {0}")]
     StartFailed(HResult),
     /// The server let go (the last reporter, or the COM sink's last reference, was released)
-    /// before a terminal `Status` call: no more calls can come.
+    /// before a finishing `Status` call: no more calls can come.
     #[error(
         "the server let go of the operation after {calls_received} status calls without finishing"
     )]
@@ -101,9 +101,9 @@ fn register<R>(consumer: &Consumer<R>, slot: &WakerSlot, waker: &Waker) {
 }
 
 /// Every [`Update`] of a tracker, in order, as a [`Stream`] (from the first update, whenever
-/// the stream was made). It ends once the operation's end is decided and every update up to
+/// the stream was made). It ends once the operation's end is known and every update up to
 /// then was yielded, and stays ended (updates after that, such as a `Status` call after the
-/// terminal one, are in [`Tracker::updates_so_far`](super::Tracker::updates_so_far) and the
+/// finishing one, are in [`Tracker::updates_so_far`](super::Tracker::updates_so_far) and the
 /// observer). Each stream has its own position; any number may exist.
 ///
 /// Like the state machine's events, progress that no stream has read yet is merged: when two

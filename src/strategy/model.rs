@@ -18,13 +18,13 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct ModelFinish {
-    /// The 1-based index of the terminal `Status` call.
+    /// The 1-based index of the finishing `Status` call.
     pub call: u64,
     /// Succeeded, failed or cancelled.
     pub kind: OutcomeKind,
-    /// The terminal call's `hrStatus`.
+    /// The finishing call's `hrStatus`.
     pub hr: HResult,
-    /// The type of the result the outcome keeps (the terminal call's), if any.
+    /// The type of the result the outcome keeps (the finishing call's), if any.
     pub result_type: Option<ResultType>,
 }
 
@@ -48,7 +48,7 @@ pub enum ModelStep {
         call: u64,
         /// The anomalies it recorded, in precedence order.
         anomalies: Vec<Rule>,
-        /// How the operation ended, when the call was terminal.
+        /// How the operation ended, when the call finished the operation.
         finished: Option<ModelFinish>,
     },
     /// The `Status` call was rejected and nothing changed (but the count of calls).
@@ -58,7 +58,7 @@ pub enum ModelStep {
         /// The first rule in precedence order that it broke and that is a violation.
         rule: Rule,
     },
-    /// The client's cancel request: `recorded` is false when it came after the terminal call
+    /// The client's cancel request: `recorded` is false when it came after the finishing call
     /// (and so changed nothing).
     Cancel {
         /// Whether the request was recorded.
@@ -177,14 +177,14 @@ impl ReferenceModel {
     }
 
     /// Every rule `call` breaks given the state so far, in precedence order, and whether
-    /// it is terminal under the rules in force.
+    /// it finishes the operation under the rules in force.
     pub fn breaches<R: TypedResult>(&self, call: &StatusCall<R>) -> (Vec<Rule>, bool) {
         let (n, d) = (call.numerator, call.denominator);
         let failure = call.hr.value() < 0;
         let result_type = call.result.as_ref().map(TypedResult::result_type);
-        // Terminal: numerator == denominator, or a failure before completion while
+        // Finishing: numerator == denominator, or a failure before completion while
         // `failure-before-completion` is an anomaly.
-        let terminal =
+        let finishing =
             n == d || (failure && n < d && !self.rules.is_violation(Rule::FailureBeforeCompletion));
         let defines = Self::defines_result(self.operation);
 
@@ -208,11 +208,11 @@ impl ReferenceModel {
         check(Rule::FailureBeforeCompletion, failure && n < d);
         check(
             Rule::ResultBeforeCompletion,
-            result_type.is_some() && !terminal,
+            result_type.is_some() && !finishing,
         );
         check(
             Rule::ResultOnFailure,
-            terminal && failure && result_type.is_some(),
+            finishing && failure && result_type.is_some(),
         );
         check(
             Rule::UnexpectedResult,
@@ -220,16 +220,16 @@ impl ReferenceModel {
         );
         check(
             Rule::MissingResult,
-            terminal && !failure && defines && result_type.is_none(),
+            finishing && !failure && defines && result_type.is_none(),
         );
-        (broken, terminal)
+        (broken, finishing)
     }
 
     /// Judges one `Status` call and, unless it breaks a rule that is a violation, applies it.
     pub fn status<R: TypedResult>(&mut self, call: &StatusCall<R>) -> ModelStep {
         self.calls += 1;
         let index = self.calls;
-        let (broken, terminal) = self.breaches(call);
+        let (broken, finishing) = self.breaches(call);
         if let Some(rule) = broken.iter().find(|rule| self.rules.is_violation(**rule)) {
             return ModelStep::Rejected {
                 call: index,
@@ -244,7 +244,7 @@ impl ReferenceModel {
                 call: index,
                 rule: *rule,
             }));
-        if terminal {
+        if finishing {
             let kind = if call.hr.value() >= 0 {
                 OutcomeKind::Succeeded
             } else if self.cancel_requested {
@@ -262,7 +262,7 @@ impl ReferenceModel {
         ModelStep::Accepted {
             call: index,
             anomalies: broken,
-            finished: self.finished.filter(|_| terminal),
+            finished: self.finished.filter(|_| finishing),
         }
     }
 
@@ -276,7 +276,7 @@ impl ReferenceModel {
         true
     }
 
-    /// Not started (no call accepted), running, or finished (the terminal call accepted).
+    /// Not started (no call accepted), running, or finished (the finishing call accepted).
     pub fn phase(&self) -> Phase {
         match (self.finished, self.previous) {
             (Some(_), _) => Phase::Finished,
@@ -290,7 +290,7 @@ impl ReferenceModel {
         self.previous
     }
 
-    /// Whether a cancel request was recorded (before the terminal call).
+    /// Whether a cancel request was recorded (before the finishing call).
     pub fn cancel_requested(&self) -> bool {
         self.cancel_requested
     }
@@ -310,7 +310,7 @@ impl ReferenceModel {
         &self.messages
     }
 
-    /// How the operation ended, once the terminal call was accepted.
+    /// How the operation ended, once the finishing call was accepted.
     pub fn finished(&self) -> Option<ModelFinish> {
         self.finished
     }
@@ -350,7 +350,7 @@ mod tests {
             ModelStep::Accepted { .. }
         ));
         let late = call(2, 9).with_hr(HResult::E_FAIL);
-        let (broken, terminal) = model.breaches(&late);
+        let (broken, finishing) = model.breaches(&late);
         assert_eq!(
             broken,
             [
@@ -359,7 +359,7 @@ mod tests {
                 Rule::FailureBeforeCompletion
             ]
         );
-        assert!(!terminal);
+        assert!(!finishing);
         assert_eq!(
             model.status(&late),
             ModelStep::Rejected {
@@ -425,9 +425,9 @@ mod tests {
         use OperationKind as K;
         #[derive(Debug, PartialEq)]
         enum Verdict {
-            Complete(OutcomeKind, Option<ResultType>, Vec<(u64, Rule)>),
+            Finished(OutcomeKind, Option<ResultType>, Vec<(u64, Rule)>),
             Violation(u64, Rule),
-            Incomplete((i32, i32)),
+            Unfinished((i32, i32)),
         }
         fn run(operation: OperationKind, rules: Rules, inputs: &[Input]) -> Verdict {
             let mut model = ReferenceModel::new(operation, rules);
@@ -438,8 +438,8 @@ mod tests {
             }
             let anomalies = model.anomalies().iter().map(|a| (a.call, a.rule)).collect();
             match model.finished() {
-                Some(finish) => Verdict::Complete(finish.kind, finish.result_type, anomalies),
-                None => Verdict::Incomplete(model.progress().expect("a call")),
+                Some(finish) => Verdict::Finished(finish.kind, finish.result_type, anomalies),
+                None => Verdict::Unfinished(model.progress().expect("a call")),
             }
         }
         let status = |n, d| Input::Status(call(n, d));
@@ -457,8 +457,8 @@ mod tests {
                     status(2, 5),
                     with_result(5, 5, ResultType::Backup),
                 ],
-                Verdict::Complete(Succeeded, Some(ResultType::Backup), vec![]),
-                Verdict::Complete(Succeeded, Some(ResultType::Backup), vec![]),
+                Verdict::Finished(Succeeded, Some(ResultType::Backup), vec![]),
+                Verdict::Finished(Succeeded, Some(ResultType::Backup), vec![]),
             ),
             (
                 "call-after-the-end",
@@ -475,21 +475,21 @@ mod tests {
                     status(1, 2),
                     failing(2, 2, HResult::E_ACCESSDENIED),
                 ],
-                Verdict::Complete(Failed, None, vec![]),
-                Verdict::Complete(Failed, None, vec![]),
+                Verdict::Finished(Failed, None, vec![]),
+                Verdict::Finished(Failed, None, vec![]),
             ),
             (
                 "import-early-failure",
                 K::GpoImport,
                 vec![status(0, 3), failing(1, 3, HResult::E_FAIL)],
-                Verdict::Complete(Failed, None, vec![(2, Rule::FailureBeforeCompletion)]),
+                Verdict::Finished(Failed, None, vec![(2, Rule::FailureBeforeCompletion)]),
                 Verdict::Violation(2, Rule::FailureBeforeCompletion),
             ),
             (
                 "numerator-goes-back",
                 K::Unknown,
                 vec![status(0, 6), status(4, 6), status(3, 6), status(6, 6)],
-                Verdict::Complete(Succeeded, None, vec![(3, Rule::NumeratorDecreased)]),
+                Verdict::Finished(Succeeded, None, vec![(3, Rule::NumeratorDecreased)]),
                 Verdict::Violation(3, Rule::NumeratorDecreased),
             ),
             (
@@ -500,14 +500,14 @@ mod tests {
                     Input::Cancel,
                     failing(6, 6, HResult::ERROR_CANCELLED),
                 ],
-                Verdict::Complete(Cancelled, None, vec![]),
-                Verdict::Complete(Cancelled, None, vec![]),
+                Verdict::Finished(Cancelled, None, vec![]),
+                Verdict::Finished(Cancelled, None, vec![]),
             ),
             (
                 "restore-missing-result",
                 K::DomainRestoreGpo,
                 vec![status(0, 1), status(1, 1)],
-                Verdict::Complete(Succeeded, None, vec![(2, Rule::MissingResult)]),
+                Verdict::Finished(Succeeded, None, vec![(2, Rule::MissingResult)]),
                 Verdict::Violation(2, Rule::MissingResult),
             ),
             (
@@ -521,8 +521,8 @@ mod tests {
                 "still-running",
                 K::RsopReport,
                 vec![status(0, 9), status(4, 9)],
-                Verdict::Incomplete((4, 9)),
-                Verdict::Incomplete((4, 9)),
+                Verdict::Unfinished((4, 9)),
+                Verdict::Unfinished((4, 9)),
             ),
         ];
         for (name, operation, inputs, documented, strict) in cases {

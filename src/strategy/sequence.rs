@@ -137,9 +137,9 @@ fn allowed_result(operation: OperationKind) -> BoxedStrategy<Option<ResultDescri
     }
 }
 
-/// The terminal call of a conforming operation at `denominator/denominator`: a success with
+/// The finishing call of a conforming operation at `denominator/denominator`: a success with
 /// an allowed result, or a failure without one.
-fn terminal_call(operation: OperationKind, denominator: i32) -> BoxedStrategy<StatusCall> {
+fn finishing_call(operation: OperationKind, denominator: i32) -> BoxedStrategy<StatusCall> {
     let success = (
         success_hresult(),
         allowed_result(operation),
@@ -159,10 +159,10 @@ fn terminal_call(operation: OperationKind, denominator: i32) -> BoxedStrategy<St
 ///
 /// The denominator is fixed (often small, sometimes large or near `i32::MAX`, `0`
 /// included); zero to six calls before completion with non-decreasing numerators below it
-/// and success codes; then the terminal call at `numerator == denominator`, which succeeds
+/// and success codes; then the finishing call at `numerator == denominator`, which succeeds
 /// with a result the operation allows (none or any for `unknown`) or fails without one.
-/// Up to two cancel requests come anywhere, after the terminal call included: the outcome
-/// is cancelled when one preceded a failing terminal call.
+/// Up to two cancel requests come anywhere, after the finishing call included: the outcome
+/// is cancelled when one preceded a failing finishing call.
 ///
 /// ```
 /// use gpmc_progress::strategy;
@@ -186,7 +186,7 @@ pub fn valid_sequence(operation: OperationKind) -> BoxedStrategy<Vec<Input>> {
             } else {
                 Just(Vec::new()).boxed()
             };
-            (body, terminal_call(operation, d))
+            (body, finishing_call(operation, d))
         })
         .prop_flat_map(|(mut calls, last)| {
             calls.sort_by_key(|call| call.numerator);
@@ -353,7 +353,7 @@ fn breaking_call(rule: Rule) -> (usize, i32, i32, BreakingCall) {
 ///   denominator or a lower numerator (any code; a result only at completion).
 /// - `failure-before-completion`, `result-before-completion`: a failure, or a success with a
 ///   result, below the denominator.
-/// - `result-on-failure`, `unexpected-result`, `missing-result`: a terminal call at
+/// - `result-on-failure`, `unexpected-result`, `missing-result`: a finishing call at
 ///   completion with a failure and a result, a success with a result the operation does
 ///   not allow, or a success without the operation's result (these two only for operations
 ///   that define a result).

@@ -30,7 +30,7 @@ mod writer;
 
 pub use error::{TraceErrorKind, TraceReadError};
 pub use event::TraceEvent;
-pub use reader::{TraceReader, TracedEvent};
+pub use reader::{TraceReader, TraceLine};
 pub use replay::{check, check_file, replay, replay_file, TraceAnomaly, Verdict};
 #[cfg(feature = "live")]
 pub(crate) use writer::status_line;

@@ -10,7 +10,7 @@ use super::{TraceErrorKind, TraceEvent, TraceReadError};
 /// One event read from a trace, with the 1-based line it was on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct TracedEvent {
+pub struct TraceLine {
     /// The line's 1-based position in the file (blank lines counted).
     pub line: u64,
     /// The event.
@@ -34,11 +34,11 @@ pub struct TracedEvent {
 /// let trace = "\u{feff}{\"event\":\"begin\",\"operation\":\"gpo-copy\"}\r\n\r\n\
 ///              {\"event\":\"status\",\"numerator\":0,\"denominator\":2,\"hr\":null}\r\n";
 /// let mut reader = TraceReader::new(trace.as_bytes());
-/// let begin = reader.read_event()?.unwrap();
+/// let begin = reader.read_line()?.unwrap();
 /// assert_eq!((begin.line, begin.event), (1, TraceEvent::Begin { operation: OperationKind::GpoCopy }));
-/// let status = reader.read_event()?.unwrap();
+/// let status = reader.read_line()?.unwrap();
 /// assert_eq!(status.line, 3);
-/// assert!(reader.read_event()?.is_none());
+/// assert!(reader.read_line()?.is_none());
 /// # Ok::<(), gpmc_progress::trace::TraceReadError>(())
 /// ```
 #[derive(Debug)]
@@ -94,7 +94,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
     }
 
     /// The next event, `Ok(None)` at the end of the trace (or after an error).
-    pub fn read_event(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
+    pub fn read_line(&mut self) -> Result<Option<TraceLine>, TraceReadError> {
         if self.done {
             return Ok(None);
         }
@@ -114,7 +114,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
         }
     }
 
-    fn read_next(&mut self) -> Result<Option<TracedEvent>, TraceReadError> {
+    fn read_next(&mut self) -> Result<Option<TraceLine>, TraceReadError> {
         loop {
             self.release_long_buffer();
             // At most the longest line and a CR LF line end: a line at the limit is read
@@ -178,16 +178,16 @@ impl<Rd: BufRead> TraceReader<Rd> {
                 }
                 Some(_) => {}
             }
-            return Ok(Some(TracedEvent { line, event }));
+            return Ok(Some(TraceLine { line, event }));
         }
     }
 }
 
 impl<Rd: BufRead> Iterator for TraceReader<Rd> {
-    type Item = Result<TracedEvent, TraceReadError>;
+    type Item = Result<TraceLine, TraceReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.read_event().transpose()
+        self.read_line().transpose()
     }
 }
 
@@ -298,7 +298,7 @@ mod tests {
     fn error_of(line: &str) -> TraceReadError {
         let text = format!("\n{line}\n");
         let mut reader = TraceReader::new(text.as_bytes());
-        match reader.read_event() {
+        match reader.read_line() {
             Err(error) => error,
             Ok(event) => panic!("{line}: read {event:?}"),
         }
@@ -315,7 +315,7 @@ mod tests {
 
     fn event_of(line: &str) -> TraceEvent {
         TraceReader::new(line.as_bytes())
-            .read_event()
+            .read_line()
             .unwrap_or_else(|e| panic!("{line}: {e}"))
             .unwrap()
             .event
@@ -653,15 +653,15 @@ mod tests {
         text.extend_from_slice(prefix.as_bytes());
         text.extend_from_slice(b"\xC3\x28\"}]}\n");
         let mut reader = TraceReader::new(&text[..]);
-        assert_eq!(reader.read_event().unwrap().unwrap().line, 1);
-        let error = reader.read_event().unwrap_err();
+        assert_eq!(reader.read_line().unwrap().unwrap().line, 1);
+        let error = reader.read_line().unwrap_err();
         assert_eq!(error.line, Some(3));
         assert!(
             matches!(error.kind, TraceErrorKind::InvalidUtf8 { column } if column == prefix.len() + 1),
             "{error}"
         );
         assert!(
-            reader.read_event().unwrap().is_none(),
+            reader.read_line().unwrap().is_none(),
             "reading stops after an error"
         );
     }
@@ -689,8 +689,8 @@ mod tests {
     fn begin_only_first() {
         let text = "\n{\"event\":\"cancel\"}\n{\"event\":\"begin\",\"operation\":\"unknown\"}\n";
         let mut reader = TraceReader::new(text.as_bytes());
-        reader.read_event().unwrap();
-        let error = reader.read_event().unwrap_err();
+        reader.read_line().unwrap();
+        let error = reader.read_line().unwrap_err();
         assert_eq!(error.line, Some(3));
         assert!(matches!(
             error.kind,
@@ -736,8 +736,8 @@ mod tests {
         let mut text = b"{\"event\":\"cancel\"}\n".to_vec();
         text.resize(text.len() + limit + 10, b' ');
         let mut reader = TraceReader::new(&text[..]);
-        reader.read_event().unwrap();
-        let error = reader.read_event().unwrap_err();
+        reader.read_line().unwrap();
+        let error = reader.read_line().unwrap_err();
         assert_eq!(error.line, Some(2));
         assert!(
             matches!(error.kind, TraceErrorKind::LineTooLong { .. }),
@@ -763,16 +763,16 @@ mod tests {
         let limit = TraceReader::<&[u8]>::MAX_LINE_BYTES;
         let (mut text, inside) = trace_with_a_long_line(limit, end);
         let mut reader = TraceReader::new(&text[..]);
-        reader.read_event().unwrap();
-        let event = reader.read_event().unwrap().unwrap();
+        reader.read_line().unwrap();
+        let event = reader.read_line().unwrap().unwrap();
         assert_eq!(event.line, 2);
         assert_eq!(event.event, TraceEvent::Status(StatusCall::progress(1, 2)));
-        assert!(reader.read_event().unwrap().is_none());
+        assert!(reader.read_line().unwrap().is_none());
 
         text.insert(inside, b' ');
         let mut reader = TraceReader::new(&text[..]);
-        reader.read_event().unwrap();
-        let error = reader.read_event().unwrap_err();
+        reader.read_line().unwrap();
+        let error = reader.read_line().unwrap_err();
         assert_eq!(error.line, Some(2));
         assert!(
             matches!(error.kind, TraceErrorKind::LineTooLong { limit: l } if l == limit),
@@ -805,16 +805,16 @@ mod tests {
         let (mut text, _) = trace_with_a_long_line(4 * kept, b"\n");
         text.extend_from_slice(b"{\"event\":\"cancel\"}\n");
         let mut reader = TraceReader::new(&text[..]);
-        reader.read_event().unwrap();
+        reader.read_line().unwrap();
         assert!(reader.buffer.capacity() <= kept);
-        reader.read_event().unwrap();
+        reader.read_line().unwrap();
         assert!(
             reader.buffer.capacity() <= kept,
             "{}",
             reader.buffer.capacity()
         );
         assert_eq!(
-            reader.read_event().unwrap().unwrap().event,
+            reader.read_line().unwrap().unwrap().event,
             TraceEvent::Cancel
         );
     }
@@ -828,7 +828,7 @@ mod tests {
             }
         }
         let mut reader = TraceReader::new(std::io::BufReader::new(Broken));
-        let error = reader.read_event().unwrap_err();
+        let error = reader.read_line().unwrap_err();
         assert_eq!(error.line, None);
         assert_eq!(error.to_string(), "cannot read the trace");
         let source = std::error::Error::source(&error).expect("the reason is the source");

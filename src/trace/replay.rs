@@ -11,7 +11,7 @@ use crate::{
     TypedResult, Violation,
 };
 
-use super::{TraceErrorKind, TraceEvent, TraceReadError, TraceReader, TracedEvent};
+use super::{TraceErrorKind, TraceEvent, TraceReadError, TraceReader, TraceLine};
 
 /// An anomaly with the trace line of the call that raised it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub enum Verdict {
         /// The rule it broke, and how.
         violation: Violation,
     },
-    /// The trace ended before the terminal call.
+    /// The trace ended before the finishing call.
     Incomplete {
         /// The last status call's progress, `None` when there was none.
         progress: Option<ProgressFraction>,
@@ -58,9 +58,9 @@ impl Verdict {
     /// `complete`, `violation`, `incomplete` or `error`.
     pub const fn name(&self) -> &'static str {
         match self {
-            Verdict::Complete { .. } => "complete",
+            Verdict::Finished { .. } => "complete",
             Verdict::Violation { .. } => "violation",
-            Verdict::Incomplete { .. } => "incomplete",
+            Verdict::Unfinished { .. } => "incomplete",
             Verdict::Error(_) => "error",
         }
     }
@@ -105,7 +105,7 @@ impl Verdict {
                 .collect()
         };
         match self {
-            Verdict::Complete { outcome, anomalies } => {
+            Verdict::Finished { outcome, anomalies } => {
                 json.outcome = Some(outcome.kind().as_str());
                 json.result = Some(outcome.result().map(|r| r.result_type().id()));
                 if outcome.kind() != OutcomeKind::Succeeded {
@@ -118,7 +118,7 @@ impl Verdict {
                 json.rule = Some(violation.rule().id());
                 json.message = Some(violation.to_string());
             }
-            Verdict::Incomplete {
+            Verdict::Unfinished {
                 progress,
                 anomalies,
             } => {
@@ -196,7 +196,7 @@ struct AnomalyJson {
 /// {"event":"status","numerator":1,"denominator":3,"hr":"0x80004005"}
 /// "#;
 /// match replay(trace.as_bytes(), Rules::documented()) {
-///     Verdict::Complete { outcome, anomalies } => {
+///     Verdict::Finished { outcome, anomalies } => {
 ///         assert_eq!(outcome.kind(), OutcomeKind::Failed);
 ///         assert_eq!(anomalies[0].line, 3);
 ///         assert_eq!(anomalies[0].anomaly.rule(), Rule::FailureBeforeCompletion);
@@ -216,7 +216,7 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
 
 /// The verdict of [`replay`] without the messages, as `gpmc-trace check` gives it: every
 /// message is read and checked as [`replay`] does, but none is kept, so a
-/// [`Complete`](Verdict::Complete) verdict's outcome has no messages; everything else is the
+/// [`Complete`](Verdict::Finished) verdict's outcome has no messages; everything else is the
 /// same. The checker's line ([`Verdict::to_json`]) shows no message.
 ///
 /// Memory stays within a small multiple of the longest line whatever the number of
@@ -231,7 +231,7 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
 /// let checked = check(trace.as_bytes(), Rules::strict());
 /// assert_eq!(checked.to_json("t"), replay(trace.as_bytes(), Rules::strict()).to_json("t"));
 /// match checked {
-///     Verdict::Complete { outcome, .. } => assert!(outcome.messages().is_empty()),
+///     Verdict::Finished { outcome, .. } => assert!(outcome.messages().is_empty()),
 ///     other => panic!("{other:?}"),
 /// }
 /// ```
@@ -254,7 +254,7 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
     // The messages of the accepted calls, for the outcome.
     let mut messages = Vec::new();
     loop {
-        let TracedEvent { line, event } = match reader.read_event() {
+        let TraceLine { line, event } = match reader.read_line() {
             Ok(Some(traced)) => traced,
             Ok(None) => break,
             Err(error) => return Verdict::Error(error),
@@ -304,9 +304,9 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
         Some(outcome) => {
             let (hr, cancel_requested, result, _) = outcome.into_parts();
             let outcome = OperationOutcome::new(hr, cancel_requested, result, messages);
-            Verdict::Complete { outcome, anomalies }
+            Verdict::Finished { outcome, anomalies }
         }
-        None => Verdict::Incomplete {
+        None => Verdict::Unfinished {
             progress,
             anomalies,
         },
@@ -434,7 +434,7 @@ mod tests {
             {\"event\":\"status\",\"numerator\":1,\"denominator\":5}\n\
             {\"event\":\"status\",\"numerator\":1,\"denominator\":5}\n";
         match replay(trace.as_bytes(), Rules::documented()) {
-            Verdict::Incomplete {
+            Verdict::Unfinished {
                 progress,
                 anomalies,
             } => {
@@ -462,7 +462,7 @@ mod tests {
             {\"event\":\"status\",\"numerator\":1,\"denominator\":4,\"messages\":[{\"message\":\"c\"}]}\n\
             {\"event\":\"status\",\"numerator\":4,\"denominator\":4,\"hr\":\"0x80004005\",\"messages\":[{\"message\":\"d\"}]}\n";
         match replay(trace.as_bytes(), Rules::documented()) {
-            Verdict::Complete { outcome, anomalies } => {
+            Verdict::Finished { outcome, anomalies } => {
                 let texts: Vec<_> = outcome.messages().iter().map(|m| &m.message[..]).collect();
                 assert_eq!(texts, ["a", "b", "c", "d"]);
                 assert_eq!(outcome.kind(), OutcomeKind::Failed);
@@ -478,7 +478,7 @@ mod tests {
             }
         }
         match replay(trace.as_bytes(), Rules::documented()) {
-            Verdict::Complete { outcome, .. } => {
+            Verdict::Finished { outcome, .. } => {
                 assert_eq!(Some(&outcome), machine.outcome());
             }
             other => panic!("{other:?}"),
@@ -496,7 +496,7 @@ mod tests {
         }
         trace.push_str("{\"event\":\"status\",\"numerator\":100000,\"denominator\":100000,\"messages\":[{\"message\":\"done\"}]}\n");
         match replay(trace.as_bytes(), Rules::strict()) {
-            Verdict::Complete { outcome, anomalies } => {
+            Verdict::Finished { outcome, anomalies } => {
                 assert!(anomalies.is_empty());
                 assert_eq!(outcome.messages().len(), 1);
             }

@@ -67,9 +67,9 @@ fn chain(error: &dyn Error) -> String {
 /// The exit status for one verdict: 0 complete, 1 violation, 3 incomplete, 2 error.
 fn exit_code(verdict: &Verdict) -> u8 {
     match verdict {
-        Verdict::Complete { .. } => 0,
+        Verdict::Finished { .. } => 0,
         Verdict::Violation { .. } => 1,
-        Verdict::Incomplete { .. } => 3,
+        Verdict::Unfinished { .. } => 3,
         // An error, and any verdict a later version adds, until it has its own status.
         _ => 2,
     }

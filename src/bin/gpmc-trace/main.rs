@@ -102,7 +102,7 @@ struct SimulationOptions {
     /// N more warnings at steps picked by the seed.
     #[arg(long, value_name = "N", default_value_t = 0)]
     warnings: u32,
-    /// Fail at step K: the server ends the operation there with a terminal N/N call.
+    /// Fail at step K: the server ends the operation there with a finishing N/N call.
     #[arg(long, value_name = "K")]
     fail_at: Option<u32>,
     /// The failure's HRESULT.
