@@ -271,27 +271,55 @@ impl fmt::Debug for HResult {
     }
 }
 
-/// The error returned when text is not an HRESULT in one of the accepted forms.
+/// The error returned when text is not an HRESULT in one of the accepted forms: the forms of
+/// [`FromStr`] (hexadecimal or decimal), or the hexadecimal one alone for
+/// [`HResult::parse_hex`].
 ///
 /// ```
 /// use gpmc_progress::HResult;
 /// let err = "0xZZ".parse::<HResult>().unwrap_err();
-/// assert!(err.to_string().contains("0xZZ"));
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid hresult `0xZZ`: expected 0x and 1 to 8 hex digits, or an integer in -2147483648..=4294967295"
+/// );
+/// let err = HResult::parse_hex("1223").unwrap_err();
+/// assert_eq!(err.to_string(), "invalid hresult `1223`: expected 0x and 1 to 8 hex digits");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid hresult `{input}`: expected 0x and 1 to 8 hex digits, or an integer in -2147483648..=4294967295"
-)]
+#[error("invalid hresult `{input}`: expected {expected}")]
 #[non_exhaustive]
 pub struct ParseHResultError {
     /// The rejected text (at most 64 characters of it).
     pub input: String,
+    /// The forms that were accepted.
+    expected: Expected,
+}
+
+/// The forms a parse accepted, as its error names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    /// [`HResult::parse_hex`].
+    Hex,
+    /// [`FromStr`].
+    HexOrInteger,
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expected::Hex => "0x and 1 to 8 hex digits",
+            Expected::HexOrInteger => {
+                "0x and 1 to 8 hex digits, or an integer in -2147483648..=4294967295"
+            }
+        })
+    }
 }
 
 impl ParseHResultError {
-    fn new(input: &str) -> Self {
+    fn new(input: &str, expected: Expected) -> Self {
         ParseHResultError {
             input: input.chars().take(64).collect(),
+            expected,
         }
     }
 }
@@ -310,13 +338,13 @@ impl HResult {
         let digits = text
             .strip_prefix("0x")
             .or_else(|| text.strip_prefix("0X"))
-            .ok_or_else(|| ParseHResultError::new(text))?;
+            .ok_or_else(|| ParseHResultError::new(text, Expected::Hex))?;
         if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(ParseHResultError::new(text));
+            return Err(ParseHResultError::new(text, Expected::Hex));
         }
         u32::from_str_radix(digits, 16)
             .map(HResult::from_bits)
-            .map_err(|_| ParseHResultError::new(text))
+            .map_err(|_| ParseHResultError::new(text, Expected::Hex))
     }
 
     /// Converts an integer in `-2147483648..=4294967295`: negative values as the signed
@@ -343,17 +371,18 @@ impl FromStr for HResult {
     /// Accepts the trace format's forms: `0x`/`0X` and 1 to 8 hex digits, or a decimal integer in
     /// `-2147483648..=4294967295`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = || ParseHResultError::new(text, Expected::HexOrInteger);
         if text.starts_with("0x") || text.starts_with("0X") {
-            return HResult::parse_hex(text);
+            return HResult::parse_hex(text).map_err(|_| error());
         }
         let unsigned = text.strip_prefix('-').unwrap_or(text);
         if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseHResultError::new(text));
+            return Err(error());
         }
         text.parse::<i64>()
             .ok()
             .and_then(HResult::from_integer)
-            .ok_or_else(|| ParseHResultError::new(text))
+            .ok_or_else(error)
     }
 }
 
@@ -582,10 +611,29 @@ mod tests {
 
     #[test]
     fn parse_error_names_the_input() {
-        let err = "0xZZ".parse::<HResult>().unwrap_err();
+        for text in ["0xZZ", "1223x", "4294967296", ""] {
+            assert_eq!(
+                text.parse::<HResult>().unwrap_err().to_string(),
+                format!("invalid hresult `{text}`: expected 0x and 1 to 8 hex digits, or an integer in -2147483648..=4294967295")
+            );
+        }
+    }
+
+    #[test]
+    fn parse_hex_error_does_not_suggest_integers() {
+        for text in ["1223", "-1", "0x", "0x123456789", "0xZZ", "E_FAIL", ""] {
+            assert_eq!(
+                HResult::parse_hex(text).unwrap_err().to_string(),
+                format!("invalid hresult `{text}`: expected 0x and 1 to 8 hex digits")
+            );
+        }
+        let long = "9".repeat(100);
         assert_eq!(
-            err.to_string(),
-            "invalid hresult `0xZZ`: expected 0x and 1 to 8 hex digits, or an integer in -2147483648..=4294967295"
+            HResult::parse_hex(&long).unwrap_err().to_string(),
+            format!(
+                "invalid hresult `{}`: expected 0x and 1 to 8 hex digits",
+                &long[..64]
+            )
         );
     }
 }

@@ -5,10 +5,10 @@
 /// ```
 /// use gpmc_progress::Rule;
 /// let err = "no-such-rule".parse::<Rule>().unwrap_err();
-/// assert_eq!(err.to_string(), "unknown rule id `no-such-rule`");
+/// assert_eq!(err.to_string(), "unknown rule `no-such-rule`");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} id `{input}`")]
+#[error("unknown {kind} `{input}`")]
 #[non_exhaustive]
 pub struct ParseIdError {
     /// What was being parsed: `operation`, `result type`, `rule` or `preset`.

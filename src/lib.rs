@@ -217,9 +217,9 @@
 //! there means that the operation finished, whatever its fraction (a failure at 1/3 is
 //! `complete`); the checker's names are part of its output format and stay as they are.
 //!
-//! Reading stops at the first violation or input error: later lines are not read. The exit
-//! status for one trace is 0 complete, 1 violation, 3 incomplete, 2 error; for several, 2 if
-//! any is 2, else 1 if any is 1, else 3 if any is 3, else 0.
+//! Reading stops at the first violation or input error: later lines are not read.
+//! `gpmc-trace check` exits with 0 for a complete trace, 1 violation, 3 incomplete, 2 error;
+//! for several, 2 if any is 2, else 1 if any is 1, else 3 if any is 3, else 0.
 //!
 //! # Features
 //!

@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn unknown_ids_are_rejected_with_the_input_named() {
         let err = "gpo-backupp".parse::<OperationKind>().unwrap_err();
-        assert_eq!(err.to_string(), "unknown operation id `gpo-backupp`");
+        assert_eq!(err.to_string(), "unknown operation `gpo-backupp`");
         assert!("Text".parse::<ResultType>().is_err());
     }
 }

@@ -82,6 +82,97 @@ fn a_file_that_cannot_be_opened_is_an_error_without_line_and_the_others_are_chec
     assert!(stderr.contains("no-such-trace"), "{stderr}");
 }
 
+/// Each input error's message in full, as `check` prints it, with its line.
+#[test]
+fn input_errors_say_what_is_wrong_once_naming_the_line() {
+    let status = r#"{"event":"status","numerator":1,"denominator":1"#;
+    let begin = r#"{"event":"begin","operation":"unknown"}"#;
+    let cases = [
+        (
+            format!("{begin}\n{status},\"result\":{{\"type\":\"report\"}}}}\n"),
+            2,
+            "column 73: unknown result type `report`",
+        ),
+        (
+            format!("{status},\"result\":{{\"value\":\"v\"}}}}\n"),
+            1,
+            "required field `type` is missing",
+        ),
+        (
+            "\n\n{\"event\":\"status\",\"numerator\":1}\n".to_owned(),
+            3,
+            "required field `denominator` is missing",
+        ),
+        (
+            format!("{begin}\n\n{begin}\n"),
+            3,
+            "second `begin` event: the first is on line 1",
+        ),
+        (
+            "{\"event\":\"cancel\"}\n{\"event\":\"begin\",\"operation\":\"gpo-copy\"}\n"
+                .to_owned(),
+            2,
+            "`begin` must be the first event, but line 1 has an earlier event",
+        ),
+        (
+            "{\"event\":\"status\",\"numerator\":1e0,\"denominator\":1}\n".to_owned(),
+            1,
+            "column 33: invalid type: a number with an exponent `1e0`, expected an integer in -2147483648..=2147483647",
+        ),
+        (
+            format!("\n{status},\"messages\":[{{\"message\":\"unfinished\""),
+            2,
+            "column 83: EOF while parsing an object",
+        ),
+        (
+            format!("{status},\"hr\":\"1223\"}}\n"),
+            1,
+            "column 60: invalid hresult `1223`: expected 0x and 1 to 8 hex digits",
+        ),
+    ];
+    for (trace, line, message) in cases {
+        let output = run(&["check", "-"], Some(trace.as_bytes()));
+        assert_eq!(code(&output), 2, "{trace}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            format!(
+                "{{\"file\":\"-\",\"verdict\":\"error\",\"line\":{line},\"message\":{}}}\n",
+                serde_json::Value::from(message)
+            ),
+            "{trace}"
+        );
+        // Input errors are in the verdict only.
+        assert!(output.stderr.is_empty(), "{trace}: {output:?}");
+    }
+}
+
+/// A file that cannot be opened: the path and the system's reason, each said once on
+/// standard error and once in the verdict.
+#[test]
+fn a_missing_file_is_reported_once() {
+    let missing = fixture("no-such-trace");
+    let reason = std::fs::File::open(&missing).unwrap_err().to_string();
+    let output = run(&["check", &missing], None);
+    assert_eq!(code(&output), 2);
+    let message = format!("cannot open `{missing}`: {reason}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr, format!("gpmc-trace: {message}\n"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        format!(
+            "{{\"file\":{},\"verdict\":\"error\",\"line\":null,\"message\":{}}}\n",
+            serde_json::Value::from(missing.as_str()),
+            serde_json::Value::from(message.as_str())
+        )
+    );
+    for text in [&stderr, &stdout] {
+        assert_eq!(text.matches(reason.as_str()).count(), 1, "{text}");
+        assert_eq!(text.matches("cannot open").count(), 1, "{text}");
+    }
+    assert_eq!(stderr.matches("no-such-trace").count(), 1, "{stderr}");
+}
+
 #[test]
 fn usage_errors_exit_two_with_nothing_on_stdout() {
     for args in [

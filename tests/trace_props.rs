@@ -7,7 +7,7 @@
 
 #[cfg(feature = "live")]
 use gpmc_progress::simulate::{Simulation, SimulationError};
-use gpmc_progress::trace::{replay, TraceEvent, TraceReader, TraceWriter, Verdict};
+use gpmc_progress::trace::{check, replay, TraceEvent, TraceReader, TraceWriter, Verdict};
 use gpmc_progress::{
     HResult, OperationKind, OutcomeKind, ResultDescription, ResultType, Rule, Rules, StatusCall,
     StatusMessage,
@@ -138,6 +138,26 @@ proptest! {
         let read = read_all(&bytes);
         prop_assert_eq!(&read, &events);
         prop_assert_eq!(write_all(&read), bytes);
+    }
+
+    /// `check` gives `replay`'s verdict, whose outcome only lacks the messages.
+    #[test]
+    fn check_is_replay_without_the_messages(events in trace(), strict in any::<bool>()) {
+        let bytes = write_all(&events);
+        let rules = if strict { Rules::strict() } else { Rules::documented() };
+        let replayed = replay(&bytes[..], rules);
+        let checked = check(&bytes[..], rules);
+        prop_assert_eq!(checked.to_json("t"), replayed.to_json("t"));
+        if let (
+            Verdict::Finished { outcome: checked, anomalies: checked_anomalies },
+            Verdict::Finished { outcome: replayed, anomalies },
+        ) = (checked, replayed)
+        {
+            prop_assert!(checked.messages().is_empty());
+            let (hr, cancel_requested, result, _) = replayed.into_parts();
+            prop_assert_eq!(checked.into_parts(), (hr, cancel_requested, result, vec![]));
+            prop_assert_eq!(checked_anomalies, anomalies);
+        }
     }
 
     /// Every simulation checks as complete without anomalies under `strict`, with the

@@ -3,11 +3,18 @@
 use std::fmt;
 use std::io;
 
+use crate::ResultType;
+
 /// An input error: the trace could not be read, with the line to blame (see the [crate docs'
 /// Traces section](crate#traces)).
 ///
 /// `line` is the 1-based position of the line in the file (blank lines counted), or `None`
 /// when no line is to blame (the file could not be opened or read).
+///
+/// The message is `line N: ` and the [`kind`](Self::kind)'s message. An error of the
+/// operating system (opening or reading the file) is not repeated in it: it is the
+/// [`source`](std::error::Error::source), so printing the chain of sources says each thing
+/// once (`cannot open `trace.jsonl``, then `No such file or directory (os error 2)`).
 ///
 /// ```
 /// use gpmc_progress::trace::{TraceErrorKind, TraceReader};
@@ -31,16 +38,18 @@ pub struct TraceReadError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TraceErrorKind {
-    /// The file could not be opened.
-    #[error("cannot open `{path}`: {source}")]
+    /// The file could not be opened. The operating system's reason is the
+    /// [`source`](std::error::Error::source), not part of the message.
+    #[error("cannot open `{path}`")]
     Open {
         /// The path as given.
         path: String,
         /// The operating system's error.
         source: io::Error,
     },
-    /// Reading failed.
-    #[error("cannot read the trace: {0}")]
+    /// Reading failed. The reason is the [`source`](std::error::Error::source), not part of
+    /// the message.
+    #[error("cannot read the trace")]
     Io(#[source] io::Error),
     /// The line is longer than [`TraceReader::MAX_LINE_BYTES`](super::TraceReader::MAX_LINE_BYTES).
     #[error("the line is longer than {limit} bytes")]
@@ -84,11 +93,25 @@ pub enum TraceErrorKind {
         /// The event's name.
         event: &'static str,
     },
-    /// A `begin` event that is not the first event of the trace.
-    #[error("begin must be the first event, but line {first_event_line} has an earlier event")]
+    /// A field of a result that its `type` does not have (it belongs to another type).
+    #[error("unknown field `{field}` on a result of type `{result_type}`")]
+    ResultFieldNotAllowed {
+        /// The field's name.
+        field: &'static str,
+        /// The result's type.
+        result_type: ResultType,
+    },
+    /// A `begin` event after another event that is not a `begin`.
+    #[error("`begin` must be the first event, but line {first_event_line} has an earlier event")]
     BeginNotFirst {
         /// The line of the first event.
         first_event_line: u64,
+    },
+    /// A second `begin` event.
+    #[error("second `begin` event: the first is on line {first_begin_line}")]
+    SecondBegin {
+        /// The line of the first `begin`.
+        first_begin_line: u64,
     },
 }
 
@@ -129,6 +152,11 @@ impl TraceReadError {
     }
 }
 
+/// `line N: ` and the kind's message. The kind's own [`source`](std::error::Error::source)
+/// (the operating system's error of [`Open`](TraceErrorKind::Open) and
+/// [`Io`](TraceErrorKind::Io)) is this error's source: the kind's message is part of this
+/// one, so the kind itself is not returned as a source, and each thing is said once when
+/// the chain is printed.
 impl fmt::Display for TraceReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
@@ -138,8 +166,10 @@ impl fmt::Display for TraceReadError {
     }
 }
 
+// Written by hand, not derived: the source is the kind's source, not the kind (whose message
+// is already in this one's).
 impl std::error::Error for TraceReadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.kind)
+        std::error::Error::source(&self.kind)
     }
 }

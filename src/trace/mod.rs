@@ -16,7 +16,8 @@
 //! - [`TraceWriter`] writes events in the canonical form;
 //! - [`replay`] runs a whole trace through the state machine and returns its [`Verdict`],
 //!   which [`Verdict::to_json`] turns into the checker's output (see the [crate docs'
-//!   Checking traces section](crate#checking-traces)).
+//!   Checking traces section](crate#checking-traces)); [`check`] gives the same verdict
+//!   without keeping the messages, in memory bounded by the longest line.
 //!
 //! Available with the `trace` feature.
 
@@ -30,7 +31,7 @@ mod writer;
 pub use error::{TraceErrorKind, TraceReadError};
 pub use event::TraceEvent;
 pub use reader::{TraceLine, TraceReader};
-pub use replay::{replay, replay_file, TraceAnomaly, Verdict};
+pub use replay::{check, check_file, replay, replay_file, TraceAnomaly, Verdict};
 #[cfg(feature = "live")]
 pub(crate) use writer::status_line;
 pub use writer::TraceWriter;

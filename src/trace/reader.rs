@@ -2,9 +2,9 @@
 
 use std::io::{BufRead, Read};
 
-use crate::{HResult, StatusCall, StatusMessage};
+use crate::{HResult, StatusCall};
 
-use super::wire::{EventName, Given, Object, WireEvent};
+use super::wire::{EventName, Given, Messages, Object, ResultProblem, WireEvent};
 use super::{TraceErrorKind, TraceEvent, TraceReadError};
 
 /// One event read from a trace, with the 1-based line it was on.
@@ -20,7 +20,8 @@ pub struct TraceLine {
 /// Reads the events of a trace from any [`BufRead`], one line at a time (the format is in the
 /// [crate docs' Traces section](crate#traces)).
 ///
-/// Memory stays constant whatever the number of lines: one line buffer is reused, and each
+/// Memory stays constant whatever the number of lines: one line buffer is reused (up to
+/// 1 MiB of it; a longer line's buffer is given back as soon as the line is parsed), and each
 /// event is handed out as it is read. A leading UTF-8 byte-order mark is skipped, lines may
 /// end in LF or CRLF, and blank lines (empty, or only spaces, tabs and CR) are skipped but
 /// counted. The first input error ends the trace: it is returned once and the reader then
@@ -45,8 +46,10 @@ pub struct TraceReader<Rd> {
     input: Rd,
     buffer: Vec<u8>,
     line: u64,
-    first_event_line: Option<u64>,
+    /// The first event's line, and whether it was a `begin`.
+    first_event: Option<(u64, bool)>,
     done: bool,
+    keep_messages: bool,
 }
 
 impl<Rd: BufRead> TraceReader<Rd> {
@@ -56,15 +59,28 @@ impl<Rd: BufRead> TraceReader<Rd> {
     /// naming its line, rather than unbounded memory.
     pub const MAX_LINE_BYTES: usize = 64 << 20;
 
+    /// The line buffer's capacity kept from one line to the next; a longer line's buffer is
+    /// given back once the line is parsed.
+    const KEPT_BUFFER_BYTES: usize = 1 << 20;
+
     /// A reader of the trace in `input`.
     pub fn new(input: Rd) -> Self {
         TraceReader {
             input,
             buffer: Vec::with_capacity(256),
             line: 0,
-            first_event_line: None,
+            first_event: None,
             done: false,
+            keep_messages: true,
         }
+    }
+
+    /// This reader, reading and checking each status event's messages as before but keeping
+    /// none: an event's `messages` is an empty list where the line has a list. For
+    /// [`check`](super::check), whose verdict shows no message.
+    pub(super) fn without_messages(mut self) -> Self {
+        self.keep_messages = false;
+        self
     }
 
     /// How many lines were read so far (the number of the last line read).
@@ -89,9 +105,18 @@ impl<Rd: BufRead> TraceReader<Rd> {
         result
     }
 
+    /// Empties the line buffer, and gives back all of it but [`Self::KEPT_BUFFER_BYTES`]
+    /// after a long line: its size is not kept for the rest of the trace.
+    fn release_long_buffer(&mut self) {
+        self.buffer.clear();
+        if self.buffer.capacity() > Self::KEPT_BUFFER_BYTES {
+            self.buffer.shrink_to(Self::KEPT_BUFFER_BYTES);
+        }
+    }
+
     fn read_next(&mut self) -> Result<Option<TraceLine>, TraceReadError> {
         loop {
-            self.buffer.clear();
+            self.release_long_buffer();
             // At most the longest line and a CR LF line end: a line at the limit is read
             // whole with its line end, and a longer one shows as more than the limit.
             let most = Self::MAX_LINE_BYTES as u64 + 2;
@@ -130,16 +155,28 @@ impl<Rd: BufRead> TraceReader<Rd> {
                     },
                 )
             })?;
-            let event = parse_line(line, text)?;
-            match (&event, self.first_event_line) {
-                (TraceEvent::Begin { .. }, Some(first_event_line)) => {
+            let event = if self.keep_messages {
+                parse_line::<true>(line, text)?
+            } else {
+                parse_line::<false>(line, text)?
+            };
+            self.release_long_buffer();
+            let begin = matches!(event, TraceEvent::Begin { .. });
+            match self.first_event {
+                None => self.first_event = Some((line, begin)),
+                Some((first_begin_line, true)) if begin => {
+                    return Err(TraceReadError::at(
+                        line,
+                        TraceErrorKind::SecondBegin { first_begin_line },
+                    ));
+                }
+                Some((first_event_line, _)) if begin => {
                     return Err(TraceReadError::at(
                         line,
                         TraceErrorKind::BeginNotFirst { first_event_line },
                     ));
                 }
-                (_, None) => self.first_event_line = Some(line),
-                _ => {}
+                Some(_) => {}
             }
             return Ok(Some(TraceLine { line, event }));
         }
@@ -163,9 +200,13 @@ fn without_line_end(bytes: &[u8]) -> &[u8] {
         .unwrap_or(bytes)
 }
 
-/// Parses one non-blank line (without its line end) into an event.
-fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
-    let Object(wire) = serde_json::from_str::<Object<WireEvent>>(text)
+/// Parses one non-blank line (without its line end) into an event; without `KEEP_MESSAGES`,
+/// a status event's messages are read and checked but not kept (its list is empty).
+fn parse_line<const KEEP_MESSAGES: bool>(
+    line: u64,
+    text: &str,
+) -> Result<TraceEvent, TraceReadError> {
+    let Object(wire) = serde_json::from_str::<Object<WireEvent<KEEP_MESSAGES>>>(text)
         .map_err(|e| TraceReadError::json(line, &e))?;
     let name = required(line, "event", wire.event)?;
     let not_allowed = |field: &'static str, given: bool| -> Result<(), TraceReadError> {
@@ -205,13 +246,24 @@ fn parse_line(line: u64, text: &str) -> Result<TraceEvent, TraceReadError> {
             let numerator = required(line, "numerator", wire.numerator)?.get();
             let denominator = required(line, "denominator", wire.denominator)?.get();
             let hr = wire.hr.flatten().map_or(HResult::S_OK, |hr| hr.get());
-            let result = wire.result.flatten().map(|Object(result)| result);
-            let messages = wire.messages.flatten().map(|messages| {
-                messages
-                    .into_iter()
-                    .map(|Object(message)| StatusMessage::from(message))
-                    .collect()
-            });
+            let result = match wire.result.flatten() {
+                None => None,
+                Some(Object(result)) => Some(result.into_result().map_err(|problem| {
+                    let kind = match problem {
+                        ResultProblem::Type { null: false } => {
+                            TraceErrorKind::MissingField { field: "type" }
+                        }
+                        ResultProblem::Type { null: true } => {
+                            TraceErrorKind::NullField { field: "type" }
+                        }
+                        ResultProblem::Field { field, result_type } => {
+                            TraceErrorKind::ResultFieldNotAllowed { field, result_type }
+                        }
+                    };
+                    TraceReadError::at(line, kind)
+                })?),
+            };
+            let messages = wire.messages.flatten().map(|Messages(messages)| messages);
             Ok(TraceEvent::Status(StatusCall::new(
                 numerator,
                 denominator,
@@ -240,7 +292,7 @@ fn required<T>(line: u64, field: &'static str, given: Given<T>) -> Result<T, Tra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{OperationKind, ResultDescription};
+    use crate::{OperationKind, ResultDescription, StatusMessage};
 
     /// The error of a one-line trace.
     fn error_of(line: &str) -> TraceReadError {
@@ -271,20 +323,35 @@ mod tests {
 
     #[test]
     fn numbers_must_be_i32_integers() {
+        let i32s = "expected an integer in -2147483648..=2147483647";
         for (value, expected) in [
-            ("1.0", "floating point"),
-            ("1e2", "floating point"),
-            ("1E0", "floating point"),
-            ("2147483648", "expected i32"),
-            ("-2147483649", "expected i32"),
-            ("\"1\"", "invalid type: string"),
-            ("true", "invalid type: boolean"),
+            ("1.0", "invalid type: a number with a fraction `1.0`"),
+            ("1e2", "invalid type: a number with an exponent `1e2`"),
+            ("1E0", "invalid type: a number with an exponent `1E0`"),
+            ("1.5e-3", "invalid type: a number with an exponent `1.5e-3`"),
+            ("2147483648", "invalid value: integer `2147483648`"),
+            ("-2147483649", "invalid value: integer `-2147483649`"),
+            ("\"1\"", "invalid type: string \"1\""),
+            ("true", "invalid type: boolean `true`"),
+            ("[1]", "invalid type: sequence"),
+            ("{}", "invalid type: map"),
         ] {
-            let message = json_message(&format!(
-                r#"{{"event":"status","numerator":{value},"denominator":3}}"#
-            ));
-            assert!(message.contains(expected), "{value}: {message}");
+            let line = format!(r#"{{"event":"status","numerator":{value},"denominator":3}}"#);
+            let column = 30 + value.len();
+            assert_eq!(
+                error_of(&line).to_string(),
+                format!("line 2: column {column}: {expected}, {i32s}"),
+                "{value}"
+            );
         }
+        // A number of any length is shown by its first 64 characters.
+        let long = format!("1{}", "0".repeat(99));
+        assert_eq!(
+            json_message(&format!(
+                r#"{{"event":"status","numerator":{long},"denominator":3}}"#
+            )),
+            format!("invalid value: integer `{}`, {i32s}", &long[..64])
+        );
         assert_eq!(
             event_of(r#"{"event":"status","numerator":-2147483648,"denominator":2147483647}"#),
             TraceEvent::Status(StatusCall::progress(i32::MIN, i32::MAX))
@@ -331,46 +398,144 @@ mod tests {
                 "{value}"
             );
         }
-        for value in [
-            "\"0x\"",
-            "\"0x123456789\"",
-            "\"1223\"",
-            "\"0xZZ\"",
-            "4294967296",
-            "-2147483649",
-            "1.5",
-            "true",
+        let hresults = "expected an hresult: a string 0x and 1 to 8 hex digits, or an integer in -2147483648..=4294967295";
+        for (value, expected) in [
+            (
+                "\"0x\"",
+                "invalid hresult `0x`: expected 0x and 1 to 8 hex digits".to_owned(),
+            ),
+            (
+                "\"0x123456789\"",
+                "invalid hresult `0x123456789`: expected 0x and 1 to 8 hex digits".to_owned(),
+            ),
+            (
+                "\"1223\"",
+                "invalid hresult `1223`: expected 0x and 1 to 8 hex digits".to_owned(),
+            ),
+            (
+                "\"0xZZ\"",
+                "invalid hresult `0xZZ`: expected 0x and 1 to 8 hex digits".to_owned(),
+            ),
+            (
+                "4294967296",
+                format!("invalid value: integer `4294967296`, {hresults}"),
+            ),
+            (
+                "-2147483649",
+                format!("invalid value: integer `-2147483649`, {hresults}"),
+            ),
+            (
+                "1.5",
+                format!("invalid type: a number with a fraction `1.5`, {hresults}"),
+            ),
+            (
+                "1e0",
+                format!("invalid type: a number with an exponent `1e0`, {hresults}"),
+            ),
+            ("true", format!("invalid type: boolean `true`, {hresults}")),
         ] {
-            json_message(&format!(
-                r#"{{"event":"status","numerator":1,"denominator":1,"hr":{value}}}"#
-            ));
+            assert_eq!(
+                json_message(&format!(
+                    r#"{{"event":"status","numerator":1,"denominator":1,"hr":{value}}}"#
+                )),
+                expected,
+                "{value}"
+            );
         }
     }
 
     #[test]
     fn unknown_names_and_fields_are_errors() {
-        for line in [
-            r#"{"event":"pause"}"#,
-            r#"{"event":"begin","operation":"gpo-delete"}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"report"}}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"text","colour":"x"}}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":"object","id":"x"}}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":null}}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"result":{"id":"x"}}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"text":"x"}]}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"messages":[null]}"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"progress":1}"#,
-            r#"{"event":"cancel","reason":"user"}"#,
-            r#"{"event":"cancel","event":"cancel"}"#,
-            r#"{"event":{"cancel":null}}"#,
-            r#"{"event":["cancel"]}"#,
-            r#"{"event":"Cancel"}"#,
-            r#"{"event":"status","numerator":1,"denominator":1} x"#,
-            r#"{"event":"status","numerator":1,"#,
-            r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"message":"\ud800"}]}"#,
+        let status = r#"{"event":"status","numerator":1,"denominator":1,"#;
+        let mut wrong = Vec::new();
+        for (line, expected) in [
+            (
+                r#"{"event":"pause"}"#.to_owned(),
+                "column 16: unknown event `pause`, expected begin, status or cancel",
+            ),
+            (
+                r#"{"event":"begin","operation":"gpo-delete"}"#.to_owned(),
+                "column 41: unknown operation `gpo-delete`",
+            ),
+            (
+                format!(r#"{status}"result":{{"type":"report"}}}}"#),
+                "column 73: unknown result type `report`",
+            ),
+            (
+                format!(r#"{status}"result":{{"id":"x"}}}}"#),
+                "required field `type` is missing",
+            ),
+            (
+                format!(r#"{status}"result":{{"type":null}}}}"#),
+                "required field `type` is null",
+            ),
+            (
+                format!(r#"{status}"result":{{"type":"text","colour":"x"}}}}"#),
+                "column 80: unknown field `colour`, expected one of `type`, `id`, `display_name`, `domain`, `gpo_id`, `directory`, `comment`, `value`",
+            ),
+            (
+                format!(r#"{status}"result":{{"type":"object","id":"x"}}}}"#),
+                "unknown field `id` on a result of type `object`",
+            ),
+            (
+                format!(r#"{status}"result":{{"type":"text","id":null}}}}"#),
+                "unknown field `id` on a result of type `text`",
+            ),
+            (
+                format!(r#"{status}"messages":[{{"text":"x"}}]}}"#),
+                "column 67: unknown field `text`, expected one of `object_path`, `error_code`, `extension_name`, `settings_name`, `operation_code`, `message`",
+            ),
+            (
+                format!(r#"{status}"messages":[null]}}"#),
+                "column 64: invalid type: null, expected a status message object",
+            ),
+            (
+                format!(r#"{status}"messages":{{}}}}"#),
+                "column 59: invalid type: map, expected a list of status message objects",
+            ),
+            (
+                format!(r#"{status}"progress":1}}"#),
+                "column 58: unknown field `progress`, expected one of `event`, `operation`, `numerator`, `denominator`, `hr`, `result`, `messages`",
+            ),
+            (
+                r#"{"event":"cancel","reason":"user"}"#.to_owned(),
+                "column 26: unknown field `reason`, expected one of `event`, `operation`, `numerator`, `denominator`, `hr`, `result`, `messages`",
+            ),
+            (
+                r#"{"event":"cancel","event":"cancel"}"#.to_owned(),
+                "column 25: duplicate field `event`",
+            ),
+            (
+                r#"{"event":{"cancel":null}}"#.to_owned(),
+                "column 9: invalid type: map, expected an event name: begin, status or cancel",
+            ),
+            (
+                r#"{"event":"Cancel"}"#.to_owned(),
+                "column 17: unknown event `Cancel`, expected begin, status or cancel",
+            ),
+            (
+                status.to_owned(),
+                "column 48: EOF while parsing a value",
+            ),
+            (
+                r#"{"event":"status","numerator":1"#.to_owned(),
+                "column 31: EOF while parsing an object",
+            ),
+            (
+                r#"{"event":"status","numerator":1,"denominator":1} x"#.to_owned(),
+                "column 50: trailing characters",
+            ),
+            (
+                format!(r#"{status}"messages":[{{"message":"\ud800"}}]}}"#),
+                "column 79: unexpected end of hex escape",
+            ),
         ] {
-            json_message(line);
+            let found = error_of(&line).to_string();
+            if found != format!("line 2: {expected}") {
+                wrong.push(format!("{line}\n  found:    {found}\n  expected: line 2: {expected}"));
+            }
         }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]
@@ -415,9 +580,24 @@ mod tests {
                 "denominator",
                 true,
             ),
+            (
+                r#"{"event":"status","numerator":1,"denominator":1,"result":{"value":"v"}}"#,
+                "type",
+                false,
+            ),
+            (
+                r#"{"event":"status","numerator":1,"denominator":1,"result":{"type":null}}"#,
+                "type",
+                true,
+            ),
         ] {
             let error = error_of(line);
             assert_eq!(error.line, Some(2));
+            let how = if null { "null" } else { "missing" };
+            assert_eq!(
+                error.to_string(),
+                format!("line 2: required field `{field}` is {how}")
+            );
             match error.kind {
                 TraceErrorKind::MissingField { field: f } if !null => assert_eq!(f, field),
                 TraceErrorKind::NullField { field: f } if null => assert_eq!(f, field),
@@ -518,12 +698,36 @@ mod tests {
                 first_event_line: 2
             }
         ));
-        let text = "{\"event\":\"begin\",\"operation\":\"unknown\"}\n{\"event\":\"begin\",\"operation\":\"unknown\"}\n";
+        assert_eq!(
+            error.to_string(),
+            "line 3: `begin` must be the first event, but line 2 has an earlier event"
+        );
+        let text = "{\"event\":\"begin\",\"operation\":\"unknown\"}\n\n{\"event\":\"begin\",\"operation\":\"unknown\"}\n";
         let error = TraceReader::new(text.as_bytes())
             .nth(1)
             .unwrap()
             .unwrap_err();
-        assert_eq!(error.line, Some(2));
+        assert_eq!(error.line, Some(3));
+        assert!(matches!(
+            error.kind,
+            TraceErrorKind::SecondBegin {
+                first_begin_line: 1
+            }
+        ));
+        assert_eq!(
+            error.to_string(),
+            "line 3: second `begin` event: the first is on line 1"
+        );
+        // A begin after a begin and other events is still a second begin.
+        let text = "{\"event\":\"begin\",\"operation\":\"unknown\"}\n{\"event\":\"cancel\"}\n{\"event\":\"begin\",\"operation\":\"gpo-copy\"}\n";
+        let error = TraceReader::new(text.as_bytes())
+            .nth(2)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 3: second `begin` event: the first is on line 1"
+        );
     }
 
     #[test]
@@ -596,6 +800,26 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_s_buffer_is_given_back() {
+        let kept = TraceReader::<&[u8]>::KEPT_BUFFER_BYTES;
+        let (mut text, _) = trace_with_a_long_line(4 * kept, b"\n");
+        text.extend_from_slice(b"{\"event\":\"cancel\"}\n");
+        let mut reader = TraceReader::new(&text[..]);
+        reader.read_line().unwrap();
+        assert!(reader.buffer.capacity() <= kept);
+        reader.read_line().unwrap();
+        assert!(
+            reader.buffer.capacity() <= kept,
+            "{}",
+            reader.buffer.capacity()
+        );
+        assert_eq!(
+            reader.read_line().unwrap().unwrap().event,
+            TraceEvent::Cancel
+        );
+    }
+
+    #[test]
     fn io_errors_have_no_line() {
         struct Broken;
         impl std::io::Read for Broken {
@@ -606,6 +830,9 @@ mod tests {
         let mut reader = TraceReader::new(std::io::BufReader::new(Broken));
         let error = reader.read_line().unwrap_err();
         assert_eq!(error.line, None);
-        assert_eq!(error.to_string(), "cannot read the trace: device gone");
+        assert_eq!(error.to_string(), "cannot read the trace");
+        let source = std::error::Error::source(&error).expect("the reason is the source");
+        assert_eq!(source.to_string(), "device gone");
+        assert!(source.source().is_none());
     }
 }

@@ -52,7 +52,8 @@ impl fmt::Display for TraceAnomaly {
 #[non_exhaustive]
 pub enum Verdict {
     /// The operation finished (succeeded, failed or cancelled); `outcome` keeps the result
-    /// and every message. Its name in the checker's JSON is `complete`.
+    /// and every message (none with
+    /// [`check`]). Its name in the checker's JSON is `complete`.
     Finished {
         /// How it ended.
         outcome: OperationOutcome,
@@ -90,42 +91,11 @@ impl Verdict {
         }
     }
 
-    /// The checker's exit status for this verdict alone: 0 complete, 1 violation,
-    /// 3 incomplete, 2 error.
-    pub const fn exit_code(&self) -> u8 {
-        match self {
-            Verdict::Finished { .. } => 0,
-            Verdict::Violation { .. } => 1,
-            Verdict::Unfinished { .. } => 3,
-            Verdict::Error(_) => 2,
-        }
-    }
-
-    /// The exit status for several verdicts: 2 if any is 2, else 1 if any is 1, else 3 if
-    /// any is 3, else 0 (also for none).
-    ///
-    /// ```
-    /// use gpmc_progress::trace::Verdict;
-    /// assert_eq!(Verdict::combined_exit_code([0, 3, 1, 0]), 1);
-    /// assert_eq!(Verdict::combined_exit_code([3, 0]), 3);
-    /// assert_eq!(Verdict::combined_exit_code([1, 2]), 2);
-    /// ```
-    pub fn combined_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
-        let rank = |code: u8| match code {
-            2 => 3,
-            1 => 2,
-            3 => 1,
-            _ => 0,
-        };
-        codes
-            .into_iter()
-            .max_by_key(|code| rank(*code))
-            .unwrap_or(0)
-    }
-
     /// The verdict as the checker prints it: one JSON object (without a line end) with `file`
     /// set to `file`, keys in the order of the [crate docs' Checking traces
-    /// section](crate#checking-traces).
+    /// section](crate#checking-traces). An error's `message` is its kind's message followed
+    /// by its sources' (`cannot open `t.jsonl`: No such file or directory (os error 2)`),
+    /// without the line, which is the `line` key.
     ///
     /// ```
     /// use gpmc_progress::trace::replay;
@@ -183,7 +153,7 @@ impl Verdict {
             }
             Verdict::Error(error) => {
                 json.line = Some(error.line);
-                json.message = Some(error.kind.to_string());
+                json.message = Some(message_and_sources(&error.kind));
             }
         }
         // Serialising strings, numbers and lists into memory cannot fail.
@@ -201,7 +171,8 @@ impl fmt::Display for Verdict {
     /// - `violation: line N: ` and the [`Violation`];
     /// - `unfinished: ` and the last progress (`progress 1/2 (50%)`) or `no status call`,
     ///   then how many anomalies there were;
-    /// - `error: ` and the [`TraceReadError`] (with its line when one is to blame).
+    /// - `error: ` and the [`TraceReadError`] (with its line when one is to blame), then
+    ///   what caused it (`cannot open `t.jsonl`: No such file or directory (os error 2)`).
     ///
     /// ```
     /// use gpmc_progress::trace::replay;
@@ -263,9 +234,22 @@ impl fmt::Display for Verdict {
                 }
                 count(f, anomalies)
             }
-            Verdict::Error(error) => write!(f, "error: {error}"),
+            Verdict::Error(error) => write!(f, "error: {}", message_and_sources(error)),
         }
     }
+}
+
+/// The error's message followed by each of its sources', separated by `: `, so that the
+/// line says why (`cannot open `t.jsonl`: No such file or directory (os error 2)`).
+fn message_and_sources(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(error) = source {
+        message.push_str(": ");
+        message.push_str(&error.to_string());
+        source = error.source();
+    }
+    message
 }
 
 /// The checker's output line; `None` fields are omitted, `Some(None)` ones written as null.
@@ -303,7 +287,9 @@ struct AnomalyJson {
 /// `status` event is fed to [`StatusMachine::handle_status`], each `cancel` to
 /// [`StatusMachine::handle_cancel`]. Reading stops at the first input error or violation.
 /// Memory does not grow with the number of lines beyond the anomalies and messages the
-/// verdict keeps: the machine's event queue is drained after every event.
+/// verdict keeps: the machine's event queue is drained after every event, and each message
+/// is held once (the machine judges each call without its messages, which no rule looks at,
+/// and the replay keeps them for the outcome).
 ///
 /// ```
 /// use gpmc_progress::trace::{replay, Verdict};
@@ -329,9 +315,48 @@ struct AnomalyJson {
 /// }
 /// ```
 pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
-    let mut reader = TraceReader::new(input);
+    run(TraceReader::new(input), rules)
+}
+
+/// The verdict of [`replay`] without the messages, as `gpmc-trace check` gives it: every
+/// message is read and checked as [`replay`] does, but none is kept, so a
+/// [`Finished`](Verdict::Finished) verdict's outcome has no messages; everything else is the
+/// same. The checker's line ([`Verdict::to_json`]) shows no message.
+///
+/// Memory stays within a small multiple of the longest line whatever the number of
+/// messages, where [`replay`] holds every message (`size_of::<StatusMessage>()`, 104 bytes
+/// on 64-bit targets, and its text) until the verdict.
+///
+/// ```
+/// use gpmc_progress::trace::{check, replay, Verdict};
+/// use gpmc_progress::Rules;
+///
+/// let trace = r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"message":"m"}]}"#;
+/// let checked = check(trace.as_bytes(), Rules::strict());
+/// assert_eq!(checked.to_json("t"), replay(trace.as_bytes(), Rules::strict()).to_json("t"));
+/// match checked {
+///     Verdict::Finished { outcome, .. } => assert!(outcome.messages().is_empty()),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+///
+/// [`StatusMessage`]: crate::StatusMessage
+pub fn check<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
+    run(TraceReader::new(input).without_messages(), rules)
+}
+
+/// Opens `path` and [`check`]s it; a file that cannot be opened is an
+/// [`Error`](Verdict::Error) verdict with no line.
+pub fn check_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
+    open(path.as_ref(), |input| check(input, rules))
+}
+
+/// Replays what `reader` reads.
+fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
     let mut machine: Option<StatusMachine> = None;
     let mut anomalies = Vec::new();
+    // The messages of the accepted calls, for the outcome.
+    let mut messages = Vec::new();
     loop {
         let TraceLine { line, event } = match reader.read_line() {
             Ok(Some(traced)) => traced,
@@ -351,23 +376,39 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
             TraceEvent::Cancel => {
                 machine.handle_cancel();
             }
-            TraceEvent::Status(call) => match machine.handle_status(call) {
-                Ok(accepted) => {
-                    anomalies.extend(
-                        accepted
-                            .anomalies
-                            .into_iter()
-                            .map(|anomaly| TraceAnomaly { line, anomaly }),
-                    );
+            TraceEvent::Status(mut call) => {
+                // No rule looks at messages: the machine judges the call without them, and
+                // they are kept here (the machine would also copy each into its event queue).
+                let call_messages = call.messages.take();
+                match machine.handle_status(call) {
+                    Ok(accepted) => {
+                        anomalies.extend(
+                            accepted
+                                .anomalies
+                                .into_iter()
+                                .map(|anomaly| TraceAnomaly { line, anomaly }),
+                        );
+                        if let Some(call_messages) = call_messages {
+                            if messages.is_empty() {
+                                messages = call_messages;
+                            } else {
+                                messages.extend(call_messages);
+                            }
+                        }
+                    }
+                    Err(violation) => return Verdict::Violation { line, violation },
                 }
-                Err(violation) => return Verdict::Violation { line, violation },
-            },
+            }
         }
         while machine.poll_event().is_some() {}
     }
     let progress = machine.as_ref().and_then(StatusMachine::progress);
     match machine.and_then(StatusMachine::into_outcome) {
-        Some(outcome) => Verdict::Finished { outcome, anomalies },
+        Some(outcome) => {
+            let (hr, cancel_requested, result, _) = outcome.into_parts();
+            let outcome = OperationOutcome::new(hr, cancel_requested, result, messages);
+            Verdict::Finished { outcome, anomalies }
+        }
         None => Verdict::Unfinished {
             progress,
             anomalies,
@@ -378,9 +419,14 @@ pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
 /// Opens `path` and [`replay`]s it; a file that cannot be opened is an
 /// [`Error`](Verdict::Error) verdict with no line.
 pub fn replay_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
-    let path = path.as_ref();
+    open(path.as_ref(), |input| replay(input, rules))
+}
+
+/// `then` on the file at `path`, buffered; a file that cannot be opened is an
+/// [`Error`](Verdict::Error) verdict with no line.
+fn open(path: &Path, then: impl FnOnce(BufReader<File>) -> Verdict) -> Verdict {
     match File::open(path) {
-        Ok(file) => replay(BufReader::with_capacity(64 * 1024, file), rules),
+        Ok(file) => then(BufReader::with_capacity(64 * 1024, file)),
         Err(source) => Verdict::Error(TraceReadError::unplaced(TraceErrorKind::Open {
             path: path.display().to_string(),
             source,
@@ -432,7 +478,55 @@ mod tests {
             text.starts_with(r#"{"file":"x","verdict":"error","line":null,"message":"cannot open `/nonexistent/trace.jsonl`: "#),
             "{text}"
         );
-        assert_eq!(unopened.exit_code(), 2);
+        assert!(matches!(unopened, Verdict::Error(_)));
+    }
+
+    /// The error's message and each source's, in order.
+    fn chain(error: &dyn std::error::Error) -> Vec<String> {
+        let mut chain = vec![error.to_string()];
+        let mut source = error.source();
+        while let Some(error) = source {
+            chain.push(error.to_string());
+            source = error.source();
+        }
+        chain
+    }
+
+    #[test]
+    fn an_error_and_its_sources_say_each_thing_once() {
+        let path = "/nonexistent/trace.jsonl";
+        let reason = File::open(path).unwrap_err().to_string();
+        let Verdict::Error(error) = replay_file(path, Rules::strict()) else {
+            panic!("a missing file is an error")
+        };
+        assert_eq!(
+            chain(&error),
+            [format!("cannot open `{path}`"), reason.clone()]
+        );
+        assert_eq!(
+            chain(&error.kind),
+            [format!("cannot open `{path}`"), reason.clone()]
+        );
+        let json = Verdict::Error(error).to_json("t");
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"file":"t","verdict":"error","line":null,"message":"cannot open `{path}`: {reason}"}}"#
+            )
+        );
+
+        let trace = "\n{\"event\":\"status\",\"numerator\":1,\"denominator\":2,\"messages\":[{\"message\":\"x\"";
+        let Verdict::Error(error) = replay(trace.as_bytes(), Rules::strict()) else {
+            panic!("a line cut short is an error")
+        };
+        assert_eq!(
+            chain(&error),
+            ["line 2: column 74: EOF while parsing an object"]
+        );
+        assert_eq!(
+            chain(&error.kind),
+            ["column 74: EOF while parsing an object"]
+        );
     }
 
     #[test]
@@ -483,6 +577,36 @@ mod tests {
                         (4, 2, Rule::NumeratorDecreased)
                     ]
                 );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_outcome_keeps_every_message_of_the_accepted_calls_in_order() {
+        let trace = "{\"event\":\"status\",\"numerator\":0,\"denominator\":3,\"messages\":[{\"message\":\"a\"},{\"message\":\"b\"}]}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":3,\"messages\":[]}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":4,\"messages\":[{\"message\":\"c\"}]}\n\
+            {\"event\":\"status\",\"numerator\":4,\"denominator\":4,\"hr\":\"0x80004005\",\"messages\":[{\"message\":\"d\"}]}\n";
+        match replay(trace.as_bytes(), Rules::documented()) {
+            Verdict::Finished { outcome, anomalies } => {
+                let texts: Vec<_> = outcome.messages().iter().map(|m| &m.message[..]).collect();
+                assert_eq!(texts, ["a", "b", "c", "d"]);
+                assert_eq!(outcome.kind(), OutcomeKind::Failed);
+                assert_eq!(anomalies.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same trace through a machine fed the calls as they are: the same outcome.
+        let mut machine = StatusMachine::new(OperationKind::Unknown, Rules::documented());
+        for traced in TraceReader::new(trace.as_bytes()) {
+            if let Some(input) = traced.unwrap().event.into_input() {
+                machine.handle(input).unwrap();
+            }
+        }
+        match replay(trace.as_bytes(), Rules::documented()) {
+            Verdict::Finished { outcome, .. } => {
+                assert_eq!(Some(&outcome), machine.outcome());
             }
             other => panic!("{other:?}"),
         }
