@@ -42,7 +42,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The rules to judge by.
+    /// The rules to judge by: documented or strict.
     #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
     rules: Preset,
     /// Trace files (JSON Lines); `-` reads standard input.
@@ -69,7 +69,7 @@ struct DemoArgs {
     operation: OperationKind,
     #[command(flatten)]
     options: SimulationOptions,
-    /// The rules the client judges the server by.
+    /// The rules the client judges the server by: documented or strict.
     #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
     rules: Preset,
     /// The asynchronous method fails with HR instead of starting: no Status call comes.
