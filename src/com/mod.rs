@@ -83,7 +83,6 @@
 //! ```
 
 mod cancel;
-#[allow(dead_code)] // used by the typed entry points, next
 pub(crate) mod git;
 mod messages;
 mod result;
