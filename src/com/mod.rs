@@ -82,19 +82,33 @@
 //! # }
 //! ```
 
+mod call;
 mod cancel;
 pub(crate) mod git;
 mod messages;
+mod methods;
+mod operation;
 mod result;
 mod sink;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod typed;
 
+pub use call::Call;
 pub use cancel::CancelHandle;
+pub use methods::{
+    AsyncMethod, BackupExt, BackupReport, CopyFlags, DcValidation, Domain2Ext, DomainExt,
+    DomainLoadStarterGpo, DomainRestoreGpo, DomainRestoreStarterGpo, GpoBackup, GpoCopy, GpoExt,
+    GpoImport, GpoReport, ImportFlags, ReportFormat, RsopExt, RsopReport, SaveAs, StarterGpoBackup,
+    StarterGpoBackupExt, StarterGpoBackupReport, StarterGpoCopy, StarterGpoExt, StarterGpoReport,
+    StarterGpoSave, SystemStarterGpo,
+};
+pub use operation::{Operation, OperationError, OperationFuture};
 pub use result::ComResult;
 pub use sink::{async_started, ProgressSink};
 pub use sync::{outcome_from_result, SyncOutcome};
+pub use typed::{FromComResult, ResultObject, StarterGpoBackupResult, StarterGpoCopyResult};
 
 /// A windows-rs `HRESULT` as the crate's [`HResult`](crate::HResult): the same 32 bits.
 ///
@@ -126,4 +140,6 @@ const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<ComResult>();
     send_sync::<ProgressSink>();
+    send_sync::<Operation<ResultObject<windows::Win32::System::GroupPolicy::IGPMBackup>>>();
+    send_sync::<OperationError>();
 };
