@@ -43,7 +43,7 @@ pub(crate) fn typed<T: FromComResult>(
             messages,
         )),
         Err(result) => Err(OperationError::UnexpectedResult(Box::new(
-            OperationOutcome::new(hr, cancel_requested, Some(result), messages),
+            OperationOutcome::new(hr, cancel_requested, Some(*result), messages),
         ))),
     }
 }

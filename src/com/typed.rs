@@ -110,7 +110,7 @@ mod sealed {
 pub trait FromComResult: Sized + sealed::Sealed {
     /// The typed result, or the `ComResult` back when it is of another type (possible only
     /// when the rules in force let an unexpected result through).
-    fn from_com_result(result: ComResult) -> Result<Self, ComResult>;
+    fn from_com_result(result: ComResult) -> Result<Self, Box<ComResult>>;
 }
 
 macro_rules! object_result {
@@ -118,14 +118,14 @@ macro_rules! object_result {
         impl sealed::Sealed for ResultObject<$interface> {}
 
         impl FromComResult for ResultObject<$interface> {
-            fn from_com_result(result: ComResult) -> Result<Self, ComResult> {
+            fn from_com_result(result: ComResult) -> Result<Self, Box<ComResult>> {
                 if matches!(result.description(), ResultDescription::$variant { .. }) {
                     Ok(ResultObject {
                         result,
                         _interface: PhantomData,
                     })
                 } else {
-                    Err(result)
+                    Err(Box::new(result))
                 }
             }
         }
@@ -141,13 +141,13 @@ impl sealed::Sealed for String {}
 
 /// A report (XML or HTML) or the GUID `IGPMStarterGPO::Save` returns: a `VT_BSTR`.
 impl FromComResult for String {
-    fn from_com_result(result: ComResult) -> Result<Self, ComResult> {
+    fn from_com_result(result: ComResult) -> Result<Self, Box<ComResult>> {
         match result.description() {
             ResultDescription::Text { value: Some(_) } => match result.into_description() {
                 ResultDescription::Text { value: Some(value) } => Ok(value),
                 _ => unreachable!("matched above"),
             },
-            _ => Err(result),
+            _ => Err(Box::new(result)),
         }
     }
 }
@@ -155,20 +155,20 @@ impl FromComResult for String {
 impl sealed::Sealed for StarterGpoBackupResult {}
 
 impl FromComResult for StarterGpoBackupResult {
-    fn from_com_result(result: ComResult) -> Result<Self, ComResult> {
+    fn from_com_result(result: ComResult) -> Result<Self, Box<ComResult>> {
         ResultObject::from_com_result(result)
             .map(StarterGpoBackupResult::StarterGpoBackup)
-            .or_else(|result| ResultObject::from_com_result(result).map(Self::Backup))
+            .or_else(|result| ResultObject::from_com_result(*result).map(Self::Backup))
     }
 }
 
 impl sealed::Sealed for StarterGpoCopyResult {}
 
 impl FromComResult for StarterGpoCopyResult {
-    fn from_com_result(result: ComResult) -> Result<Self, ComResult> {
+    fn from_com_result(result: ComResult) -> Result<Self, Box<ComResult>> {
         ResultObject::from_com_result(result)
             .map(StarterGpoCopyResult::StarterGpo)
-            .or_else(|result| ResultObject::from_com_result(result).map(Self::Gpo))
+            .or_else(|result| ResultObject::from_com_result(*result).map(Self::Gpo))
     }
 }
 
@@ -199,13 +199,16 @@ mod tests {
         assert_eq!(typed.com_result(), &backup);
         assert_eq!(
             ResultObject::<IGPMGPO>::from_com_result(backup.clone()),
-            Err(backup.clone())
+            Err(Box::new(backup.clone()))
         );
         assert!(matches!(
             StarterGpoBackupResult::from_com_result(backup.clone()),
             Ok(StarterGpoBackupResult::Backup(_))
         ));
-        assert_eq!(String::from_com_result(backup.clone()), Err(backup.clone()));
+        assert_eq!(
+            String::from_com_result(backup.clone()),
+            Err(Box::new(backup.clone()))
+        );
         // Made with `new`: no live object.
         assert!(typed.interface().is_err());
         let report = ComResult::new(ResultDescription::text("<r/>"), ComResult::VT_BSTR);
