@@ -19,7 +19,7 @@ use gpmc_progress::live::{TrackError, Update};
 use gpmc_progress::{
     Event, HResult, OperationOutcome, OutcomeKind, ResultDescription, Rules, StatusMessage,
 };
-use windows::Win32::Foundation::{E_ACCESSDENIED, E_NOTIMPL, S_OK};
+use windows::Win32::Foundation::{E_ACCESSDENIED, E_NOTIMPL};
 use windows::Win32::System::Com::{
     CoInitializeEx, CoUninitialize, COINIT, COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED,
 };
@@ -481,7 +481,115 @@ fn the_synchronous_form_returns_the_same_typed_outcome() {
     let failed = failing.gpo.backup(r"C:\Backups", "").run_sync().unwrap();
     assert_eq!(failed.outcome.hr(), HResult::E_ACCESSDENIED);
     assert!(failed.outcome.result().is_none());
-    let _ = S_OK;
     drop((sync, server, failing));
+    assert_released(&fakes);
+}
+
+/// The result object of a backup whose finishing call carries `result` (under the
+/// documented rules, a result of another type reaches the caller in the error).
+fn result_object(result: ResultSpec, fakes: &Tracker) -> gpmc_progress::com::ComResult {
+    let server = Server::new(
+        vec![CallSpec::progress(1, 1).result(result).into()],
+        None,
+        fakes,
+    );
+    let operation = server.gpo.backup(r"C:\Backups", "").start().unwrap();
+    let end = operation.wait();
+    server.join();
+    match end {
+        Ok(outcome) => outcome.result().expect("a backup").com_result().clone(),
+        Err(OperationError::UnexpectedResult(outcome)) => {
+            outcome.result().expect("a result").clone()
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+/// Every entry point the fake's result objects have (their asynchronous methods answer
+/// E_NOTIMPL): started, the failure is the start's error; run synchronously, a failed
+/// outcome with that code. The fake records no arguments: what each method receives is
+/// for the full fake GPMC to check.
+#[test]
+fn entry_points_on_result_objects_report_a_method_that_fails_to_start() {
+    use gpmc_progress::com::{SaveAs, StarterGpoBackupExt, StarterGpoExt, SystemStarterGpo};
+    use windows::Win32::System::GroupPolicy::{IGPMStarterGPO, IGPMStarterGPOBackup};
+
+    fn not_implemented<T: std::fmt::Debug>(started: windows_core::Result<T>) {
+        assert_eq!(started.unwrap_err().code(), E_NOTIMPL);
+    }
+    fn failed<T: gpmc_progress::com::FromComResult + std::fmt::Debug>(
+        sync: Result<gpmc_progress::com::SyncOutcome<T>, OperationError>,
+    ) {
+        let sync = sync.expect("a typed outcome");
+        assert_eq!(sync.outcome.hr(), HResult::from(E_NOTIMPL));
+        assert!(sync.outcome.result().is_none());
+    }
+
+    let _mta = Apartment::enter(COINIT_MULTITHREADED);
+    let fakes = Tracker::new();
+    let backup: IGPMBackup = result_object(ResultSpec::Backup(backup_props()), &fakes)
+        .interface()
+        .unwrap();
+    not_implemented(backup.generate_report(ReportFormat::Html).start());
+    failed(backup.generate_report(ReportFormat::Xml).run_sync());
+
+    let starter: IGPMStarterGPO =
+        result_object(ResultSpec::StarterGpo(Props::of(&[("ID", "{S}")])), &fakes)
+            .interface()
+            .unwrap();
+    let system = SaveAs::System(SystemStarterGpo {
+        author: Some("me".into()),
+        version: Some("0001.00000".into()),
+        ..SystemStarterGpo::default()
+    });
+    not_implemented(starter.save(r"C:\s.cab", true, system.clone()).start());
+    failed(starter.save(r"C:\s.cab", false, SaveAs::Custom).run_sync());
+    not_implemented(starter.backup(r"C:\Backups", "c").start());
+    failed(starter.backup(r"C:\Backups", "c").run_sync());
+    not_implemented(starter.copy_to(Some("copy")).start());
+    failed(starter.copy_to(None).run_sync());
+    not_implemented(starter.generate_report(ReportFormat::Xml).start());
+    failed(starter.generate_report(ReportFormat::Html).run_sync());
+
+    let starter_backup: IGPMStarterGPOBackup = result_object(
+        ResultSpec::StarterGpoBackup(Props::of(&[("ID", "{SB}")])),
+        &fakes,
+    )
+    .interface()
+    .unwrap();
+    not_implemented(starter_backup.generate_report(ReportFormat::Xml).start());
+    failed(starter_backup.generate_report(ReportFormat::Xml).run_sync());
+
+    let gpo: IGPMGPO = result_object(ResultSpec::Gpo(Props::of(&[("ID", "{G}")])), &fakes)
+        .interface()
+        .unwrap();
+    let flags = gpmc_progress::com::ImportFlags {
+        migration_table_only: true,
+    };
+    not_implemented(gpo.import(flags, &backup, None).start());
+    failed(gpo.import(flags, &backup, None).run_sync());
+    not_implemented(gpo.generate_report(ReportFormat::Html).start());
+    failed(gpo.generate_report(ReportFormat::Html).run_sync());
+
+    drop((backup, starter, starter_backup, gpo));
+    assert_released(&fakes);
+}
+
+/// A thread that never initialised COM is served in the multithreaded apartment, which the
+/// kept result object holds alive.
+#[test]
+fn a_thread_without_com_resolves_the_result_in_the_multithreaded_apartment() {
+    let _mta = Apartment::enter(COINIT_MULTITHREADED);
+    let fakes = Tracker::new();
+    let server = Server::new(backup_steps(), None, &fakes);
+    let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
+    let outcome = operation.wait().expect("an outcome");
+    server.join();
+    let backup = outcome.result().unwrap().clone();
+    let id = thread::spawn(move || id_of(&backup.interface().expect("implicit MTA")))
+        .join()
+        .unwrap();
+    assert_eq!(id, BACKUP_ID);
+    drop((outcome, operation, server));
     assert_released(&fakes);
 }
