@@ -554,23 +554,7 @@ impl StarterGpoExt for IGPMStarterGPO {
         overwrite: bool,
         save_as: SaveAs,
     ) -> Call<'_, StarterGpoSave> {
-        let (system, properties) = match save_as {
-            SaveAs::Custom => (false, SystemStarterGpo::default()),
-            SaveAs::System(properties) => (true, properties),
-        };
-        Call::new(
-            self,
-            StarterGpoSave {
-                file: path_bstr(file.as_ref()),
-                overwrite,
-                system,
-                language: optional_text(properties.language.as_deref()),
-                author: optional_text(properties.author.as_deref()),
-                product: optional_text(properties.product.as_deref()),
-                unique_id: optional_text(properties.unique_id.as_deref()),
-                version: optional_text(properties.version.as_deref()),
-            },
-        )
+        Call::new(self, StarterGpoSave::new(file.as_ref(), overwrite, save_as))
     }
 
     fn backup(&self, dir: impl AsRef<Path>, comment: &str) -> Call<'_, StarterGpoBackup> {
@@ -594,6 +578,27 @@ impl StarterGpoExt for IGPMStarterGPO {
 
     fn generate_report(&self, format: ReportFormat) -> Call<'_, StarterGpoReport> {
         Call::new(self, StarterGpoReport { format })
+    }
+}
+
+impl StarterGpoSave {
+    /// The arguments: [`SaveAs::Custom`] passes null for the five system properties, as
+    /// they are ignored unless `bSaveAsSystem`.
+    fn new(file: &Path, overwrite: bool, save_as: SaveAs) -> Self {
+        let (system, properties) = match save_as {
+            SaveAs::Custom => (false, SystemStarterGpo::default()),
+            SaveAs::System(properties) => (true, properties),
+        };
+        StarterGpoSave {
+            file: path_bstr(file),
+            overwrite,
+            system,
+            language: optional_text(properties.language.as_deref()),
+            author: optional_text(properties.author.as_deref()),
+            product: optional_text(properties.product.as_deref()),
+            unique_id: optional_text(properties.unique_id.as_deref()),
+            version: optional_text(properties.version.as_deref()),
+        }
     }
 }
 
@@ -643,15 +648,54 @@ mod tests {
         assert_eq!(&*path_bstr(&path), &units[..]);
     }
 
+    /// The text of an optional `VT_BSTR` argument (`None` for a null pointer).
+    fn text_of(variant: &Option<VARIANT>) -> Option<String> {
+        variant.as_ref().map(|variant| {
+            assert_eq!(variant.vt(), windows::Win32::System::Variant::VT_BSTR);
+            // SAFETY: the tag says the active member is `bstrVal`; only borrowed.
+            unsafe { &variant.Anonymous.Anonymous.Anonymous.bstrVal }.to_string()
+        })
+    }
+
+    #[test]
+    fn save_passes_the_system_properties_only_as_system() {
+        let custom = StarterGpoSave::new(Path::new(r"C:\s.cab"), true, SaveAs::Custom);
+        assert_eq!(&*custom.file, &*BSTR::from(r"C:\s.cab"));
+        assert!(custom.overwrite && !custom.system);
+        for property in [
+            &custom.language,
+            &custom.author,
+            &custom.product,
+            &custom.unique_id,
+            &custom.version,
+        ] {
+            assert!(optional(property).is_null());
+        }
+        let system = StarterGpoSave::new(
+            Path::new("s.cab"),
+            false,
+            SaveAs::System(SystemStarterGpo {
+                language: Some("en-US".into()),
+                author: None,
+                product: Some("product".into()),
+                unique_id: None,
+                version: Some("0001.00002".into()),
+            }),
+        );
+        assert!(!system.overwrite && system.system);
+        assert_eq!(text_of(&system.language).as_deref(), Some("en-US"));
+        assert_eq!(text_of(&system.author), None);
+        assert!(optional(&system.author).is_null());
+        assert_eq!(text_of(&system.product).as_deref(), Some("product"));
+        assert_eq!(text_of(&system.unique_id), None);
+        assert_eq!(text_of(&system.version).as_deref(), Some("0001.00002"));
+    }
+
     #[test]
     fn optional_arguments_are_null_or_a_bstr() {
         assert!(optional(&optional_text(None)).is_null());
         let name = optional_text(Some("Copy"));
         assert!(!optional(&name).is_null());
-        let name = name.as_ref().unwrap();
-        assert_eq!(name.vt(), windows::Win32::System::Variant::VT_BSTR);
-        // SAFETY: the tag says the active member is `bstrVal`; only borrowed.
-        let text: &BSTR = unsafe { &name.Anonymous.Anonymous.Anonymous.bstrVal };
-        assert_eq!(text, "Copy");
+        assert_eq!(text_of(&name).as_deref(), Some("Copy"));
     }
 }
