@@ -593,3 +593,35 @@ fn a_thread_without_com_resolves_the_result_in_the_multithreaded_apartment() {
     drop((outcome, operation, server));
     assert_released(&fakes);
 }
+
+/// A client in a single-threaded apartment: started, waited for and cancelled there, the
+/// result resolved on an MTA thread.
+#[test]
+fn a_client_in_an_sta_starts_waits_and_hands_the_result_to_an_mta_thread() {
+    thread::spawn(|| {
+        let _sta = Apartment::enter(COINIT_APARTMENTTHREADED);
+        let fakes = Tracker::new();
+        let server = Server::new(backup_steps(), None, &fakes);
+        let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
+        let outcome = operation.wait().expect("an outcome");
+        server.join();
+        // After the end: recorded, answered by the fake's cancel object.
+        operation.cancel().expect("the server answered");
+        let backup = outcome.result().expect("a backup").clone();
+        let id = thread::spawn(move || {
+            let _mta = Apartment::enter(COINIT_MULTITHREADED);
+            id_of(&backup.interface().unwrap())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(id, BACKUP_ID);
+        assert_eq!(
+            id_of(&outcome.result().unwrap().interface().unwrap()),
+            BACKUP_ID
+        );
+        drop((outcome, operation, server));
+        assert_released(&fakes);
+    })
+    .join()
+    .unwrap();
+}
