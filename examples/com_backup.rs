@@ -1,6 +1,7 @@
 //! Backs up a real GPO asynchronously through GPMC, on Windows with the Group Policy
-//! Management Console installed (RSAT): prints progress and messages as they come, cancels on
-//! Ctrl-C, and records the trace for `gpmc-trace check`.
+//! Management Console installed (RSAT), with the typed entry point `GpoExt::backup`: prints
+//! progress and messages as they come, cancels on Ctrl-C (from the handler's own thread), and
+//! records the trace for `gpmc-trace check`.
 //!
 //! ```text
 //! cargo run --features com --example com_backup -- corp.example {31B2F340-016D-11D2-945F-00C04FB984F9} C:\Backups [trace.jsonl]
@@ -27,26 +28,32 @@ mod backup {
     use std::error::Error;
     use std::fs::File;
     use std::process::ExitCode;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Duration;
+    use std::sync::OnceLock;
 
-    use gpmc_progress::com::ProgressSink;
+    use gpmc_progress::com::{GpoExt, Operation, ResultObject};
     use gpmc_progress::live::Update;
-    use gpmc_progress::{OperationKind, OutcomeKind};
+    use gpmc_progress::OutcomeKind;
     use windows::Win32::System::Com::{
         CoCreateInstance, CoInitializeEx, CLSCTX_INPROC_SERVER, COINIT_MULTITHREADED,
     };
     use windows::Win32::System::Console::SetConsoleCtrlHandler;
-    use windows::Win32::System::GroupPolicy::{GPM, IGPM};
-    use windows::Win32::System::Variant::VARIANT;
+    use windows::Win32::System::GroupPolicy::{IGPMBackup, GPM, IGPM};
     use windows_core::{BOOL, BSTR};
 
-    /// Set by the Ctrl-C handler (which Windows runs on a thread of its own); the main thread
-    /// turns it into a cancel request, since GPMC's cancel interface stays on this thread.
-    static CTRL_C: AtomicBool = AtomicBool::new(false);
+    /// The running backup, for the Ctrl-C handler (which Windows runs on a thread of its
+    /// own): an `Operation` is `Send + Sync` and cancels from any thread.
+    static OPERATION: OnceLock<Operation<ResultObject<IGPMBackup>>> = OnceLock::new();
 
     unsafe extern "system" fn on_ctrl_c(_ctrl_type: u32) -> BOOL {
-        CTRL_C.store(true, Ordering::SeqCst);
+        // Nothing may unwind out of the handler.
+        let _ = std::panic::catch_unwind(|| {
+            if let Some(operation) = OPERATION.get() {
+                println!("cancelling...");
+                if let Err(error) = operation.cancel() {
+                    eprintln!("cancel failed: {error}");
+                }
+            }
+        });
         BOOL(1)
     }
 
@@ -62,7 +69,7 @@ mod backup {
 
         // SAFETY: initialises COM for this thread once; it stays initialised until exit.
         unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) }.ok()?;
-        // SAFETY: registers a handler function that only stores to an atomic.
+        // SAFETY: registers a handler function that only reads a OnceLock and cancels.
         unsafe { SetConsoleCtrlHandler(Some(on_ctrl_c), true) }?;
 
         // SAFETY: plain COM calls on interfaces this thread created.
@@ -83,7 +90,8 @@ mod backup {
                 .map_err(|e| format!("finding the GPO {gpo_id} failed ({e})"))?
         };
 
-        let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
+        let operation = gpo
+            .backup(directory, "backed up by gpmc-progress")
             .observer(|notification| {
                 for update in notification.updates() {
                     // Progress, messages, anomalies, violations, issues and faults, in words.
@@ -94,46 +102,20 @@ mod backup {
                 }
             })
             .record(File::create(trace_path)?)
-            .build()
-            .into();
-
-        let progress = sink.to_variant();
-        let mut cancel = VARIANT::default();
-        let comment = BSTR::from("backed up by gpmc-progress");
-        // SAFETY: `progress` and `cancel` are valid VARIANTs that outlive the call.
-        let started = unsafe {
-            gpo.Backup(
-                &BSTR::from(directory.as_str()),
-                &comment,
-                &progress,
-                &mut cancel,
-            )
-        };
-        // `progress` still holds a reference here, so a failed start is told before the
-        // sink is let go (the end is set once).
-        sink.started(started)?;
-        let cancel = sink.cancel_handle(&cancel)?;
-        drop(progress);
+            .start()?;
+        let operation = OPERATION.get_or_init(|| operation);
         println!("backing up {gpo_id} to {directory} (Ctrl-C cancels); trace: {trace_path}");
 
-        let mut cancel_sent = false;
-        let end = loop {
-            if let Some(end) = sink.wait_timeout(Duration::from_millis(200)) {
-                break end;
-            }
-            if CTRL_C.load(Ordering::SeqCst) && !cancel_sent {
-                cancel_sent = true;
-                println!("cancelling...");
-                if let Err(error) = cancel.cancel() {
-                    eprintln!("cancel failed: {error}");
-                }
-            }
-        };
+        let end = operation.wait();
         match end {
             Ok(outcome) => {
                 println!("outcome: {outcome}");
-                if let Some(result) = outcome.result() {
-                    println!("result: {}", result.description());
+                if let Some(backup) = outcome.result() {
+                    println!("result: {}", backup.description());
+                    // The live IGPMBackup, valid on this thread.
+                    let backup = backup.interface()?;
+                    // SAFETY: a property getter of a live IGPMBackup.
+                    println!("backup id: {}", unsafe { backup.ID() }?);
                 }
                 Ok(match outcome.kind() {
                     OutcomeKind::Succeeded => ExitCode::SUCCESS,

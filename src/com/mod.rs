@@ -1,5 +1,47 @@
-//! The Windows COM adapter: a real `IGPMAsyncProgress` sink for GPMC's asynchronous methods
-//! (`IGPMGPO::Backup`, `Import`, `CopyTo`, `GenerateReport`, `IGPMDomain::RestoreGPO`, ...).
+//! The Windows COM adapter: typed entry points for GPMC's asynchronous methods, and the real
+//! `IGPMAsyncProgress` sink under them (`IGPMGPO::Backup`, `Import`, `CopyTo`,
+//! `GenerateReport`, `IGPMDomain::RestoreGPO`, ...).
+//!
+//! # Calling GPMC
+//!
+//! One extension trait per windows-rs interface gives its asynchronous methods with Rust
+//! arguments: [`GpoExt`] (`IGPMGPO`: [`backup`](GpoExt::backup), [`import`](GpoExt::import),
+//! [`copy_to`](GpoExt::copy_to), [`generate_report`](GpoExt::generate_report)),
+//! [`DomainExt`] (`IGPMDomain`: `restore_gpo`), [`Domain2Ext`] (`IGPMDomain2`:
+//! `load_starter_gpo`, `restore_starter_gpo`), [`BackupExt`], [`RsopExt`] and
+//! [`StarterGpoBackupExt`] (`generate_report`), [`StarterGpoExt`] (`IGPMStarterGPO`: `save`,
+//! `backup`, `copy_to`, `generate_report`). Each returns a [`Call`]: set the sink's
+//! [`rules`](Call::rules), [`observer`](Call::observer) and [`record`](Call::record)er, then
+//!
+//! - [`start`](Call::start) it: the method runs asynchronously with a new [`ProgressSink`],
+//!   and you get an [`Operation`] (`Send + Sync`): [`cancel`](Operation::cancel) from any
+//!   thread, [`wait`](Operation::wait), the future (`.await`), the
+//!   [`updates`](Operation::updates) stream; or
+//! - [`run_sync`](Call::run_sync) it: the synchronous form, the same typed outcome.
+//!
+//! The outcome's result is typed: a [`ResultObject`] (the plain description, and the live
+//! `IGPMBackup`, `IGPMGPO`, ... resolved on the thread that asks), a `String` (a report, the
+//! saved Starter GPO's GUID), or [`StarterGpoBackupResult`] / [`StarterGpoCopyResult`] where
+//! Microsoft's documentation and the method disagree. The VARIANTs, the one `unsafe` call, the
+//! order of [`ProgressSink::started`], the cancel handle and dropping the progress VARIANT are
+//! handled inside.
+//!
+//! ```no_run
+//! use gpmc_progress::com::GpoExt;
+//! use windows::Win32::System::GroupPolicy::IGPMGPO;
+//!
+//! # fn run(gpo: &IGPMGPO) -> Result<(), Box<dyn std::error::Error>> {
+//! let operation = gpo.backup(r"C:\Backups", "nightly").start()?;
+//! let outcome = operation.wait()?; // or `operation.await`; `operation.cancel()` anywhere
+//! if let Some(backup) = outcome.result() {
+//!     println!("{}", backup.description());
+//!     let _backup = backup.interface()?; // the IGPMBackup, valid on this thread
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The sink
 //!
 //! Windows only, feature `com`. It is a translator in front of the platform-independent
 //! [`live`](crate::live) engine: everything COM hands the sink is turned into this crate's
@@ -42,7 +84,9 @@
 //! [`ProgressSink::try_outcome`] from its message loop, or use the observer, the future or the
 //! stream.
 //!
-//! # Example
+//! # Example: the sink by hand
+//!
+//! What [`Call::start`] does, for a method or a server it does not cover:
 //!
 //! ```no_run
 //! use gpmc_progress::com::ProgressSink;
@@ -82,20 +126,33 @@
 //! # }
 //! ```
 
+mod call;
 mod cancel;
-#[allow(dead_code)] // used by the typed entry points, next
 pub(crate) mod git;
 mod messages;
+mod methods;
+mod operation;
 mod result;
 mod sink;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod typed;
 
+pub use call::Call;
 pub use cancel::CancelHandle;
+pub use methods::{
+    AsyncMethod, BackupExt, BackupReport, CopyFlags, DcValidation, Domain2Ext, DomainExt,
+    DomainLoadStarterGpo, DomainRestoreGpo, DomainRestoreStarterGpo, GpoBackup, GpoCopy, GpoExt,
+    GpoImport, GpoReport, ImportFlags, ReportFormat, RsopExt, RsopReport, SaveAs, StarterGpoBackup,
+    StarterGpoBackupExt, StarterGpoBackupReport, StarterGpoCopy, StarterGpoExt, StarterGpoReport,
+    StarterGpoSave, SystemStarterGpo,
+};
+pub use operation::{Operation, OperationError, OperationFuture};
 pub use result::ComResult;
 pub use sink::{async_started, ProgressSink};
 pub use sync::{outcome_from_result, SyncOutcome};
+pub use typed::{FromComResult, ResultObject, StarterGpoBackupResult, StarterGpoCopyResult};
 
 /// A windows-rs `HRESULT` as the crate's [`HResult`](crate::HResult): the same 32 bits.
 ///
@@ -127,4 +184,6 @@ const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<ComResult>();
     send_sync::<ProgressSink>();
+    send_sync::<Operation<ResultObject<windows::Win32::System::GroupPolicy::IGPMBackup>>>();
+    send_sync::<OperationError>();
 };

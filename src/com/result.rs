@@ -1,13 +1,17 @@
 //! [`ComResult`]: the plain value a `Status` call's `pResult` becomes, and how it is read.
 
+use std::sync::Arc;
 use windows::Win32::System::GroupPolicy::{
     IGPMBackup, IGPMStarterGPO, IGPMStarterGPOBackup, IGPMGPO,
 };
 use windows::Win32::System::Variant::{
     VARENUM, VARIANT, VT_BSTR, VT_DISPATCH, VT_EMPTY, VT_NULL, VT_UNKNOWN,
 };
+
+use windows::Win32::Foundation::E_POINTER;
 use windows_core::{IUnknown, Interface, BSTR};
 
+use super::git::GitEntry;
 use crate::live::{Location, ReadIssue, ReadProblem};
 use crate::{HResult, ResultDescription, ResultType, TypedResult};
 
@@ -26,11 +30,66 @@ use crate::{HResult, ResultDescription, ResultType, TypedResult};
 /// U+FFFD replacements; both are reported as [`ReadIssue`]s beside the call.
 ///
 /// The live COM object itself is offered to the observer during the call that carried it
-/// (see [`Notification::live_result`](crate::live::Notification::live_result)).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// (see [`Notification::live_result`](crate::live::Notification::live_result)). A sink that
+/// keeps result objects (the entry points' sinks, or
+/// [`ProgressSink::keep_result_objects`](super::ProgressSink::keep_result_objects)) also
+/// keeps it in the process's Global Interface Table for as long as a clone of the
+/// `ComResult` lives: [`interface`](Self::interface) hands it out on any thread.
+/// Comparisons, hashing and `Debug` look at the plain data only.
+#[derive(Clone)]
 pub struct ComResult {
     description: ResultDescription,
     vartype: u16,
+    /// The live object, registered in the Global Interface Table while the call was read;
+    /// `Err` when it could not be registered. `None` for a string or no object.
+    object: Option<Result<Arc<LiveObject>, HResult>>,
+}
+
+/// A result object's registration, under the interface it was identified by (the table
+/// hands an entry out only under the interface it was registered with).
+enum LiveObject {
+    Gpo(GitEntry<IGPMGPO>),
+    Backup(GitEntry<IGPMBackup>),
+    StarterGpo(GitEntry<IGPMStarterGPO>),
+    StarterGpoBackup(GitEntry<IGPMStarterGPOBackup>),
+    Other(GitEntry<IUnknown>),
+}
+
+impl LiveObject {
+    fn get<I: Interface>(&self) -> windows_core::Result<I> {
+        match self {
+            LiveObject::Gpo(entry) => entry.get()?.cast(),
+            LiveObject::Backup(entry) => entry.get()?.cast(),
+            LiveObject::StarterGpo(entry) => entry.get()?.cast(),
+            LiveObject::StarterGpoBackup(entry) => entry.get()?.cast(),
+            LiveObject::Other(entry) => entry.get()?.cast(),
+        }
+    }
+}
+
+impl core::fmt::Debug for ComResult {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ComResult")
+            .field("description", &self.description)
+            .field("vartype", &self.vartype)
+            .finish()
+    }
+}
+
+impl PartialEq for ComResult {
+    /// The plain data only: the description and the `VARTYPE`.
+    fn eq(&self, other: &Self) -> bool {
+        self.description == other.description && self.vartype == other.vartype
+    }
+}
+
+impl Eq for ComResult {}
+
+impl core::hash::Hash for ComResult {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.description.hash(state);
+        self.vartype.hash(state);
+    }
 }
 
 impl ComResult {
@@ -48,6 +107,7 @@ impl ComResult {
         ComResult {
             description,
             vartype,
+            object: None,
         }
     }
 
@@ -73,6 +133,39 @@ impl ComResult {
     #[inline]
     pub fn vartype(&self) -> u16 {
         self.vartype
+    }
+
+    /// The live result object as `I`, valid in the calling thread's apartment: the object
+    /// itself when it is agile or the thread is in its apartment, a proxy otherwise.
+    ///
+    /// Call it on a thread where COM is initialised (a thread without COM is served in the
+    /// multithreaded apartment). Fails with `E_POINTER` when the object was not kept (a
+    /// string, a sink that does not keep result objects, or a `ComResult` made with
+    /// [`new`](Self::new)), with the error of the
+    /// registration when the sink could not keep the object (also reported as a
+    /// [`ReadIssue`] beside the call), and with `E_NOINTERFACE` when the object is not an `I`.
+    ///
+    /// ```no_run
+    /// # fn show(result: &gpmc_progress::com::ComResult) -> windows_core::Result<()> {
+    /// use windows::Win32::System::GroupPolicy::IGPMBackup;
+    ///
+    /// let backup: IGPMBackup = result.interface()?;
+    /// // SAFETY: a property getter of a live IGPMBackup.
+    /// println!("{}", unsafe { backup.ID() }?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn interface<I: Interface>(&self) -> windows_core::Result<I> {
+        match &self.object {
+            Some(Ok(object)) => object.get(),
+            Some(Err(hr)) => Err(windows_core::Error::from_hresult((*hr).into())),
+            None => Err(windows_core::Error::from_hresult(E_POINTER)),
+        }
+    }
+
+    /// Whether the live object was kept (see [`interface`](Self::interface)).
+    pub fn has_interface(&self) -> bool {
+        matches!(self.object, Some(Ok(_)))
     }
 }
 
@@ -171,6 +264,7 @@ fn is_nothing(vt: VARENUM) -> bool {
 /// live object it holds, borrowed for as long as the VARIANT.
 pub(crate) fn read_result<'v>(
     variant: Option<&'v VARIANT>,
+    keep: bool,
     issues: &mut Vec<ReadIssue>,
 ) -> (Option<ComResult>, Option<&'v IUnknown>) {
     let Some(variant) = variant else {
@@ -181,7 +275,10 @@ pub(crate) fn read_result<'v>(
         (None, None)
     } else if vt == VT_DISPATCH || vt == VT_UNKNOWN {
         match borrowed_object(variant) {
-            Some(object) => (Some(describe_object(object, vt.0, issues)), Some(object)),
+            Some(object) => (
+                Some(describe_object(object, vt.0, keep, issues)),
+                Some(object),
+            ),
             None => (None, None),
         }
     } else if vt == VT_BSTR {
@@ -202,13 +299,19 @@ pub(crate) fn read_result<'v>(
 }
 
 /// Identifies an object by the GPMC interfaces it answers to and reads what identifies it.
+///
+/// With `keep`, the object is also registered in the Global Interface Table under the
+/// interface it was identified by, for [`ComResult::interface`].
 pub(crate) fn describe_object(
     object: &IUnknown,
     vartype: u16,
+    keep: bool,
     issues: &mut Vec<ReadIssue>,
 ) -> ComResult {
     let at = Location::Result;
+    let registered;
     let description = if let Ok(gpo) = object.cast::<IGPMGPO>() {
+        registered = keep.then(|| GitEntry::register(&gpo).map(LiveObject::Gpo));
         // SAFETY: property getters of a live IGPMGPO, each returning an owned BSTR.
         unsafe {
             ResultDescription::Gpo {
@@ -218,6 +321,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(backup) = object.cast::<IGPMBackup>() {
+        registered = keep.then(|| GitEntry::register(&backup).map(LiveObject::Backup));
         // SAFETY: property getters of a live IGPMBackup, each returning an owned BSTR.
         unsafe {
             ResultDescription::Backup {
@@ -228,6 +332,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(starter) = object.cast::<IGPMStarterGPO>() {
+        registered = keep.then(|| GitEntry::register(&starter).map(LiveObject::StarterGpo));
         // SAFETY: property getters of a live IGPMStarterGPO, each returning an owned BSTR.
         unsafe {
             ResultDescription::StarterGpo {
@@ -236,6 +341,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(backup) = object.cast::<IGPMStarterGPOBackup>() {
+        registered = keep.then(|| GitEntry::register(&backup).map(LiveObject::StarterGpoBackup));
         // SAFETY: property getters of a live IGPMStarterGPOBackup, each returning an owned
         // BSTR.
         unsafe {
@@ -247,9 +353,22 @@ pub(crate) fn describe_object(
             }
         }
     } else {
+        registered = keep.then(|| GitEntry::register(object).map(LiveObject::Other));
         ResultDescription::Object
     };
-    ComResult::new(description, vartype)
+    let object = registered.map(|registered| match registered {
+        Ok(entry) => Ok(Arc::new(entry)),
+        Err(error) => {
+            let hr = HResult::from(error.code());
+            issues.push(ReadIssue::new(at, "object", ReadProblem::NotRegistered(hr)));
+            Err(hr)
+        }
+    });
+    ComResult {
+        description,
+        vartype,
+        object,
+    }
 }
 
 #[cfg(test)]
@@ -289,12 +408,12 @@ mod tests {
     fn scalar_variants_are_objects_with_their_vartype() {
         let mut issues = Vec::new();
         let variant = VARIANT::from(42i32);
-        let (result, live) = read_result(Some(&variant), &mut issues);
+        let (result, live) = read_result(Some(&variant), false, &mut issues);
         assert_eq!(result, Some(ComResult::new(ResultDescription::Object, 3)));
         assert!(live.is_none());
         let empty = VARIANT::default();
-        assert_eq!(read_result(Some(&empty), &mut issues).0, None);
-        assert_eq!(read_result(None, &mut issues).0, None);
+        assert_eq!(read_result(Some(&empty), false, &mut issues).0, None);
+        assert_eq!(read_result(None, false, &mut issues).0, None);
         assert!(issues.is_empty());
     }
 }

@@ -66,12 +66,17 @@ use crate::{HResult, OperationKind, OperationOutcome, StatusCall, StatusMachine,
 #[derive(Clone, Debug)]
 pub struct ProgressSink {
     tracker: Tracker<ComResult>,
+    /// Whether result objects are kept in the Global Interface Table.
+    keep: bool,
 }
 
 impl From<Tracker<ComResult>> for ProgressSink {
     /// The sink of a tracker built with [`ProgressSink::builder`] (rules, observer, recorder).
     fn from(tracker: Tracker<ComResult>) -> Self {
-        ProgressSink { tracker }
+        ProgressSink {
+            tracker,
+            keep: false,
+        }
     }
 }
 
@@ -113,6 +118,29 @@ impl ProgressSink {
         TrackerBuilder::typed(operation)
     }
 
+    /// The sink, keeping the live result object of each `Status` call that carries one (an
+    /// object, not a string): registered in COM's Global Interface Table while the call is
+    /// read, it stays with the [`ComResult`] (and every clone of it) and is handed out on
+    /// any thread by [`ComResult::interface`]. The entry points' sinks
+    /// ([`Call::start`](super::Call::start)) do this.
+    ///
+    /// It costs a registration per call carrying an object and keeps the server's object
+    /// alive as long as its `ComResult` (in the tracker, the outcome, updates): without it,
+    /// the object is only lent to the observer during its call. Set it before handing out
+    /// COM objects: objects made earlier keep nothing.
+    ///
+    /// ```no_run
+    /// use gpmc_progress::com::ProgressSink;
+    /// use gpmc_progress::OperationKind;
+    ///
+    /// let sink = ProgressSink::new(OperationKind::GpoBackup).keep_result_objects();
+    /// # let _ = sink;
+    /// ```
+    pub fn keep_result_objects(mut self) -> Self {
+        self.keep = true;
+        self
+    }
+
     /// The tracker behind the sink: the same operation, for code written against
     /// [`Tracker`] on any platform.
     pub fn tracker(&self) -> &Tracker<ComResult> {
@@ -128,6 +156,7 @@ impl ProgressSink {
     pub fn interface(&self) -> IGPMAsyncProgress {
         SinkObject {
             reporter: ManuallyDrop::new(self.tracker.reporter()),
+            keep: self.keep,
         }
         .into()
     }
@@ -254,6 +283,8 @@ impl<'a> Notification<'a> {
 struct SinkObject {
     /// Dropped by hand, inside `catch_unwind` (see `Drop`).
     reporter: ManuallyDrop<Reporter<ComResult>>,
+    /// [`ProgressSink::keep_result_objects`].
+    keep: bool,
 }
 
 impl Drop for SinkObject {
@@ -286,7 +317,7 @@ impl SinkObject {
             #[cfg(test)]
             super::tests::panic_if_asked();
             let mut issues = Vec::new();
-            let (result, live) = read_result(variant, &mut issues);
+            let (result, live) = read_result(variant, self.keep, &mut issues);
             let messages = collection
                 .as_ref()
                 .map(|collection| read_messages(collection, &mut issues));

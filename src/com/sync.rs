@@ -10,14 +10,30 @@ use crate::live::{Location, ReadIssue, ReadProblem};
 use crate::{HResult, OperationOutcome};
 
 /// A synchronous GPMC call's outcome, with what could not be read faithfully.
+///
+/// [`outcome_from_result`] gives it with a [`ComResult`]; the entry points'
+/// [`Call::run_sync`](super::Call::run_sync) with the method's typed result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SyncOutcome {
+pub struct SyncOutcome<R = ComResult> {
     /// The outcome, as an asynchronous call of the same method would end.
-    pub outcome: OperationOutcome<ComResult>,
+    pub outcome: OperationOutcome<R>,
     /// Getters that failed and strings that were not valid UTF-16; what could be read is in
     /// the outcome.
     pub issues: Vec<ReadIssue>,
+}
+
+impl<R> SyncOutcome<R> {
+    /// The same outcome and issues, the outcome converted by `f` (which may fail).
+    pub fn try_map<S, E>(
+        self,
+        f: impl FnOnce(OperationOutcome<R>) -> Result<OperationOutcome<S>, E>,
+    ) -> Result<SyncOutcome<S>, E> {
+        Ok(SyncOutcome {
+            outcome: f(self.outcome)?,
+            issues: self.issues,
+        })
+    }
 }
 
 /// Converts a synchronous GPMC method's return value (the method called with a null
@@ -38,6 +54,12 @@ pub struct SyncOutcome {
 /// by the rules (`missing-result`, `unexpected-result`, ...), feed a finishing
 /// `StatusCall::new(1, 1, outcome.hr(), ...)` to a `StatusMachine`.
 pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcome {
+    read_sync(call, false)
+}
+
+/// [`outcome_from_result`], keeping the result object (see [`ComResult::interface`]) when
+/// `keep`.
+pub(crate) fn read_sync(call: windows_core::Result<IGPMResult>, keep: bool) -> SyncOutcome {
     let mut issues = Vec::new();
     let result = match call {
         Ok(result) => result,
@@ -81,7 +103,7 @@ pub fn outcome_from_result(call: windows_core::Result<IGPMResult>) -> SyncOutcom
     // SAFETY: a property getter of a live IGPMResult; the VARIANT is ours and is cleared
     // when it drops, after it was read.
     let value = match unsafe { result.Result() } {
-        Ok(variant) => read_result(Some(&variant), &mut issues).0,
+        Ok(variant) => read_result(Some(&variant), keep, &mut issues).0,
         Err(error) => {
             issues.push(ReadIssue::new(
                 Location::Result,

@@ -135,6 +135,10 @@ pub enum ReadProblem {
     /// A getter that returns an object (such as the collection's `_NewEnum`) succeeded
     /// without one: there was nothing to read through it.
     NullObject,
+    /// The result object could not be kept for later (registering it in COM's Global
+    /// Interface Table failed with this HRESULT): its description was read, but its
+    /// interface cannot be handed out.
+    NotRegistered(HResult),
 }
 
 /// One value of a server object that could not be read faithfully.
@@ -192,6 +196,12 @@ impl fmt::Display for ReadIssue {
             }
             ReadProblem::NullResultObject => f.write_str("the method returned no IGPMResult"),
             ReadProblem::NullObject => f.write_str("the getter succeeded without an object"),
+            ReadProblem::NotRegistered(hr) => {
+                write!(
+                    f,
+                    "the object could not be kept: registering it failed with {hr:#}"
+                )
+            }
         }
     }
 }

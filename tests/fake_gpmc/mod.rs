@@ -644,6 +644,31 @@ impl FakeGpo {
         if let Some(hr) = operation.fail_with {
             return Err(hr.into());
         }
+        if progress.is_null() {
+            // Synchronous: the script's last call as the IGPMResult.
+            let last = operation
+                .steps
+                .iter()
+                .rev()
+                .find_map(|step| match step {
+                    Step::Call(call) => Some(call.clone()),
+                    _ => None,
+                })
+                .expect("a finishing call");
+            let status = match last.messages {
+                CollectionSpec::Null => None,
+                messages => Some(messages),
+            };
+            return Ok(FakeResult {
+                overall: last.hr,
+                status,
+                status_fails: None,
+                result: last.result,
+                tracker: operation.tracker.clone(),
+                _token: operation.tracker.token(),
+            }
+            .into());
+        }
         // SAFETY: GPMC's [in] VARIANT: borrowed for the call.
         let progress = unsafe { progress.as_ref() }.expect("pvarGPMProgress");
         assert_eq!(progress.vt(), VT_DISPATCH, "the sink comes as VT_DISPATCH");
