@@ -697,12 +697,6 @@ impl Simulation {
         self.start_failure
     }
 
-    /// The pause between two calls.
-    #[cfg_attr(not(all(windows, feature = "com-fake")), allow(dead_code))]
-    pub(crate) fn pace_of(&self) -> Duration {
-        self.pace
-    }
-
     /// Whether a second thread repeats the plain progress calls.
     #[cfg_attr(not(all(windows, feature = "com-fake")), allow(dead_code))]
     pub(crate) fn is_overlapping(&self) -> bool {

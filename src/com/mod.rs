@@ -83,7 +83,10 @@
 //! ```
 
 mod cancel;
-#[allow(dead_code)] // used by the typed entry points, next
+#[cfg(feature = "com-fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "com-fake")))]
+pub mod fake;
+#[cfg_attr(not(feature = "com-fake"), allow(dead_code))] // used by the typed entry points, next
 pub(crate) mod git;
 mod messages;
 mod result;

@@ -14,6 +14,8 @@ use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
 use windows::Win32::System::Variant::VARIANT;
+#[cfg(feature = "com-fake")]
+use windows_core::Interface;
 use windows_core::{implement, IUnknown, Ref, GUID, HRESULT, PCWSTR};
 
 use super::messages::read_messages;
@@ -247,6 +249,14 @@ impl<'a> Notification<'a> {
     pub fn live_result(&self) -> Option<&'a IUnknown> {
         self.live?.downcast_ref::<IUnknown>()
     }
+}
+
+/// The client's cancel request, made on its behalf (the fake GPMC's planned cancel): recorded
+/// by the tracker behind `sink` when it is this crate's sink; `false` otherwise.
+#[cfg(feature = "com-fake")]
+pub(crate) fn cancel_on_behalf(sink: &IGPMAsyncProgress) -> bool {
+    sink.cast_object_ref::<SinkObject>()
+        .is_ok_and(|object| object.reporter.client_cancel())
 }
 
 /// The COM object: an agile `IGPMAsyncProgress` (and `IDispatch`) holding a reporter.
