@@ -133,11 +133,11 @@ fn finishing(simulation: &Simulation) -> StatusCall {
         .inputs()
         .unwrap()
         .into_iter()
-        .filter_map(|input| match input {
+        .rev()
+        .find_map(|input| match input {
             Input::Status(call) => Some(call),
             Input::Cancel => None,
         })
-        .last()
         .unwrap()
 }
 

@@ -40,7 +40,7 @@
 //!
 //! # Example
 //!
-//! A user's code under test, driven against the fake with the crate's [`ProgressSink`]:
+//! A user's code under test, driven against the fake with the crate's [`ProgressSink`](super::ProgressSink):
 //!
 //! ```
 //! use gpmc_progress::com::fake::FakeGpmc;
