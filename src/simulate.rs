@@ -21,6 +21,10 @@
 //! - `Simulation::events` (feature `trace`): the plan as trace events, beginning with
 //!   `begin`, to write a trace.
 //!
+//! On Windows, the fake GPMC of feature `com-fake` (`com::fake`) runs the same plan as
+//! [`serve`](Simulation::serve) does, under COM: the same seeds and options give the same
+//! calls through both.
+//!
 //! ```
 //! use gpmc_progress::live::Tracker;
 //! use gpmc_progress::simulate::Simulation;
@@ -1172,6 +1176,44 @@ mod tests {
                 Input::Cancel => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn the_synchronous_form_is_the_run_without_cancel_let_go_or_broken_rule() {
+        let plain = Simulation::new(OperationKind::GpoBackup)
+            .extensions(4)
+            .warning_at(1)
+            .random_warnings(2)
+            .seed(9);
+        let sync = plain.sync_plan().unwrap();
+        let calls: Vec<StatusCall> = statuses(&plain.inputs().unwrap())
+            .into_iter()
+            .cloned()
+            .collect();
+        let last = calls.last().unwrap();
+        assert_eq!(sync.hr, HResult::S_OK);
+        assert_eq!(sync.result, last.result);
+        let messages: Vec<StatusMessage> = calls
+            .iter()
+            .filter_map(|call| call.messages.clone())
+            .flatten()
+            .collect();
+        assert_eq!(sync.messages, messages);
+        assert!(sync.messages.len() >= 3);
+        for other in [
+            plain.clone().cancel_at(2, HResult::ERROR_CANCELLED),
+            plain.clone().let_go_at(1),
+            plain.clone().break_rule(Rule::MissingResult),
+            plain.clone().overlapping(true),
+        ] {
+            assert_eq!(other.sync_plan().unwrap(), sync);
+        }
+        let failed = plain
+            .fail_at(2, HResult::E_ACCESSDENIED)
+            .sync_plan()
+            .unwrap();
+        assert_eq!(failed.hr, HResult::E_ACCESSDENIED);
+        assert_eq!(failed.result, None);
     }
 
     #[test]

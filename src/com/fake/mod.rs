@@ -29,6 +29,9 @@
 //! the client's behalf, as `serve` does, when the sink is this crate's
 //! [`ProgressSink`](super::ProgressSink); a foreign sink only sees the server's answer.
 //!
+//! A simulation that cannot run as configured (a [`SimulationError`](crate::simulate::SimulationError))
+//! makes the method fail with `E_INVALIDARG`, starting nothing.
+//!
 //! Every other method of the six interfaces answers `E_NOTIMPL`, except the properties the
 //! sink reads of a result object (`ID`, `DisplayName`, `DomainName`, `GPOID`, `BackupDir`,
 //! `Comment`, `StarterGPOID`) and `IGPMDomain::Domain`. All fake objects are agile (they
@@ -307,6 +310,13 @@ impl FakeGpmc {
         lock(&self.inner.workers).push(worker);
     }
 }
+
+/// Compile-time proof that the fake crosses threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<FakeGpmc>();
+    send_sync::<FakeCall>();
+};
 
 /// Held by every fake object: counts it among the live ones, and reaches its fake GPMC.
 pub(crate) struct Live(FakeGpmc);
