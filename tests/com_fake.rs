@@ -486,6 +486,11 @@ fn the_same_simulation_gives_the_same_updates_through_both_transports() {
                 .extensions(3)
                 .break_rule(Rule::UnexpectedResult)
                 .seed(seed),
+            Simulation::new(kind)
+                .extensions(3)
+                .overlapping(true)
+                .warning_at(1)
+                .seed(seed),
         ];
         for simulation in simulations {
             let tracker = Tracker::new(kind);
@@ -510,4 +515,57 @@ fn the_same_simulation_gives_the_same_updates_through_both_transports() {
             released(&fake, started);
         }
     }
+}
+
+/// Result objects are full fakes: a backup delivered by `IGPMGPO::Backup` generates its own
+/// report, through the same fake GPMC.
+#[test]
+fn a_delivered_result_object_runs_its_own_methods() {
+    let fake = FakeGpmc::new();
+    let backup = outcome_from_result(invoke(
+        &fake,
+        OperationKind::GpoBackup,
+        core::ptr::null(),
+        core::ptr::null_mut(),
+    ));
+    // SAFETY: synchronous calls on live fakes; the VARIANTs are ours.
+    let report = unsafe {
+        let result = fake
+            .gpo()
+            .Backup(
+                &r"C:\Backups".into(),
+                &"".into(),
+                core::ptr::null(),
+                core::ptr::null_mut(),
+            )
+            .unwrap();
+        let delivered = result.Result().unwrap();
+        let object: windows::Win32::System::Com::IDispatch = (&delivered).try_into().unwrap();
+        let delivered_backup: windows::Win32::System::GroupPolicy::IGPMBackup =
+            windows_core::Interface::cast(&object).unwrap();
+        outcome_from_result(delivered_backup.GenerateReport(
+            repXML,
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        ))
+    };
+    assert!(matches!(
+        description(&backup.outcome),
+        Some(ResultDescription::Backup { .. })
+    ));
+    assert!(matches!(
+        description(&report.outcome),
+        Some(ResultDescription::Text { value: Some(_) })
+    ));
+    let operations: Vec<_> = fake.calls().iter().map(|call| call.operation).collect();
+    assert_eq!(
+        operations,
+        [
+            OperationKind::GpoBackup,
+            OperationKind::GpoBackup,
+            OperationKind::BackupReport
+        ]
+    );
+    drop((backup, report));
+    assert_eq!(fake.live_objects(), 0);
 }
