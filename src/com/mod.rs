@@ -82,6 +82,10 @@
 //! # }
 //! ```
 
+// First: the macros the modules below use.
+#[macro_use]
+mod stubs;
+
 mod cancel;
 #[cfg(feature = "com-fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "com-fake")))]

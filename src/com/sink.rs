@@ -6,17 +6,14 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use windows::Win32::Foundation::E_NOTIMPL;
-use windows::Win32::System::Com::{
-    IDispatch, IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
-};
+use windows::Win32::System::Com::IDispatch;
 use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
 use windows::Win32::System::Variant::VARIANT;
 #[cfg(feature = "com-fake")]
 use windows_core::Interface;
-use windows_core::{implement, IUnknown, Ref, GUID, HRESULT, PCWSTR};
+use windows_core::{implement, IUnknown, Ref, HRESULT};
 
 use super::messages::read_messages;
 use super::result::{holds_nothing, read_result};
@@ -322,40 +319,8 @@ impl SinkObject {
     }
 }
 
-impl IDispatch_Impl for SinkObject_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-
-    fn GetTypeInfo(&self, _itinfo: u32, _lcid: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn GetIDsOfNames(
-        &self,
-        _riid: *const GUID,
-        _names: *const PCWSTR,
-        _count: u32,
-        _lcid: u32,
-        _dispids: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn Invoke(
-        &self,
-        _dispid: i32,
-        _riid: *const GUID,
-        _lcid: u32,
-        _flags: DISPATCH_FLAGS,
-        _params: *const DISPPARAMS,
-        _result: *mut VARIANT,
-        _excepinfo: *mut EXCEPINFO,
-        _argerr: *mut u32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-}
+// No type information, names or late-bound calls: GPMC calls `Status` through the vtable.
+dispatch_not_implemented!(SinkObject_Impl);
 
 impl IGPMAsyncProgress_Impl for SinkObject_Impl {
     /// Always answers `S_OK`: the protocol gives the server nothing to do with an error, and

@@ -87,8 +87,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#[macro_use]
-mod stubs;
 mod objects;
 mod worker;
 

@@ -1,6 +1,7 @@
-//! The methods a fake does not implement, written once: [`not_implemented!`] turns trait
-//! method signatures into bodies answering `E_NOTIMPL`, and [`dispatch_not_implemented!`]
-//! gives fake objects the `IDispatch` methods no caller of this crate uses.
+//! The methods a COM object of this crate does not implement, written once:
+//! `not_implemented!` turns trait method signatures into bodies answering `E_NOTIMPL`, and
+//! `dispatch_not_implemented!` gives the sink and the fake GPMC's objects the `IDispatch`
+//! methods none of their callers uses.
 //!
 //! The signatures are those of windows' `_Impl` traits: the compiler checks them, so a
 //! windows version that changes one fails to build here, in one place.
