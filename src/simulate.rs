@@ -21,6 +21,10 @@
 //! - `Simulation::events` (feature `trace`): the plan as trace events, beginning with
 //!   `begin`, to write a trace.
 //!
+//! On Windows, the fake GPMC of feature `com-fake` (`com::fake`) runs the same plan as
+//! [`serve`](Simulation::serve) does, under COM: the same seeds and options give the same
+//! calls through both.
+//!
 //! ```
 //! use gpmc_progress::live::Tracker;
 //! use gpmc_progress::simulate::Simulation;
@@ -642,14 +646,14 @@ impl Simulation {
                 simulation: self.operation,
             });
         }
-        let plan = self.plan()?;
+        let script = self.script()?;
         let signal = Arc::new(Signal::default());
         let cancel = CancelHandle {
             tracker: tracker.clone(),
             signal: Arc::clone(&signal),
         };
         let reporter = tracker.reporter();
-        if let Some(hr) = self.start_failure {
+        if let Some(hr) = self.start_failure() {
             reporter.start_failed(hr);
             return Ok(SimulatedServer {
                 thread: None,
@@ -657,21 +661,24 @@ impl Simulation {
             });
         }
         let follower = if self.overlapping {
-            Some(Follower::start(reporter.clone())?)
+            let second = reporter.clone();
+            Some(Follower::start(move || second)?)
         } else {
             None
         };
-        let run = Run {
-            simulation: self.clone(),
-            plan,
-            reporter,
-            follower,
-            tracker: tracker.clone(),
-            signal,
-        };
+        let client = tracker.clone();
         let thread = std::thread::Builder::new()
             .name("simulated GPMC server".into())
-            .spawn(move || run.serve())
+            .spawn(move || {
+                script.run(
+                    reporter,
+                    follower,
+                    &|| {
+                        client.cancel();
+                    },
+                    &signal,
+                )
+            })
             .map_err(|error| SimulationError::ThreadNotStarted {
                 reason: error.to_string(),
             })?;
@@ -679,6 +686,52 @@ impl Simulation {
             thread: Some(thread),
             cancel,
         })
+    }
+
+    /// The checked plan, ready to be run by a server thread on any transport.
+    pub(crate) fn script(&self) -> Result<Script, SimulationError> {
+        Ok(Script {
+            simulation: self.clone(),
+            plan: self.plan()?,
+        })
+    }
+
+    /// The code the asynchronous method fails to start with, if it does.
+    pub(crate) fn start_failure(&self) -> Option<HResult> {
+        self.start_failure
+    }
+
+    /// Whether a second thread repeats the plain progress calls.
+    #[cfg_attr(not(all(windows, feature = "com-fake")), allow(dead_code))]
+    pub(crate) fn is_overlapping(&self) -> bool {
+        self.overlapping
+    }
+
+    /// The run as a synchronous call reports it: the same simulation without the client's
+    /// cancel, a broken rule, a let-go and a second thread (a synchronous call can be neither
+    /// cancelled nor observed), reduced to what the server's `IGPMResult` holds: the
+    /// finishing call's HRESULT, the messages of every call, and the finishing call's result.
+    #[cfg_attr(not(all(windows, feature = "com-fake")), allow(dead_code))]
+    pub(crate) fn sync_plan(&self) -> Result<SyncPlan, SimulationError> {
+        let mut plain = self.clone();
+        plain.cancel_at = None;
+        plain.break_rule = None;
+        plain.let_go_at = None;
+        plain.overlapping = false;
+        plain.start_failure = None;
+        let mut sync = SyncPlan {
+            hr: HResult::S_OK,
+            messages: Vec::new(),
+            result: None,
+        };
+        for planned in plain.plan()? {
+            if let Input::Status(call) = planned.input {
+                sync.hr = call.hr;
+                sync.messages.extend(call.messages.unwrap_or_default());
+                sync.result = call.result;
+            }
+        }
+        Ok(sync)
     }
 
     /// The call answering a cancel request that reached the server after its call reporting
@@ -773,15 +826,46 @@ impl CancelHandle {
     }
 }
 
+/// What a synchronous call of the simulated method reports in its `IGPMResult`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(all(windows, feature = "com-fake")), allow(dead_code))]
+pub(crate) struct SyncPlan {
+    /// `OverallStatus`: the finishing call's HRESULT.
+    pub(crate) hr: HResult,
+    /// `Status`: the messages of every call, in order.
+    pub(crate) messages: Vec<StatusMessage>,
+    /// `Result`: the finishing call's result.
+    pub(crate) result: Option<ResultDescription>,
+}
+
+/// One server thread's way to the client: how a [`Script`] makes its `Status` calls.
+pub(crate) trait Port {
+    /// A call with a result or messages (or both).
+    fn status(&mut self, call: StatusCall);
+    /// A quiet call: no result, a null message collection.
+    fn progress(&mut self, numerator: i32, denominator: i32, hr: HResult);
+}
+
+impl Port for Reporter {
+    fn status(&mut self, call: StatusCall) {
+        Reporter::status(self, call);
+    }
+
+    fn progress(&mut self, numerator: i32, denominator: i32, hr: HResult) {
+        self.progress_with_hr(numerator, denominator, hr);
+    }
+}
+
 /// A cancel request on its way to the server, and the pause it cuts short.
 #[derive(Debug, Default)]
-struct Signal {
+pub(crate) struct Signal {
     raised: Mutex<bool>,
     changed: Condvar,
 }
 
 impl Signal {
-    fn raise(&self) {
+    /// The client's request reaches the server.
+    pub(crate) fn raise(&self) {
         *self.raised.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.changed.notify_all();
     }
@@ -807,7 +891,7 @@ impl Signal {
 /// The second server thread of an overlapping run: it makes each call it is handed at the
 /// same moment as the first thread makes its own.
 #[derive(Debug)]
-struct Follower {
+pub(crate) struct Follower {
     calls: Option<mpsc::Sender<(i32, i32)>>,
     done: mpsc::Receiver<()>,
     together: Arc<Barrier>,
@@ -815,7 +899,11 @@ struct Follower {
 }
 
 impl Follower {
-    fn start(reporter: Reporter) -> Result<Self, SimulationError> {
+    /// Starts the second thread; `port` makes its way to the client on that thread (a COM
+    /// port needs its own apartment there).
+    pub(crate) fn start<P: Port>(
+        port: impl FnOnce() -> P + Send + 'static,
+    ) -> Result<Self, SimulationError> {
         let (calls, received) = mpsc::channel::<(i32, i32)>();
         let (finished, done) = mpsc::channel();
         let together = Arc::new(Barrier::new(2));
@@ -823,14 +911,16 @@ impl Follower {
         let thread = std::thread::Builder::new()
             .name("simulated GPMC server (second thread)".into())
             .spawn(move || {
+                let mut port = port();
                 for (numerator, denominator) in received {
                     meet.wait();
-                    reporter.progress(numerator, denominator);
+                    port.progress(numerator, denominator, HResult::S_OK);
                     if finished.send(()).is_err() {
                         break;
                     }
                 }
-                // The reporter goes with the thread.
+                // The port (and what it holds of the client) goes with the thread.
+                drop(port);
             })
             .map_err(|error| SimulationError::ThreadNotStarted {
                 reason: error.to_string(),
@@ -851,7 +941,7 @@ impl Follower {
         }
     }
 
-    /// Stops the thread, and waits until it and its reporter are gone.
+    /// Stops the thread, and waits until it and its port are gone.
     fn stop(mut self) {
         self.calls = None;
         if let Some(thread) = self.thread.take() {
@@ -860,26 +950,28 @@ impl Follower {
     }
 }
 
-/// What the server's thread owns.
-struct Run {
+/// A checked plan, run by a server thread over any transport ([`Port`]): the live simulated
+/// server and the fake GPMC run the very same script.
+#[derive(Debug)]
+pub(crate) struct Script {
     simulation: Simulation,
     plan: Vec<Planned>,
-    reporter: Reporter,
-    follower: Option<Follower>,
-    tracker: Tracker,
-    signal: Arc<Signal>,
 }
 
-impl Run {
-    fn serve(self) -> Served {
-        let Run {
-            simulation,
-            plan,
-            reporter,
-            follower,
-            tracker,
-            signal,
-        } = self;
+impl Script {
+    /// Runs the plan on the current thread: the pace (cut short by `signal`), the client's
+    /// planned cancel (`client`, at its moment), the answer to a cancel that reached the
+    /// server (`signal`), the let-go (the plan ends early), and the second thread's repeated
+    /// calls (`follower`). `port` and the follower are let go before this returns: the
+    /// server's last release.
+    pub(crate) fn run<P: Port>(
+        self,
+        mut port: P,
+        follower: Option<Follower>,
+        client: &dyn Fn(),
+        signal: &Signal,
+    ) -> Served {
+        let Script { simulation, plan } = self;
         let mut served = Served::default();
         let mut last: Option<i32> = None;
         let mut first = true;
@@ -888,7 +980,7 @@ impl Run {
                 Input::Status(call) => call,
                 Input::Cancel => {
                     // The client's planned request, made at its moment.
-                    tracker.cancel();
+                    client();
                     continue;
                 }
             };
@@ -900,7 +992,7 @@ impl Run {
                 served.cancel_received = true;
                 if simulation.cancel_answer.is_failure() {
                     if let Some(answer) = simulation.answer_to_cancel(last) {
-                        reporter.status(answer);
+                        port.status(answer);
                         served.calls += 1;
                         break;
                     }
@@ -913,7 +1005,7 @@ impl Run {
             if let Some(follower) = follower {
                 follower.together.wait();
             }
-            report(&reporter, call);
+            report(&mut port, call);
             served.calls += 1;
             if let Some(follower) = follower {
                 if follower.done.recv().is_ok() {
@@ -924,17 +1016,17 @@ impl Run {
         if let Some(follower) = follower {
             follower.stop();
         }
-        drop(reporter);
+        drop(port);
         served
     }
 }
 
 /// One call, through the progress-only entry when it is one.
-fn report(reporter: &Reporter, call: StatusCall) {
+fn report(port: &mut impl Port, call: StatusCall) {
     if call.result.is_none() && call.messages.is_none() {
-        reporter.progress_with_hr(call.numerator, call.denominator, call.hr);
+        port.progress(call.numerator, call.denominator, call.hr);
     } else {
-        reporter.status(call);
+        port.status(call);
     }
 }
 
@@ -1084,6 +1176,44 @@ mod tests {
                 Input::Cancel => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn the_synchronous_form_is_the_run_without_cancel_let_go_or_broken_rule() {
+        let plain = Simulation::new(OperationKind::GpoBackup)
+            .extensions(4)
+            .warning_at(1)
+            .random_warnings(2)
+            .seed(9);
+        let sync = plain.sync_plan().unwrap();
+        let calls: Vec<StatusCall> = statuses(&plain.inputs().unwrap())
+            .into_iter()
+            .cloned()
+            .collect();
+        let last = calls.last().unwrap();
+        assert_eq!(sync.hr, HResult::S_OK);
+        assert_eq!(sync.result, last.result);
+        let messages: Vec<StatusMessage> = calls
+            .iter()
+            .filter_map(|call| call.messages.clone())
+            .flatten()
+            .collect();
+        assert_eq!(sync.messages, messages);
+        assert!(sync.messages.len() >= 3);
+        for other in [
+            plain.clone().cancel_at(2, HResult::ERROR_CANCELLED),
+            plain.clone().let_go_at(1),
+            plain.clone().break_rule(Rule::MissingResult),
+            plain.clone().overlapping(true),
+        ] {
+            assert_eq!(other.sync_plan().unwrap(), sync);
+        }
+        let failed = plain
+            .fail_at(2, HResult::E_ACCESSDENIED)
+            .sync_plan()
+            .unwrap();
+        assert_eq!(failed.hr, HResult::E_ACCESSDENIED);
+        assert_eq!(failed.result, None);
     }
 
     #[test]

@@ -699,72 +699,6 @@ impl Backup {
     }
 }
 
-#[test]
-fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
-    let _mta = Mta::init();
-    let tracker = Tracker::new();
-    let trace = SharedBuffer::default();
-    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-        .record(trace.clone())
-        .build()
-        .into();
-    let backup = Backup::new(
-        vec![
-            CallSpec::progress(0, 4).into(),
-            Step::AwaitCancel,
-            CallSpec::progress(1, 4).hr(CANCELLED).into(),
-        ],
-        None,
-        &tracker,
-    );
-    let mut updates = sink.updates();
-    let (progress_variant, cancel_variant, returned) = backup.start(&sink);
-    // The asynchronous method returned S_OK with a null IGPMResult.
-    assert!(sink.started(returned).expect("started").is_none());
-    drop(progress_variant);
-    let cancel = sink
-        .cancel_handle(&cancel_variant)
-        .expect("IGPMAsyncCancel");
-    drop(cancel_variant);
-    assert_eq!(next(&mut updates), Some(progress(0, 4)));
-    cancel.cancel().expect("the server accepted the request");
-    let outcome = outcome_of(&sink);
-    backup.join();
-    assert_eq!(backup.cancel.requests(), 1);
-    assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
-    assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
-    let rest: Vec<Update> = std::iter::from_fn(|| next(&mut updates)).collect();
-    assert_eq!(
-        rest,
-        vec![
-            Update::Event(Event::CancelRequested),
-            progress(1, 4),
-            anomaly(
-                2,
-                Breach::FailureBeforeCompletion {
-                    hr: HResult::ERROR_CANCELLED,
-                    numerator: 1,
-                    denominator: 4
-                }
-            ),
-            finished(OutcomeKind::Cancelled),
-        ]
-    );
-    assert_eq!(
-        trace.text(),
-        concat!(
-            "{\"event\":\"begin\",\"operation\":\"gpo-backup\"}\n",
-            "{\"event\":\"status\",\"numerator\":0,\"denominator\":4,\"hr\":\"0x00000000\"}\n",
-            "{\"event\":\"cancel\"}\n",
-            "{\"event\":\"status\",\"numerator\":1,\"denominator\":4,\"hr\":\"0x800704C7\"}\n",
-        )
-    );
-    drop(cancel);
-    drop(backup);
-    assert!(!sink.is_attached());
-    assert_released(&tracker);
-}
-
 /// With no observer, recorder or waiting stream, a call that only moves the progress on
 /// leaves it in the state machine (the sink's fast path). It must still reach the log in
 /// its place: before a later anomaly, message, cancel request or end, merged like any unread
@@ -870,6 +804,7 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
     cancel.cancel().expect("the server accepted the request");
     assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Cancelled);
     backup.join();
+    assert_eq!(backup.cancel.requests(), 1);
     assert_eq!(
         sink.updates_so_far(),
         vec![
@@ -1272,51 +1207,142 @@ fn every_outcome_of_the_contract() {
     }
 }
 
-#[test]
-fn a_failing_asynchronous_method_ends_the_wait() {
-    let _mta = Mta::init();
-    let tracker = Tracker::new();
-    let sink = ProgressSink::new(OperationKind::GpoBackup);
-    let backup = Backup::new(vec![], Some(E_ACCESSDENIED), &tracker);
-    let (progress, cancel, returned) = backup.start(&sink);
-    assert!(cancel.is_empty());
-    // The failing server released its references; the client's VARIANT still holds one.
-    assert!(sink.is_attached());
-    let error = sink.started(returned).expect_err("the method failed");
-    assert_eq!(error.code(), E_ACCESSDENIED);
-    drop(progress);
-    assert_eq!(
-        sink.wait(),
-        Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))
-    );
-    assert_eq!(
-        sink.cancel_handle(&cancel).map(|_| ()).unwrap_err().code(),
-        windows::Win32::Foundation::E_POINTER
-    );
-    drop(backup);
-    assert!(!sink.is_attached());
-    assert_released(&tracker);
-}
+/// The sink against the crate's fake GPMC (feature `com-fake`): `IGPMGPO::Backup` runs a
+/// `Simulation`, as a user's tests drive it.
+#[cfg(feature = "com-fake")]
+mod against_the_crates_fake {
+    use super::*;
+    use gpmc_progress::com::fake::FakeGpmc;
+    use gpmc_progress::live;
+    use gpmc_progress::simulate::Simulation;
 
-/// The end is set once: a client that let go of its VARIANT before telling `started`
-/// sees the failing server's release first (abandoned), and `started` still returns the
-/// method's error.
-#[test]
-fn a_failed_start_told_after_the_last_release_stays_abandoned() {
-    let _mta = Mta::init();
-    let tracker = Tracker::new();
-    let sink = ProgressSink::new(OperationKind::GpoBackup);
-    let backup = Backup::new(vec![], Some(E_ACCESSDENIED), &tracker);
-    let (progress, _cancel, returned) = backup.start(&sink);
-    drop(progress);
-    let abandoned = Err(TrackError::Abandoned { calls_received: 0 });
-    assert_eq!(sink.try_outcome(), Some(abandoned.clone()));
-    let error = sink.started(returned).map(|_| ()).unwrap_err();
-    assert_eq!(error.code(), E_ACCESSDENIED);
-    assert_eq!(sink.wait(), abandoned);
-    assert!(!sink.is_attached());
-    drop(backup);
-    assert_released(&tracker);
+    fn start(
+        gpmc: &FakeGpmc,
+        sink: &ProgressSink,
+    ) -> (VARIANT, VARIANT, windows_core::Result<IGPMResult>) {
+        let progress = sink.to_variant();
+        let mut cancel = VARIANT::default();
+        // SAFETY: both VARIANTs outlive the call.
+        let returned = unsafe {
+            gpmc.gpo().Backup(
+                &r"C:\Backups".into(),
+                &"nightly".into(),
+                &progress,
+                &mut cancel,
+            )
+        };
+        (progress, cancel, returned)
+    }
+
+    /// The request is recorded (state machine, stream, trace) before the server hears of
+    /// it, and the server answers it at once, cutting its pause short: the same updates as
+    /// the simulated server with the cancel planned after its first call.
+    #[test]
+    fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
+        let _mta = Mta::init();
+        let simulation = Simulation::new(OperationKind::GpoBackup)
+            .extensions(4)
+            .pace(Duration::from_secs(20))
+            .seed(3);
+        let gpmc = FakeGpmc::new().simulation(simulation.clone());
+        let trace = SharedBuffer::default();
+        let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
+            .record(trace.clone())
+            .build()
+            .into();
+        let mut updates = sink.updates();
+        let (progress_variant, cancel_variant, returned) = start(&gpmc, &sink);
+        // The asynchronous method returned S_OK with a null IGPMResult.
+        assert!(sink.started(returned).expect("started").is_none());
+        drop(progress_variant);
+        let cancel = sink
+            .cancel_handle(&cancel_variant)
+            .expect("IGPMAsyncCancel");
+        drop(cancel_variant);
+        assert_eq!(next(&mut updates), Some(progress(0, 4)));
+        cancel.cancel().expect("the server accepted the request");
+        let outcome = outcome_of(&sink);
+        let served = gpmc.join();
+        assert!(served[0].cancel_received);
+        assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+        assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
+
+        let planned = live::Tracker::new(OperationKind::GpoBackup);
+        simulation
+            .clone()
+            .pace(Duration::ZERO)
+            .cancel_at(0, HResult::ERROR_CANCELLED)
+            .serve(&planned)
+            .unwrap()
+            .join();
+        let rest: Vec<Update> = std::iter::from_fn(|| next(&mut updates)).collect();
+        assert_eq!(rest[0], Update::Event(Event::CancelRequested));
+        assert_eq!(rest, planned.updates_so_far()[1..]);
+        let text = trace.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[..3],
+            [
+                "{\"event\":\"begin\",\"operation\":\"gpo-backup\"}",
+                "{\"event\":\"status\",\"numerator\":0,\"denominator\":4,\"hr\":\"0x00000000\"}",
+                "{\"event\":\"cancel\"}",
+            ]
+        );
+        assert!(lines[3].starts_with(
+            "{\"event\":\"status\",\"numerator\":4,\"denominator\":4,\"hr\":\"0x800704C7\""
+        ));
+        assert_eq!(lines.len(), 4);
+        drop(cancel);
+        assert!(!sink.is_attached());
+        assert_eq!(gpmc.live_objects(), 0);
+    }
+
+    #[test]
+    fn a_failing_asynchronous_method_ends_the_wait() {
+        let _mta = Mta::init();
+        let gpmc = FakeGpmc::new().simulation(
+            Simulation::new(OperationKind::GpoBackup).fail_to_start(HResult::E_ACCESSDENIED),
+        );
+        let sink = ProgressSink::new(OperationKind::GpoBackup);
+        let (progress, cancel, returned) = start(&gpmc, &sink);
+        assert!(cancel.is_empty());
+        // The failing server took no reference; the client's VARIANT holds one.
+        assert!(sink.is_attached());
+        let error = sink.started(returned).expect_err("the method failed");
+        assert_eq!(error.code(), E_ACCESSDENIED);
+        drop(progress);
+        assert_eq!(
+            sink.wait(),
+            Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))
+        );
+        assert_eq!(
+            sink.cancel_handle(&cancel).map(|_| ()).unwrap_err().code(),
+            windows::Win32::Foundation::E_POINTER
+        );
+        assert!(gpmc.join().is_empty(), "nothing started");
+        assert!(!sink.is_attached());
+        assert_eq!(gpmc.live_objects(), 0);
+    }
+
+    /// The end is set once: a client that let go of its VARIANT before telling `started`
+    /// sees the release first (abandoned), and `started` still returns the method's error.
+    #[test]
+    fn a_failed_start_told_after_the_last_release_stays_abandoned() {
+        let _mta = Mta::init();
+        let gpmc = FakeGpmc::new().simulation(
+            Simulation::new(OperationKind::GpoBackup).fail_to_start(HResult::E_ACCESSDENIED),
+        );
+        let sink = ProgressSink::new(OperationKind::GpoBackup);
+        let (progress, _cancel, returned) = start(&gpmc, &sink);
+        drop(progress);
+        let abandoned = Err(TrackError::Abandoned { calls_received: 0 });
+        assert_eq!(sink.try_outcome(), Some(abandoned.clone()));
+        let error = sink.started(returned).map(|_| ()).unwrap_err();
+        assert_eq!(error.code(), E_ACCESSDENIED);
+        assert_eq!(sink.wait(), abandoned);
+        assert!(!sink.is_attached());
+        assert_eq!(gpmc.live_objects(), 0);
+    }
 }
 
 #[test]

@@ -126,8 +126,14 @@
 //! # }
 //! ```
 
+// First: the macros the modules below use.
+#[macro_use]
+mod stubs;
+
 mod call;
 mod cancel;
+#[cfg(feature = "com-fake")]
+pub mod fake;
 pub(crate) mod git;
 mod messages;
 mod methods;

@@ -6,15 +6,14 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use windows::Win32::Foundation::E_NOTIMPL;
-use windows::Win32::System::Com::{
-    IDispatch, IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
-};
+use windows::Win32::System::Com::IDispatch;
 use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
 use windows::Win32::System::Variant::VARIANT;
-use windows_core::{implement, IUnknown, Ref, GUID, HRESULT, PCWSTR};
+#[cfg(feature = "com-fake")]
+use windows_core::Interface;
+use windows_core::{implement, IUnknown, Ref, HRESULT};
 
 use super::messages::read_messages;
 use super::result::{holds_nothing, read_result};
@@ -278,6 +277,14 @@ impl<'a> Notification<'a> {
     }
 }
 
+/// The client's cancel request, made on its behalf (the fake GPMC's planned cancel): recorded
+/// by the tracker behind `sink` when it is this crate's sink; `false` otherwise.
+#[cfg(feature = "com-fake")]
+pub(crate) fn cancel_on_behalf(sink: &IGPMAsyncProgress) -> bool {
+    sink.cast_object_ref::<SinkObject>()
+        .is_ok_and(|object| object.reporter.client_cancel())
+}
+
 /// The COM object: an agile `IGPMAsyncProgress` (and `IDispatch`) holding a reporter.
 #[implement(IGPMAsyncProgress)]
 struct SinkObject {
@@ -343,40 +350,8 @@ impl SinkObject {
     }
 }
 
-impl IDispatch_Impl for SinkObject_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-
-    fn GetTypeInfo(&self, _itinfo: u32, _lcid: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn GetIDsOfNames(
-        &self,
-        _riid: *const GUID,
-        _names: *const PCWSTR,
-        _count: u32,
-        _lcid: u32,
-        _dispids: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn Invoke(
-        &self,
-        _dispid: i32,
-        _riid: *const GUID,
-        _lcid: u32,
-        _flags: DISPATCH_FLAGS,
-        _params: *const DISPPARAMS,
-        _result: *mut VARIANT,
-        _excepinfo: *mut EXCEPINFO,
-        _argerr: *mut u32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-}
+// No type information, names or late-bound calls: GPMC calls `Status` through the vtable.
+dispatch_not_implemented!(SinkObject_Impl);
 
 impl IGPMAsyncProgress_Impl for SinkObject_Impl {
     /// Always answers `S_OK`: the protocol gives the server nothing to do with an error, and

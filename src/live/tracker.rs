@@ -445,6 +445,13 @@ impl<R: TypedResult + Clone> Reporter<R> {
         self.shared.status(call, issues, live);
     }
 
+    /// The client's cancel request, made on the client's behalf by a server that plans it
+    /// (the fake GPMC): the same as [`Tracker::cancel`].
+    #[cfg_attr(not(all(windows, feature = "com-fake")), allow(dead_code))]
+    pub(crate) fn client_cancel(&self) -> bool {
+        self.shared.cancel()
+    }
+
     /// A fault found by an adapter (a panic while reading a call), told like an update.
     #[cfg_attr(not(all(windows, feature = "com")), allow(dead_code))]
     pub(crate) fn fault(&self, fault: super::Fault) {
