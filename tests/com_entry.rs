@@ -5,9 +5,9 @@
 #![cfg(all(windows, feature = "com"))]
 
 mod fake_gpmc;
+mod trace_buffer;
 
 use std::future::Future;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -19,10 +19,9 @@ use gpmc_progress::live::{TrackError, Update};
 use gpmc_progress::{
     Event, HResult, OperationOutcome, OutcomeKind, ResultDescription, Rules, StatusMessage,
 };
+use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::{E_ACCESSDENIED, E_NOTIMPL};
-use windows::Win32::System::Com::{
-    CoInitializeEx, CoUninitialize, COINIT, COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED,
-};
+use windows::Win32::System::Com::{COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED};
 use windows::Win32::System::GroupPolicy::{IGPMBackup, IGPMGPO};
 use windows_core::HRESULT;
 
@@ -96,26 +95,6 @@ fn assert_released(fakes: &Tracker) {
     assert_eq!(fakes.live(), 0, "every fake was released");
 }
 
-/// COM initialised on this thread with `mode`, until dropped.
-struct Apartment;
-
-impl Apartment {
-    fn enter(mode: COINIT) -> Self {
-        // SAFETY: balanced by CoUninitialize in drop, on the same thread.
-        unsafe { CoInitializeEx(None, mode) }
-            .ok()
-            .expect("CoInitializeEx");
-        Apartment
-    }
-}
-
-impl Drop for Apartment {
-    fn drop(&mut self) {
-        // SAFETY: balances `enter` on this thread.
-        unsafe { CoUninitialize() };
-    }
-}
-
 /// The backup's ID, read through the live interface (windows-rs' getters are `unsafe`).
 fn id_of(backup: &IGPMBackup) -> String {
     // SAFETY: a property getter of a live IGPMBackup, returning an owned BSTR.
@@ -139,25 +118,6 @@ fn block_on<F: Future>(future: F) -> F::Output {
             return output;
         }
         thread::park_timeout(Duration::from_millis(100));
-    }
-}
-
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedBuffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
 

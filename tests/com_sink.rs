@@ -185,7 +185,7 @@ impl SharedBuffer {
 
 #[test]
 fn empty_null_and_null_pointers_are_no_result() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::Unknown));
     serve_to(
@@ -234,7 +234,7 @@ fn empty_null_and_null_pointers_are_no_result() {
 
 #[test]
 fn a_bstr_result_is_text_with_the_whole_string() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     // A large report with an embedded NUL and characters outside the BMP.
     let mut report = String::from("<report>\u{0}\u{1F600}");
@@ -269,7 +269,7 @@ fn a_bstr_result_is_text_with_the_whole_string() {
 
 #[test]
 fn dispatch_results_of_each_gpmc_interface_are_identified() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let cases = [
         (
             OperationKind::GpoImport,
@@ -356,7 +356,7 @@ fn dispatch_results_of_each_gpmc_interface_are_identified() {
 
 #[test]
 fn unexpected_vartypes_and_unknown_objects_are_objects() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     // VT_I4 where a backup belongs: an `object` keeping its VARTYPE, an unexpected result.
     let tracker = Tracker::new();
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
@@ -417,7 +417,7 @@ fn unexpected_vartypes_and_unknown_objects_are_objects() {
 
 #[test]
 fn null_empty_and_filled_collections() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let denied = MessageSpec {
         object_path: text("cn={31B2F340-016D-11D2-945F-00C04FB984F9}"),
@@ -494,7 +494,7 @@ fn null_empty_and_filled_collections() {
 
 #[test]
 fn failing_getters_keep_what_could_be_read() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let mut half = MessageSpec::new("unused");
     half.object_path = Err(E_ACCESSDENIED);
@@ -601,7 +601,7 @@ fn failing_getters_keep_what_could_be_read() {
 
 #[test]
 fn invalid_utf16_is_kept_with_replacements_and_reported() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let broken = vec![0x0041, 0xDC00, 0x0042];
     let mut spec = MessageSpec::new("");
@@ -705,7 +705,7 @@ impl Backup {
 /// progress, and the same log as a sink whose observer makes every call take the full path.
 #[test]
 fn quiet_progress_keeps_its_place_in_the_log() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     // Call 6 has a message with invalid UTF-16: its issue comes before its own progress,
     // and after the progress the quiet calls before it left in the machine.
@@ -771,7 +771,7 @@ fn quiet_progress_keeps_its_place_in_the_log() {
 /// Quiet progress, then the client's cancel request: the progress comes first.
 #[test]
 fn quiet_progress_comes_before_a_later_cancel_request() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoBackup);
     let backup = Backup::new(
@@ -830,7 +830,7 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
 
 #[test]
 fn concurrent_status_calls_from_two_threads() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
     let calls = 200;
@@ -901,7 +901,7 @@ fn concurrent_status_calls_from_two_threads() {
 /// is judged twice, the waiter wakes for the end.
 #[test]
 fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoBackup);
     let calls = 5_000;
@@ -969,7 +969,7 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
 
 #[test]
 fn the_sink_keeps_working_after_its_consumer_has_gone() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
@@ -1013,7 +1013,7 @@ fn the_sink_keeps_working_after_its_consumer_has_gone() {
 
 #[test]
 fn every_outcome_of_the_contract() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let backup = || ResultSpec::Backup(backup_props());
     // (rules, steps, cancel after the first call, expected end)
     #[derive(Debug)]
@@ -1239,7 +1239,7 @@ mod against_the_crates_fake {
     /// the simulated server with the cancel planned after its first call.
     #[test]
     fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
-        let _mta = Mta::init();
+        let _mta = Apartment::mta();
         let simulation = Simulation::new(OperationKind::GpoBackup)
             .extensions(4)
             .pace(Duration::from_secs(20))
@@ -1299,7 +1299,7 @@ mod against_the_crates_fake {
 
     #[test]
     fn a_failing_asynchronous_method_ends_the_wait() {
-        let _mta = Mta::init();
+        let _mta = Apartment::mta();
         let gpmc = FakeGpmc::new().simulation(
             Simulation::new(OperationKind::GpoBackup).fail_to_start(HResult::E_ACCESSDENIED),
         );
@@ -1328,7 +1328,7 @@ mod against_the_crates_fake {
     /// sees the release first (abandoned), and `started` still returns the method's error.
     #[test]
     fn a_failed_start_told_after_the_last_release_stays_abandoned() {
-        let _mta = Mta::init();
+        let _mta = Apartment::mta();
         let gpmc = FakeGpmc::new().simulation(
             Simulation::new(OperationKind::GpoBackup).fail_to_start(HResult::E_ACCESSDENIED),
         );
@@ -1347,7 +1347,7 @@ mod against_the_crates_fake {
 
 #[test]
 fn status_after_completion_is_reported_but_does_not_change_the_end() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoBackup);
     serve_to(
@@ -1383,7 +1383,7 @@ fn status_after_completion_is_reported_but_does_not_change_the_end() {
 
 #[test]
 fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let live_ids = Arc::new(Mutex::new(Vec::new()));
@@ -1440,7 +1440,7 @@ fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
 
 #[test]
 fn a_panicking_observer_is_dropped_and_reported() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let calls = Arc::new(Mutex::new(0));
     let sink: ProgressSink = ProgressSink::builder(OperationKind::Unknown)
@@ -1479,7 +1479,7 @@ fn a_panicking_observer_is_dropped_and_reported() {
 
 #[test]
 fn the_stream_yields_every_update_and_ends() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoReport);
     let mut early = sink.updates();
@@ -1544,7 +1544,7 @@ fn the_stream_yields_every_update_and_ends() {
 
 #[test]
 fn the_recorded_trace_replays_to_the_same_outcome() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
@@ -1589,7 +1589,7 @@ fn the_recorded_trace_replays_to_the_same_outcome() {
 
 #[test]
 fn a_synchronous_igpmresult_becomes_the_same_outcome() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let result = |overall: HRESULT, status: Option<CollectionSpec>, result: ResultSpec| {
         let result: IGPMResult = fake_gpmc::FakeResult {
@@ -1689,7 +1689,7 @@ fn async_started_reads_a_null_igpmresult_as_success() {
 /// The leak checks above are real: a reference that is never released shows up in them.
 #[test]
 fn the_leak_checks_detect_a_leaked_reference() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let backup: IGPMBackup = FakeBackup::new(backup_props(), &tracker).into();
     std::mem::forget(backup.clone());
@@ -1734,7 +1734,7 @@ impl Write for FailingWriter {
 
 #[test]
 fn a_failing_recorder_is_reported_once_and_the_sink_goes_on() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let writes = Arc::new(Mutex::new(0));
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
@@ -1777,7 +1777,7 @@ fn a_failing_recorder_is_reported_once_and_the_sink_goes_on() {
 
 #[test]
 fn waiting_times_out_until_the_end_is_decided() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::BackupReport);
     let object = sink.interface();
@@ -1841,7 +1841,7 @@ impl Write for PanickingWriter {
 /// into the server; the panic while *reading* a call is tested in the crate's unit tests.
 #[test]
 fn a_panic_inside_status_never_reaches_the_server() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let writes = Arc::new(Mutex::new(0));
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup).record(
@@ -1889,7 +1889,7 @@ impl Drop for DropFlag {
 
 #[test]
 fn an_observer_owning_the_sink_does_not_keep_it_alive() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
     let dropped = Arc::new(Mutex::new(false));
@@ -1949,7 +1949,7 @@ fn an_observer_owning_the_sink_does_not_keep_it_alive() {
 
 #[test]
 fn a_null_enumerator_is_reported_as_such_and_the_collection_is_read_by_index() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
     serve_to(
@@ -1985,7 +1985,7 @@ fn a_null_enumerator_is_reported_as_such_and_the_collection_is_read_by_index() {
 /// `apartment`, which unmarshals it and calls `Status` through what came out. The sink is
 /// agile: what comes out is the object itself (no proxy), and the calls run on that thread.
 fn marshaled_to(apartment: COINIT) {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoReport));
     let object = sink.interface();
@@ -2077,7 +2077,7 @@ impl Wake for PanickingWaker {
 /// both are reported as faults.
 #[test]
 fn panicking_drops_in_the_last_release_are_faults() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let bomb = PanicOnDrop("observer drop bug");
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
@@ -2153,7 +2153,7 @@ impl Write for WriterPanickingOnDrop {
 /// sink's `Release` guards whatever else could unwind), and the server's thread goes on.
 #[test]
 fn a_panic_freeing_the_engine_in_the_last_release_stays_in_the_sink() {
-    let _mta = Mta::init();
+    let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)

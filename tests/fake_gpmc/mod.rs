@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use windows::Win32::Foundation::{E_FAIL, E_NOTIMPL, S_FALSE, S_OK, VARIANT_BOOL};
 use windows::Win32::System::Com::{
-    CoInitializeEx, CoUninitialize, IDispatch, IDispatch_Impl, ITypeInfo, COINIT_MULTITHREADED,
-    DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
+    CoInitializeEx, CoUninitialize, IDispatch, IDispatch_Impl, ITypeInfo, COINIT,
+    COINIT_MULTITHREADED, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
 };
 use windows::Win32::System::GroupPolicy::*;
 use windows::Win32::System::Ole::{IEnumVARIANT, IEnumVARIANT_Impl};
@@ -267,22 +267,28 @@ pub struct Agile<T>(pub T);
 // SAFETY: only used for the agile sink (and plain data); see above.
 unsafe impl<T> Send for Agile<T> {}
 
-/// COM initialised as MTA for the current thread, until dropped.
-pub struct Mta;
+/// COM initialised on the current thread, until dropped.
+pub struct Apartment;
 
-impl Mta {
-    pub fn init() -> Self {
+impl Apartment {
+    /// COM initialised on this thread with `mode` (multithreaded or single-threaded).
+    pub fn enter(mode: COINIT) -> Self {
         // SAFETY: balanced by CoUninitialize in drop, on the same thread.
-        unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) }
+        unsafe { CoInitializeEx(None, mode) }
             .ok()
-            .expect("CoInitializeEx(MTA)");
-        Mta
+            .expect("CoInitializeEx");
+        Apartment
+    }
+
+    /// The multithreaded apartment.
+    pub fn mta() -> Self {
+        Apartment::enter(COINIT_MULTITHREADED)
     }
 }
 
-impl Drop for Mta {
+impl Drop for Apartment {
     fn drop(&mut self) {
-        // SAFETY: balances the successful CoInitializeEx of `init` on this thread.
+        // SAFETY: balances the successful CoInitializeEx of `enter` on this thread.
         unsafe { CoUninitialize() };
     }
 }
@@ -299,7 +305,7 @@ pub fn serve(
     let tracker = tracker.clone();
     std::thread::spawn(move || {
         let sink = sink;
-        let _mta = Mta::init();
+        let _mta = Apartment::mta();
         for step in steps {
             match step {
                 Step::Call(call) => call_status(&sink.0, &call, &tracker),
