@@ -17,6 +17,7 @@ use gpmc_progress::{HResult, OperationKind, Preset, ResultType, Rule};
 mod check;
 mod demo;
 mod output;
+mod render;
 
 /// Check, simulate and watch traces of GPMC asynchronous operations
 /// (IGPMAsyncProgress::Status call sequences, as JSON Lines).
