@@ -14,6 +14,15 @@ use crate::parse_preset;
 
 /// The operation to run and record.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Supported: gpo-backup, gpo-report, backup-report, rsop-report: the four \
+that change nothing in the domain. Not yet: gpo-import, gpo-copy, domain-restore-gpo and the \
+domain's Starter GPO loads and restores create or overwrite GPOs (they need more options and \
+care); the Starter GPO methods need look-ups this command lacks. All 14 can be recorded from a \
+program through gpmc_progress::com and Call::record.\n\nExit status: 2 nothing recorded (GPMC \
+missing, bad arguments, a look-up failed, the method failed to start, not built for Windows \
+with com); otherwise as `check --rules R` of the trace: 0 complete, 1 violation, 3 incomplete."
+)]
 pub struct RecordArgs {
     #[command(subcommand)]
     pub operation: RecordOperation,
