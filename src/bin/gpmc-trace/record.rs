@@ -469,4 +469,96 @@ mod tests {
         }
         assert!(parse_gpo("  ").is_err());
     }
+
+    #[test]
+    fn the_readme_s_commands_parse() {
+        use clap::Parser;
+        let parse = |args: &[&str]| match crate::Cli::try_parse_from(args) {
+            Ok(crate::Cli {
+                command: crate::Command::Record(record),
+            }) => record.operation,
+            other => panic!("{args:?}: {other:?}"),
+        };
+        let backup = parse(&[
+            "gpmc-trace",
+            "record",
+            "gpo-backup",
+            "--domain",
+            "corp.example",
+            "--gpo",
+            "{31B2F340-016D-11D2-945F-00C04FB984F9}",
+            "--dir",
+            r"C:\Backups",
+            "--out",
+            "backup.jsonl",
+        ]);
+        let RecordOperation::GpoBackup {
+            gpo,
+            dir,
+            comment,
+            trace,
+        } = backup
+        else {
+            panic!("{backup:?}")
+        };
+        assert_eq!(
+            gpo.gpo,
+            GpoName::Id("{31B2F340-016D-11D2-945F-00C04FB984F9}".into())
+        );
+        assert_eq!((gpo.domain.as_str(), gpo.dc), ("corp.example", None));
+        assert_eq!((dir, comment.as_str()), (PathBuf::from(r"C:\Backups"), ""));
+        assert_eq!(
+            (trace.out, trace.rules),
+            (PathBuf::from("backup.jsonl"), Preset::Documented)
+        );
+        let report = parse(&[
+            "gpmc-trace",
+            "record",
+            "gpo-report",
+            "--domain",
+            "corp.example",
+            "--gpo",
+            "Default Domain Policy",
+            "--format",
+            "html",
+            "--report",
+            "ddp.html",
+            "--out",
+            "r.jsonl",
+            "--rules",
+            "strict",
+        ]);
+        let RecordOperation::GpoReport { gpo, report, trace } = report else {
+            panic!("{report:?}")
+        };
+        assert_eq!(
+            gpo.gpo,
+            GpoName::DisplayName("Default Domain Policy".into())
+        );
+        assert_eq!(
+            (report.format, report.report),
+            (Format::Html, Some("ddp.html".into()))
+        );
+        assert_eq!(trace.rules, Preset::Strict);
+        let rsop = parse(&[
+            "gpmc-trace",
+            "record",
+            "rsop-report",
+            "--user",
+            r"CORP\alice",
+            "--out",
+            "r.jsonl",
+        ]);
+        let RecordOperation::RsopReport {
+            computer,
+            user,
+            report,
+            ..
+        } = rsop
+        else {
+            panic!("{rsop:?}")
+        };
+        assert_eq!((computer, user.as_deref()), (None, Some(r"CORP\alice")));
+        assert_eq!((report.format, report.report), (Format::Xml, None));
+    }
 }

@@ -261,6 +261,9 @@ mod tests {
             0,
             "a failure is a complete trace"
         );
+        let start_failed: Result<OperationOutcome<()>, TrackError> =
+            Err(TrackError::StartFailed(HResult::E_ACCESSDENIED));
+        assert_eq!(Verdict::of(&start_failed), Verdict::Incomplete);
         assert_eq!(Verdict::Violation.exit_status(), 1);
         assert_eq!(Verdict::Incomplete.exit_status(), 3);
     }
