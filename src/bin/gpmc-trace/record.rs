@@ -21,7 +21,8 @@ domain's Starter GPO loads and restores create or overwrite GPOs (they need more
 care); the Starter GPO methods need look-ups this command lacks. All 14 can be recorded from a \
 program through gpmc_progress::com and Call::record.\n\nExit status: 2 nothing recorded (GPMC \
 missing, bad arguments, a look-up failed, the method failed to start, not built for Windows \
-with com); otherwise as `check --rules R` of the trace: 0 complete, 1 violation, 3 incomplete."
+with com); otherwise as `check --rules R` of the trace: 0 complete, 1 violation, 3 incomplete; \
+2 also when the --report file cannot be written (the trace is kept)."
 )]
 pub struct RecordArgs {
     #[command(subcommand)]
