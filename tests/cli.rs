@@ -195,6 +195,96 @@ fn usage_errors_exit_two_with_nothing_on_stdout() {
     }
 }
 
+/// `record` is declared everywhere (the same `--help`); its usage errors exit 2 like the
+/// others, and a well-formed command on a build without Windows and `com` says what it needs,
+/// exits 2 and creates no trace file.
+#[test]
+fn record_needs_windows_and_the_com_feature_and_checks_its_arguments() {
+    let help = run(&["record", "--help"], None);
+    assert_eq!(code(&help), 0);
+    let help = String::from_utf8(help.stdout).unwrap();
+    for operation in ["gpo-backup", "gpo-report", "backup-report", "rsop-report"] {
+        assert!(help.contains(operation), "{operation}: {help}");
+    }
+    let backup = &[
+        "record",
+        "gpo-backup",
+        "--domain",
+        "corp.example",
+        "--gpo",
+        "{31B2F340-016D-11D2-945F-00C04FB984F9}",
+        "--dir",
+        "C:\\Backups",
+    ][..];
+    for args in [
+        &["record"][..],
+        &["record", "gpo-delete"],
+        backup, // no --out
+        &[
+            "record",
+            "gpo-backup",
+            "--domain",
+            "corp.example",
+            "--dir",
+            "d",
+            "--out",
+            "t.jsonl",
+        ],
+        &[
+            "record",
+            "gpo-report",
+            "--domain",
+            "c",
+            "--gpo",
+            "  ",
+            "--out",
+            "t.jsonl",
+        ],
+        &[
+            "record",
+            "gpo-report",
+            "--domain",
+            "c",
+            "--gpo",
+            "x",
+            "--format",
+            "pdf",
+            "--out",
+            "t.jsonl",
+        ],
+        &[
+            "record",
+            "rsop-report",
+            "--out",
+            "t.jsonl",
+            "--rules",
+            "lax",
+        ],
+    ] {
+        let output = run(args, None);
+        assert_eq!(code(&output), 2, "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}: {output:?}");
+        assert!(!output.stderr.is_empty(), "{args:?}");
+    }
+    if cfg!(windows) {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("gpmc-trace-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("backup.jsonl");
+    let mut args = backup.to_vec();
+    args.extend(["--out", out.to_str().unwrap()]);
+    let output = run(&args, None);
+    assert_eq!(code(&output), 2, "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "gpmc-trace: record needs Windows and the com feature (this gpmc-trace was built without them)\n"
+    );
+    assert!(!out.exists(), "no trace file is created");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn standard_input_can_be_named_among_files() {
     let trace = std::fs::read(fixture(VIOLATION)).unwrap();

@@ -159,7 +159,7 @@ pub struct SystemStarterGpo {
 }
 
 /// A path as a `BSTR`, exactly (non-UTF-8 paths included).
-fn path_bstr(path: &Path) -> BSTR {
+pub(crate) fn path_bstr(path: &Path) -> BSTR {
     use std::os::windows::ffi::OsStrExt;
     let units: Vec<u16> = path.as_os_str().encode_wide().collect();
     BSTR::from_wide(&units)

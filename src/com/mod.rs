@@ -135,6 +135,7 @@ mod cancel;
 #[cfg(feature = "com-fake")]
 pub mod fake;
 pub(crate) mod git;
+mod gpm;
 mod messages;
 mod methods;
 mod operation;
@@ -147,6 +148,7 @@ mod typed;
 
 pub use call::Call;
 pub use cancel::CancelHandle;
+pub use gpm::{gpo_name_and_id, Gpm, RsopQuery};
 pub use methods::{
     AsyncMethod, BackupExt, BackupReport, CopyFlags, DcValidation, Domain2Ext, DomainExt,
     DomainLoadStarterGpo, DomainRestoreGpo, DomainRestoreStarterGpo, GpoBackup, GpoCopy, GpoExt,

@@ -4,7 +4,9 @@
 //!   (the `gpmc_progress` crate docs' "Checking traces" section) and exits 0 complete,
 //!   1 violation, 3 incomplete, 2 error;
 //! - `gpmc-trace simulate OPERATION [options]` writes a realistic trace to standard output;
-//! - `gpmc-trace demo [OPERATION] [options]` tracks a simulated operation live.
+//! - `gpmc-trace demo [OPERATION] [options]` tracks a simulated operation live;
+//! - `gpmc-trace record OPERATION [options]` runs one real GPMC operation (Windows, feature
+//!   `com`) live and writes its trace.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -17,6 +19,8 @@ use gpmc_progress::{HResult, OperationKind, Preset, ResultType, Rule};
 mod check;
 mod demo;
 mod output;
+mod record;
+mod render;
 
 /// Check, simulate and watch traces of GPMC asynchronous operations
 /// (IGPMAsyncProgress::Status call sequences, as JSON Lines).
@@ -38,6 +42,14 @@ enum Command {
     /// Track a simulated operation live: the simulated server runs on its own thread, the
     /// engine judges its calls, and this draws a progress bar, the messages and the outcome.
     Demo(DemoArgs),
+    /// Run one real GPMC operation (Windows, feature com): drawn live as `demo` draws a
+    /// simulated one, Ctrl-C as its cancel (a second Ctrl-C exits 130), its trace written to
+    /// --out for `check` on any machine. Supported: gpo-backup, gpo-report, backup-report,
+    /// rsop-report. Exit status: 2 when nothing could be recorded (GPMC missing, bad
+    /// arguments, a look-up failed, the method failed to start, not built for Windows with
+    /// com), otherwise what `check --rules R` says of the trace: 0 complete, 1 violation,
+    /// 3 incomplete.
+    Record(record::RecordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +210,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args.rules, &args.files),
         Command::Simulate(args) => simulate(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Record(args) => record::run(&args),
     };
     ExitCode::from(code)
 }
