@@ -51,6 +51,26 @@ impl Drop for Apartment {
     }
 }
 
+/// A recorder's output, shared.
+#[derive(Clone, Default)]
+struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 /// What the tests need of a typed result: its plain description, and whether its live
 /// interface resolves on the current thread.
 trait Typed: Clone + Debug + PartialEq + Send + 'static {
@@ -458,7 +478,31 @@ fn every_method_reports_a_start_failure() {
             M: AsyncMethod,
             M::Output: Typed,
         {
-            match call().start() {
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let record = Buffer::default();
+            let observed = std::sync::Arc::clone(&seen);
+            let started = call()
+                .observer(move |notification| {
+                    observed.lock().unwrap().push(format!(
+                        "{:?} {:?}",
+                        notification.call(),
+                        notification.updates()
+                    ))
+                })
+                .record(record.clone())
+                .start();
+            // No Status call came: the observer hears nothing, the trace has its begin only.
+            assert!(
+                seen.lock().unwrap().is_empty(),
+                "{kind}: {:?}",
+                seen.lock().unwrap()
+            );
+            assert_eq!(
+                record.text(),
+                format!("{{\"event\":\"begin\",\"operation\":\"{}\"}}\n", kind.id()),
+                "{kind}"
+            );
+            match started {
                 Err(error) => assert_eq!(
                     HResult::from(error.code()),
                     HResult::E_ACCESSDENIED,
