@@ -24,10 +24,19 @@ use gpmc_progress::{
     Event, HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription,
     ResultType,
 };
+use windows::Win32::Foundation::E_NOTIMPL;
 use windows::Win32::System::Com::{
     CoInitializeEx, CoUninitialize, COINIT, COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED,
 };
-use windows_core::Interface;
+use windows::Win32::System::Com::{
+    IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
+};
+use windows::Win32::System::GroupPolicy::{
+    GPMEntryType, IGPMMapEntry, IGPMMapEntryCollection, IGPMMigrationTable,
+    IGPMMigrationTable_Impl, IGPMResult,
+};
+use windows::Win32::System::Variant::VARIANT;
+use windows_core::{implement, Interface, BSTR, GUID, PCWSTR};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -609,7 +618,76 @@ fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
     }
 }
 
-/// The arguments of each form of each method, as the fake received them.
+/// A migration table for `import` and `copy_to` (the fake GPMC offers none): only passed.
+#[implement(IGPMMigrationTable)]
+struct Table;
+
+impl IDispatch_Impl for Table_Impl {
+    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
+        Ok(0)
+    }
+    fn GetTypeInfo(&self, _: u32, _: u32) -> windows_core::Result<ITypeInfo> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetIDsOfNames(
+        &self,
+        _: *const GUID,
+        _: *const PCWSTR,
+        _: u32,
+        _: u32,
+        _: *mut i32,
+    ) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Invoke(
+        &self,
+        _: i32,
+        _: *const GUID,
+        _: u32,
+        _: DISPATCH_FLAGS,
+        _: *const DISPPARAMS,
+        _: *mut VARIANT,
+        _: *mut EXCEPINFO,
+        _: *mut u32,
+    ) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+}
+
+impl IGPMMigrationTable_Impl for Table_Impl {
+    fn Save(&self, _: &BSTR) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Add(&self, _: i32, _: &VARIANT) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn AddEntry(
+        &self,
+        _: &BSTR,
+        _: GPMEntryType,
+        _: *const VARIANT,
+    ) -> windows_core::Result<IGPMMapEntry> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetEntry(&self, _: &BSTR) -> windows_core::Result<IGPMMapEntry> {
+        Err(E_NOTIMPL.into())
+    }
+    fn DeleteEntry(&self, _: &BSTR) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn UpdateDestination(&self, _: &BSTR, _: *const VARIANT) -> windows_core::Result<IGPMMapEntry> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Validate(&self) -> windows_core::Result<IGPMResult> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetEntries(&self) -> windows_core::Result<IGPMMapEntryCollection> {
+        Err(E_NOTIMPL.into())
+    }
+}
+
+/// The arguments of each form of each method, as the fake received them: the flags and
+/// report types as GPMC's numbers, texts and objects or null.
 #[test]
 fn the_fake_receives_the_typed_arguments() {
     use FakeArgument::{Bool, Missing, Number, Object, Text};
@@ -617,9 +695,7 @@ fn the_fake_receives_the_typed_arguments() {
     let (gpo, domain, backup) = (fake.gpo(), fake.domain(), fake.backup());
     let plain_domain: windows::Win32::System::GroupPolicy::IGPMDomain = domain.cast().unwrap();
     let (starter, starter_backup) = (fake.starter_gpo(), fake.starter_gpo_backup());
-    // A migration table: no fake offers one, any IDispatch-less interface pointer will not
-    // do either; the typed API takes `&IGPMMigrationTable`, so only `None` is exercised for
-    // a table here and the object case is left to the unit tests of `table_variant`.
+    let table: IGPMMigrationTable = Table.into();
     let mut expected: Vec<(OperationKind, Vec<(&str, FakeArgument)>)> = Vec::new();
     let mut sync =
         |kind, arguments: Vec<(&'static str, FakeArgument)>, result: Result<(), OperationError>| {
@@ -644,34 +720,42 @@ fn the_fake_receives_the_typed_arguments() {
         let flags = ImportFlags {
             migration_table_only: bits == 1,
         };
-        sync(
-            GpoImport,
-            vec![
-                ("lFlags", Number(flags.bits())),
-                ("pIGPMBackup", Object),
-                ("pvarMigrationTable", Missing),
-            ],
-            done(gpo.import(flags, &backup, None).run_sync()),
-        );
+        for with in [true, false] {
+            sync(
+                GpoImport,
+                vec![
+                    ("lFlags", Number(bits)),
+                    ("pIGPMBackup", Object),
+                    ("pvarMigrationTable", if with { Object } else { Missing }),
+                ],
+                done(
+                    gpo.import(flags, &backup, with.then_some(&table))
+                        .run_sync(),
+                ),
+            );
+        }
     }
     for bits in 0..=3 {
         let flags = CopyFlags {
             migration_table_only: bits & 1 == 1,
             process_security: bits & 2 == 2,
         };
-        for name in [Some("Copy"), None] {
+        for (name, with) in [(Some("Copy"), true), (None, false), (Some("Copy"), false)] {
             sync(
                 GpoCopy,
                 vec![
-                    ("lFlags", Number(flags.bits())),
+                    ("lFlags", Number(bits)),
                     ("pIGPMDomain", Object),
                     (
                         "pvarNewDisplayName",
                         name.map_or(Missing, |n| Text(n.into())),
                     ),
-                    ("pvarMigrationTable", Missing),
+                    ("pvarMigrationTable", if with { Object } else { Missing }),
                 ],
-                done(gpo.copy_to(flags, &plain_domain, name, None).run_sync()),
+                done(
+                    gpo.copy_to(flags, &plain_domain, name, with.then_some(&table))
+                        .run_sync(),
+                ),
             );
         }
     }
@@ -703,13 +787,13 @@ fn the_fake_receives_the_typed_arguments() {
             done(starter_backup.generate_report(format).run_sync()),
         );
     }
-    for validation in [DcValidation::Validate, DcValidation::DoNotValidate] {
+    for (validation, number) in [
+        (DcValidation::Validate, 0),
+        (DcValidation::DoNotValidate, 1),
+    ] {
         sync(
             DomainRestoreGpo,
-            vec![
-                ("pIGPMBackup", Object),
-                ("lDCFlags", Number(validation.bits())),
-            ],
+            vec![("pIGPMBackup", Object), ("lDCFlags", Number(number))],
             done(plain_domain.restore_gpo(&backup, validation).run_sync()),
         );
     }
@@ -792,7 +876,15 @@ fn the_fake_receives_the_typed_arguments() {
             .collect();
         assert_eq!(&received, arguments, "{kind}");
     }
-    drop((gpo, domain, plain_domain, backup, starter, starter_backup));
+    drop((
+        gpo,
+        domain,
+        plain_domain,
+        backup,
+        starter,
+        starter_backup,
+        table,
+    ));
     fake.join();
     assert_eq!(fake.live_objects(), 0);
 }
