@@ -88,8 +88,9 @@ impl<'a, M: AsyncMethod> Call<'a, M> {
     /// The sink's VARIANT is kept until the method's return value was told to the tracker,
     /// the cancel object the server wrote is registered for any thread, then the VARIANT is
     /// released. A method that fails to start ends the tracker with
-    /// [`TrackError::StartFailed`](crate::live::TrackError::StartFailed) (an observer and a
-    /// recorder see it) and returns its error.
+    /// [`TrackError::StartFailed`](crate::live::TrackError::StartFailed) and returns its
+    /// error. No `Status` call came, so an observer is not called and a recorder's trace has
+    /// its `begin` line only (an incomplete trace for `gpmc-trace check`).
     pub fn start(self) -> windows_core::Result<Operation<M::Output>> {
         let sink = ProgressSink::from(self.tracker.build()).keep_result_objects();
         let progress = sink.to_variant();

@@ -1,0 +1,890 @@
+//! Every typed entry point (the 14 methods of `GpoExt`, `DomainExt`, `Domain2Ext`,
+//! `BackupExt`, `RsopExt`, `StarterGpoExt`, `StarterGpoBackupExt`) against the crate's fake
+//! GPMC (feature `com-fake`), through the public API only: success with its typed result
+//! (every result type the method allows), a failure, a cancel answered in time and too
+//! late, a start failure, a server that lets go, messages on the way, the synchronous form
+//! against the asynchronous one, and the arguments the fake received. Every scenario ends
+//! with the fake's threads joined and every fake object released. A failure names the
+//! method and the scenario.
+#![cfg(all(windows, feature = "com-fake"))]
+
+use std::fmt::Debug;
+use std::thread;
+use std::time::Duration;
+
+use gpmc_progress::com::fake::{FakeArgument, FakeGpmc};
+use gpmc_progress::com::{
+    AsyncMethod, BackupExt, Call, CopyFlags, DcValidation, Domain2Ext, DomainExt, GpoExt,
+    ImportFlags, OperationError, ReportFormat, ResultObject, RsopExt, SaveAs, StarterGpoBackupExt,
+    StarterGpoBackupResult, StarterGpoCopyResult, StarterGpoExt, SystemStarterGpo,
+};
+use gpmc_progress::live::{TrackError, Update};
+use gpmc_progress::simulate::Simulation;
+use gpmc_progress::{
+    Event, HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription,
+    ResultType,
+};
+use windows::Win32::Foundation::E_NOTIMPL;
+use windows::Win32::System::Com::{
+    CoInitializeEx, CoUninitialize, COINIT, COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED,
+};
+use windows::Win32::System::Com::{
+    IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
+};
+use windows::Win32::System::GroupPolicy::{
+    GPMEntryType, IGPMMapEntry, IGPMMapEntryCollection, IGPMMigrationTable,
+    IGPMMigrationTable_Impl, IGPMResult,
+};
+use windows::Win32::System::Variant::VARIANT;
+use windows_core::{implement, Interface, BSTR, GUID, PCWSTR};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// COM initialised on this thread with `mode`, until dropped.
+struct Apartment;
+
+impl Apartment {
+    fn enter(mode: COINIT) -> Self {
+        // SAFETY: balanced by CoUninitialize in drop, on the same thread.
+        unsafe { CoInitializeEx(None, mode) }
+            .ok()
+            .expect("CoInitializeEx");
+        Apartment
+    }
+}
+
+impl Drop for Apartment {
+    fn drop(&mut self) {
+        // SAFETY: balances `enter` on this thread.
+        unsafe { CoUninitialize() };
+    }
+}
+
+/// A recorder's output, shared.
+#[derive(Clone, Default)]
+struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// What the tests need of a typed result: its plain description, and whether its live
+/// interface resolves on the current thread.
+trait Typed: Clone + Debug + PartialEq + Send + 'static {
+    fn description(&self) -> ResultDescription;
+    /// `None` for a text (nothing to resolve).
+    fn resolves(&self) -> Option<bool>;
+}
+
+impl<I: Interface + 'static> Typed for ResultObject<I>
+where
+    ResultObject<I>: Send + Debug,
+{
+    fn description(&self) -> ResultDescription {
+        ResultObject::description(self).clone()
+    }
+    fn resolves(&self) -> Option<bool> {
+        Some(self.interface().is_ok())
+    }
+}
+
+impl Typed for String {
+    fn description(&self) -> ResultDescription {
+        ResultDescription::Text {
+            value: Some(self.clone()),
+        }
+    }
+    fn resolves(&self) -> Option<bool> {
+        None
+    }
+}
+
+impl Typed for StarterGpoBackupResult {
+    fn description(&self) -> ResultDescription {
+        match self {
+            StarterGpoBackupResult::StarterGpoBackup(object) => Typed::description(object),
+            StarterGpoBackupResult::Backup(object) => Typed::description(object),
+        }
+    }
+    fn resolves(&self) -> Option<bool> {
+        match self {
+            StarterGpoBackupResult::StarterGpoBackup(object) => object.resolves(),
+            StarterGpoBackupResult::Backup(object) => object.resolves(),
+        }
+    }
+}
+
+impl Typed for StarterGpoCopyResult {
+    fn description(&self) -> ResultDescription {
+        match self {
+            StarterGpoCopyResult::StarterGpo(object) => Typed::description(object),
+            StarterGpoCopyResult::Gpo(object) => Typed::description(object),
+        }
+    }
+    fn resolves(&self) -> Option<bool> {
+        match self {
+            StarterGpoCopyResult::StarterGpo(object) => object.resolves(),
+            StarterGpoCopyResult::Gpo(object) => object.resolves(),
+        }
+    }
+}
+
+/// A scenario run for one method: `call` makes a fresh `Call` of it each time.
+trait Scenario {
+    fn run<'a, M>(&mut self, fake: &FakeGpmc, kind: OperationKind, call: &dyn Fn() -> Call<'a, M>)
+    where
+        M: AsyncMethod,
+        M::Output: Typed;
+}
+
+/// The 14 methods.
+fn kinds() -> impl Iterator<Item = OperationKind> {
+    OperationKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| *kind != OperationKind::Unknown)
+}
+
+/// Runs `scenario` for the method that starts `kind`, on fresh fake objects (released
+/// before this returns).
+fn with_method(fake: &FakeGpmc, kind: OperationKind, scenario: &mut impl Scenario) {
+    use OperationKind::*;
+    match kind {
+        GpoBackup => {
+            let gpo = fake.gpo();
+            scenario.run(fake, kind, &|| gpo.backup(r"C:\Backups", "nightly"));
+        }
+        GpoImport => {
+            let (gpo, backup) = (fake.gpo(), fake.backup());
+            scenario.run(fake, kind, &|| {
+                gpo.import(ImportFlags::default(), &backup, None)
+            });
+        }
+        GpoCopy => {
+            let (gpo, domain) = (fake.gpo(), fake.domain());
+            let domain = domain.cast().unwrap();
+            scenario.run(fake, kind, &|| {
+                gpo.copy_to(CopyFlags::default(), &domain, Some("Copy"), None)
+            });
+        }
+        GpoReport => {
+            let gpo = fake.gpo();
+            scenario.run(fake, kind, &|| gpo.generate_report(ReportFormat::Xml));
+        }
+        DomainRestoreGpo => {
+            let (domain, backup) = (fake.domain(), fake.backup());
+            let domain: windows::Win32::System::GroupPolicy::IGPMDomain = domain.cast().unwrap();
+            scenario.run(fake, kind, &|| {
+                domain.restore_gpo(&backup, DcValidation::Validate)
+            });
+        }
+        BackupReport => {
+            let backup = fake.backup();
+            scenario.run(fake, kind, &|| backup.generate_report(ReportFormat::Html));
+        }
+        RsopReport => {
+            let rsop = fake.rsop();
+            scenario.run(fake, kind, &|| rsop.generate_report(ReportFormat::Xml));
+        }
+        DomainLoadStarterGpo => {
+            let domain = fake.domain();
+            scenario.run(fake, kind, &|| {
+                domain.load_starter_gpo(r"C:\starter.cab", true)
+            });
+        }
+        DomainRestoreStarterGpo => {
+            let (domain, backup) = (fake.domain(), fake.starter_gpo_backup());
+            scenario.run(fake, kind, &|| domain.restore_starter_gpo(&backup));
+        }
+        StarterGpoSave => {
+            let starter = fake.starter_gpo();
+            scenario.run(fake, kind, &|| {
+                starter.save(r"C:\saved.cab", false, SaveAs::Custom)
+            });
+        }
+        StarterGpoBackup => {
+            let starter = fake.starter_gpo();
+            scenario.run(fake, kind, &|| starter.backup(r"C:\Backups", "nightly"));
+        }
+        StarterGpoCopy => {
+            let starter = fake.starter_gpo();
+            scenario.run(fake, kind, &|| starter.copy_to(Some("Copy")));
+        }
+        StarterGpoReport => {
+            let starter = fake.starter_gpo();
+            scenario.run(fake, kind, &|| starter.generate_report(ReportFormat::Xml));
+        }
+        StarterGpoBackupReport => {
+            let backup = fake.starter_gpo_backup();
+            scenario.run(fake, kind, &|| backup.generate_report(ReportFormat::Html));
+        }
+        other => unreachable!("no method starts {other}"),
+    }
+}
+
+/// Runs `scenario` for `simulation`'s method on a fake running it, then joins the fake's
+/// threads and checks every fake object was released.
+fn each(simulation: Simulation, name: &str, scenario: &mut impl Scenario) {
+    let kind = simulation.operation();
+    let fake = FakeGpmc::new().simulation(simulation);
+    with_method(&fake, kind, scenario);
+    fake.join();
+    assert_eq!(
+        fake.live_objects(),
+        0,
+        "{kind} ({name}): fake objects leaked"
+    );
+}
+
+/// The result the simulation's finishing call carries.
+fn expected_result(simulation: &Simulation) -> Option<ResultDescription> {
+    simulation
+        .inputs()
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find_map(|input| match input {
+            Input::Status(call) => Some(call.result),
+            Input::Cancel => None,
+        })
+        .unwrap()
+}
+
+/// Every message the simulation's calls carry, in order.
+fn expected_messages(simulation: &Simulation) -> Vec<gpmc_progress::StatusMessage> {
+    simulation
+        .inputs()
+        .unwrap()
+        .into_iter()
+        .filter_map(|input| match input {
+            Input::Status(call) => call.messages,
+            Input::Cancel => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The plain view of a typed outcome, to compare the two forms.
+type Plain = (
+    OutcomeKind,
+    HResult,
+    Option<ResultDescription>,
+    Vec<gpmc_progress::StatusMessage>,
+);
+
+fn plain<T: Typed>(outcome: &OperationOutcome<T>) -> Plain {
+    (
+        outcome.kind(),
+        outcome.hr(),
+        outcome.result().map(Typed::description),
+        outcome.messages().to_vec(),
+    )
+}
+
+/// Runs asynchronously to the end, then synchronously, and checks the two agree with
+/// what `check` expects of the outcome.
+struct EndsAs<F: FnMut(OperationKind, &Plain)> {
+    check: F,
+    /// Whether the synchronous form ends the same (not after a let-go).
+    sync_agrees: bool,
+    /// The typed result's interface is resolved here and on MTA and STA threads.
+    resolve: bool,
+}
+
+impl<F: FnMut(OperationKind, &Plain)> Scenario for EndsAs<F> {
+    fn run<'a, M>(&mut self, fake: &FakeGpmc, kind: OperationKind, call: &dyn Fn() -> Call<'a, M>)
+    where
+        M: AsyncMethod,
+        M::Output: Typed,
+    {
+        let operation = call()
+            .start()
+            .unwrap_or_else(|e| panic!("{kind}: start: {e}"));
+        let outcome = operation
+            .wait_timeout(WAIT)
+            .unwrap_or_else(|| panic!("{kind}: no end"))
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let asynchronous = plain(&outcome);
+        (self.check)(kind, &asynchronous);
+        let messages: Vec<_> = operation
+            .updates_so_far()
+            .into_iter()
+            .filter_map(|update| match update {
+                Update::Event(Event::Message(message)) => Some(message),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(messages, asynchronous.3, "{kind}: the updates' messages");
+        if self.resolve {
+            if let Some(result) = outcome.result() {
+                if result.resolves().is_some() {
+                    assert_eq!(result.resolves(), Some(true), "{kind}: here");
+                    for mode in [COINIT_MULTITHREADED, COINIT_APARTMENTTHREADED] {
+                        let result = result.clone();
+                        let there = thread::spawn(move || {
+                            let _apartment = Apartment::enter(mode);
+                            result.resolves()
+                        })
+                        .join()
+                        .unwrap();
+                        assert_eq!(there, Some(true), "{kind}: on another thread ({mode:?})");
+                    }
+                }
+            }
+        }
+        drop(outcome);
+        drop(operation);
+        fake.join();
+        let sync = call()
+            .run_sync()
+            .unwrap_or_else(|e| panic!("{kind}: run_sync: {e}"));
+        assert!(sync.issues.is_empty(), "{kind}: {:?}", sync.issues);
+        let synchronous = plain(&sync.outcome);
+        if self.sync_agrees {
+            assert_eq!(synchronous, asynchronous, "{kind}: sync vs async");
+        } else {
+            (self.check)(kind, &synchronous);
+        }
+        let calls = fake.calls();
+        assert_eq!(calls.len(), 2, "{kind}");
+        assert!(calls[0].asynchronous && !calls[1].asynchronous, "{kind}");
+        assert!(calls.iter().all(|call| call.operation == kind), "{kind}");
+    }
+}
+
+fn ends_as(check: impl FnMut(OperationKind, &Plain)) -> EndsAs<impl FnMut(OperationKind, &Plain)> {
+    EndsAs {
+        check,
+        sync_agrees: true,
+        resolve: false,
+    }
+}
+
+#[test]
+fn every_method_succeeds_with_each_of_its_typed_results() {
+    for kind in kinds() {
+        for (seed, result_type) in kind.result_types().iter().enumerate() {
+            let simulation = Simulation::new(kind)
+                .extensions(3)
+                .result_type(*result_type)
+                .seed(seed as u64);
+            let expected = expected_result(&simulation);
+            assert!(expected.is_some(), "{kind}: the simulation has a result");
+            let mut scenario = ends_as(|kind, (outcome, hr, result, _): &Plain| {
+                assert_eq!(*outcome, OutcomeKind::Succeeded, "{kind} ({result_type})");
+                assert_eq!(*hr, HResult::S_OK, "{kind} ({result_type})");
+                assert_eq!(result, &expected, "{kind} ({result_type})");
+                if matches!(result_type, ResultType::Text) {
+                    assert!(matches!(
+                        result,
+                        Some(ResultDescription::Text { value: Some(_) })
+                    ));
+                }
+            });
+            scenario.resolve = true;
+            each(
+                simulation,
+                &format!("success, {result_type}"),
+                &mut scenario,
+            );
+        }
+    }
+}
+
+#[test]
+fn every_method_fails_as_the_simulation_says() {
+    for kind in kinds() {
+        let simulation = Simulation::new(kind)
+            .extensions(4)
+            .fail_at(2, HResult::E_ACCESSDENIED);
+        let mut scenario = ends_as(|kind, (outcome, hr, result, messages): &Plain| {
+            assert_eq!(*outcome, OutcomeKind::Failed, "{kind}");
+            assert_eq!(*hr, HResult::E_ACCESSDENIED, "{kind}");
+            assert_eq!(*result, None, "{kind}");
+            assert!(!messages.is_empty(), "{kind}: the failure's message");
+        });
+        each(simulation, "failure", &mut scenario);
+    }
+}
+
+#[test]
+fn every_method_reports_messages_on_the_way() {
+    for (seed, kind) in kinds().enumerate() {
+        let simulation = Simulation::new(kind)
+            .extensions(4)
+            .warning_at(0)
+            .warning_at(2)
+            .random_warnings(2)
+            .seed(seed as u64);
+        let expected = expected_messages(&simulation);
+        assert!(expected.len() >= 2);
+        let mut scenario = ends_as(|kind, (outcome, _, _, messages): &Plain| {
+            assert_eq!(*outcome, OutcomeKind::Succeeded, "{kind}");
+            assert_eq!(messages, &expected, "{kind}");
+        });
+        each(simulation, "messages", &mut scenario);
+    }
+}
+
+#[test]
+fn every_method_reports_a_server_that_lets_go() {
+    struct LetGo;
+    impl Scenario for LetGo {
+        fn run<'a, M>(
+            &mut self,
+            fake: &FakeGpmc,
+            kind: OperationKind,
+            call: &dyn Fn() -> Call<'a, M>,
+        ) where
+            M: AsyncMethod,
+            M::Output: Typed,
+        {
+            let operation = call()
+                .start()
+                .unwrap_or_else(|e| panic!("{kind}: start: {e}"));
+            match operation.wait_timeout(WAIT) {
+                Some(Err(OperationError::Track(TrackError::Abandoned { calls_received: 2 }))) => {}
+                other => panic!("{kind}: {other:?}"),
+            }
+            drop(operation);
+            fake.join();
+            // The synchronous form has no sink to let go of: it ends as the script does.
+            let sync = call().run_sync().unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(sync.outcome.kind(), OutcomeKind::Succeeded, "{kind}");
+        }
+    }
+    for kind in kinds() {
+        each(
+            Simulation::new(kind).extensions(4).let_go_at(2),
+            "let go",
+            &mut LetGo,
+        );
+    }
+}
+
+#[test]
+fn every_method_reports_a_start_failure() {
+    struct StartFailure;
+    impl Scenario for StartFailure {
+        fn run<'a, M>(
+            &mut self,
+            fake: &FakeGpmc,
+            kind: OperationKind,
+            call: &dyn Fn() -> Call<'a, M>,
+        ) where
+            M: AsyncMethod,
+            M::Output: Typed,
+        {
+            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let record = Buffer::default();
+            let observed = std::sync::Arc::clone(&seen);
+            let started = call()
+                .observer(move |notification| {
+                    observed.lock().unwrap().push(format!(
+                        "{:?} {:?}",
+                        notification.call(),
+                        notification.updates()
+                    ))
+                })
+                .record(record.clone())
+                .start();
+            // No Status call came: the observer hears nothing, the trace has its begin only.
+            assert!(
+                seen.lock().unwrap().is_empty(),
+                "{kind}: {:?}",
+                seen.lock().unwrap()
+            );
+            assert_eq!(
+                record.text(),
+                format!("{{\"event\":\"begin\",\"operation\":\"{}\"}}\n", kind.id()),
+                "{kind}"
+            );
+            match started {
+                Err(error) => assert_eq!(
+                    HResult::from(error.code()),
+                    HResult::E_ACCESSDENIED,
+                    "{kind}"
+                ),
+                Ok(_) => panic!("{kind}: started"),
+            }
+            let sync = call().run_sync().unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(sync.outcome.kind(), OutcomeKind::Failed, "{kind}");
+            assert_eq!(sync.outcome.hr(), HResult::E_ACCESSDENIED, "{kind}");
+            assert!(fake.join().is_empty(), "{kind}: no thread started");
+            assert_eq!(fake.calls().len(), 2, "{kind}: both calls recorded");
+        }
+    }
+    for kind in kinds() {
+        let simulation = Simulation::new(kind).fail_to_start(HResult::E_ACCESSDENIED);
+        each(simulation, "start failure", &mut StartFailure);
+    }
+}
+
+#[test]
+fn every_method_answers_a_cancel_from_another_thread_in_time() {
+    struct InTime;
+    impl Scenario for InTime {
+        fn run<'a, M>(
+            &mut self,
+            fake: &FakeGpmc,
+            kind: OperationKind,
+            call: &dyn Fn() -> Call<'a, M>,
+        ) where
+            M: AsyncMethod,
+            M::Output: Typed,
+        {
+            let operation = call()
+                .start()
+                .unwrap_or_else(|e| panic!("{kind}: start: {e}"));
+            thread::scope(|scope| {
+                scope
+                    .spawn(|| operation.cancel())
+                    .join()
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("{kind}: cancel: {e}"));
+            });
+            let outcome = operation
+                .wait_timeout(WAIT)
+                .unwrap_or_else(|| panic!("{kind}: no end"))
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(outcome.kind(), OutcomeKind::Cancelled, "{kind}");
+            assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED, "{kind}");
+            assert!(outcome.cancel_requested(), "{kind}");
+            assert!(outcome.result().is_none(), "{kind}");
+            drop((outcome, operation));
+            let served = fake.join();
+            assert!(
+                served[0].cancel_received,
+                "{kind}: the cancel object reached the fake"
+            );
+        }
+    }
+    for kind in kinds() {
+        // A long pause that the request cuts short: the run cannot end before it.
+        let simulation = Simulation::new(kind)
+            .extensions(5)
+            .pace(Duration::from_secs(20));
+        each(simulation, "cancel in time", &mut InTime);
+    }
+}
+
+#[test]
+fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
+    struct TooLate;
+    impl Scenario for TooLate {
+        fn run<'a, M>(
+            &mut self,
+            fake: &FakeGpmc,
+            kind: OperationKind,
+            call: &dyn Fn() -> Call<'a, M>,
+        ) where
+            M: AsyncMethod,
+            M::Output: Typed,
+        {
+            let operation = call()
+                .start()
+                .unwrap_or_else(|e| panic!("{kind}: start: {e}"));
+            let before = operation
+                .wait_timeout(WAIT)
+                .unwrap_or_else(|| panic!("{kind}: no end"))
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            fake.join();
+            // The answer of a server that has finished does not matter; the outcome stays.
+            let _ = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            let after = operation.wait().unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(plain(&after), plain(&before), "{kind}");
+            assert_eq!(before.kind(), OutcomeKind::Succeeded, "{kind}");
+            assert!(!after.cancel_requested(), "{kind}: too late to count");
+        }
+    }
+    for kind in kinds() {
+        each(
+            Simulation::new(kind).extensions(2),
+            "cancel too late",
+            &mut TooLate,
+        );
+    }
+}
+
+/// A migration table for `import` and `copy_to` (the fake GPMC offers none): only passed.
+#[implement(IGPMMigrationTable)]
+struct Table;
+
+impl IDispatch_Impl for Table_Impl {
+    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
+        Ok(0)
+    }
+    fn GetTypeInfo(&self, _: u32, _: u32) -> windows_core::Result<ITypeInfo> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetIDsOfNames(
+        &self,
+        _: *const GUID,
+        _: *const PCWSTR,
+        _: u32,
+        _: u32,
+        _: *mut i32,
+    ) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Invoke(
+        &self,
+        _: i32,
+        _: *const GUID,
+        _: u32,
+        _: DISPATCH_FLAGS,
+        _: *const DISPPARAMS,
+        _: *mut VARIANT,
+        _: *mut EXCEPINFO,
+        _: *mut u32,
+    ) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+}
+
+impl IGPMMigrationTable_Impl for Table_Impl {
+    fn Save(&self, _: &BSTR) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Add(&self, _: i32, _: &VARIANT) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn AddEntry(
+        &self,
+        _: &BSTR,
+        _: GPMEntryType,
+        _: *const VARIANT,
+    ) -> windows_core::Result<IGPMMapEntry> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetEntry(&self, _: &BSTR) -> windows_core::Result<IGPMMapEntry> {
+        Err(E_NOTIMPL.into())
+    }
+    fn DeleteEntry(&self, _: &BSTR) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn UpdateDestination(&self, _: &BSTR, _: *const VARIANT) -> windows_core::Result<IGPMMapEntry> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Validate(&self) -> windows_core::Result<IGPMResult> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetEntries(&self) -> windows_core::Result<IGPMMapEntryCollection> {
+        Err(E_NOTIMPL.into())
+    }
+}
+
+/// The arguments of each form of each method, as the fake received them: the flags and
+/// report types as GPMC's numbers, texts and objects or null.
+#[test]
+fn the_fake_receives_the_typed_arguments() {
+    use FakeArgument::{Bool, Missing, Number, Object, Text};
+    let fake = FakeGpmc::new();
+    let (gpo, domain, backup) = (fake.gpo(), fake.domain(), fake.backup());
+    let plain_domain: windows::Win32::System::GroupPolicy::IGPMDomain = domain.cast().unwrap();
+    let (starter, starter_backup) = (fake.starter_gpo(), fake.starter_gpo_backup());
+    let table: IGPMMigrationTable = Table.into();
+    let mut expected: Vec<(OperationKind, Vec<(&str, FakeArgument)>)> = Vec::new();
+    let mut sync =
+        |kind, arguments: Vec<(&'static str, FakeArgument)>, result: Result<(), OperationError>| {
+            result.unwrap_or_else(|e| panic!("{kind}: {e}"));
+            expected.push((kind, arguments));
+        };
+    fn done<T>(
+        r: Result<gpmc_progress::com::SyncOutcome<T>, OperationError>,
+    ) -> Result<(), OperationError> {
+        r.map(drop)
+    }
+    use OperationKind::*;
+    sync(
+        GpoBackup,
+        vec![
+            ("bstrBackupDir", Text(r"C:\Backups".into())),
+            ("bstrComment", Text("nightly".into())),
+        ],
+        done(gpo.backup(r"C:\Backups", "nightly").run_sync()),
+    );
+    for bits in 0..=1 {
+        let flags = ImportFlags {
+            migration_table_only: bits == 1,
+        };
+        for with in [true, false] {
+            sync(
+                GpoImport,
+                vec![
+                    ("lFlags", Number(bits)),
+                    ("pIGPMBackup", Object),
+                    ("pvarMigrationTable", if with { Object } else { Missing }),
+                ],
+                done(
+                    gpo.import(flags, &backup, with.then_some(&table))
+                        .run_sync(),
+                ),
+            );
+        }
+    }
+    for bits in 0..=3 {
+        let flags = CopyFlags {
+            migration_table_only: bits & 1 == 1,
+            process_security: bits & 2 == 2,
+        };
+        for (name, with) in [(Some("Copy"), true), (None, false), (Some("Copy"), false)] {
+            sync(
+                GpoCopy,
+                vec![
+                    ("lFlags", Number(bits)),
+                    ("pIGPMDomain", Object),
+                    (
+                        "pvarNewDisplayName",
+                        name.map_or(Missing, |n| Text(n.into())),
+                    ),
+                    ("pvarMigrationTable", if with { Object } else { Missing }),
+                ],
+                done(
+                    gpo.copy_to(flags, &plain_domain, name, with.then_some(&table))
+                        .run_sync(),
+                ),
+            );
+        }
+    }
+    for (format, number) in [(ReportFormat::Xml, 0), (ReportFormat::Html, 1)] {
+        let report = vec![("gpmReportType", Number(number))];
+        sync(
+            GpoReport,
+            report.clone(),
+            done(gpo.generate_report(format).run_sync()),
+        );
+        sync(
+            BackupReport,
+            report.clone(),
+            done(backup.generate_report(format).run_sync()),
+        );
+        sync(
+            RsopReport,
+            report.clone(),
+            done(fake.rsop().generate_report(format).run_sync()),
+        );
+        sync(
+            StarterGpoReport,
+            report.clone(),
+            done(starter.generate_report(format).run_sync()),
+        );
+        sync(
+            StarterGpoBackupReport,
+            report,
+            done(starter_backup.generate_report(format).run_sync()),
+        );
+    }
+    for (validation, number) in [
+        (DcValidation::Validate, 0),
+        (DcValidation::DoNotValidate, 1),
+    ] {
+        sync(
+            DomainRestoreGpo,
+            vec![("pIGPMBackup", Object), ("lDCFlags", Number(number))],
+            done(plain_domain.restore_gpo(&backup, validation).run_sync()),
+        );
+    }
+    for overwrite in [true, false] {
+        sync(
+            DomainLoadStarterGpo,
+            vec![
+                ("bstrLoadFile", Text(r"C:\starter.cab".into())),
+                ("bOverwrite", Bool(overwrite)),
+            ],
+            done(
+                domain
+                    .load_starter_gpo(r"C:\starter.cab", overwrite)
+                    .run_sync(),
+            ),
+        );
+    }
+    sync(
+        DomainRestoreStarterGpo,
+        vec![("pIGPMTmplBackup", Object)],
+        done(domain.restore_starter_gpo(&starter_backup).run_sync()),
+    );
+    let system = SystemStarterGpo {
+        language: Some("en-US".into()),
+        author: Some("Ops".into()),
+        product: None,
+        unique_id: Some("{11111111-2222-3333-4444-555555555555}".into()),
+        version: Some("1.2".into()),
+    };
+    for (save_as, is_system) in [
+        (SaveAs::Custom, false),
+        (SaveAs::System(system.clone()), true),
+    ] {
+        let text = |value: &Option<String>| match (is_system, value) {
+            (true, Some(value)) => Text(value.clone()),
+            _ => Missing,
+        };
+        sync(
+            StarterGpoSave,
+            vec![
+                ("bstrSaveFile", Text(r"C:\saved.cab".into())),
+                ("bOverwrite", Bool(true)),
+                ("bSaveAsSystem", Bool(is_system)),
+                ("bstrLanguage", text(&system.language)),
+                ("bstrAuthor", text(&system.author)),
+                ("bstrProduct", text(&system.product)),
+                ("bstrUniqueID", text(&system.unique_id)),
+                ("bstrVersion", text(&system.version)),
+            ],
+            done(starter.save(r"C:\saved.cab", true, save_as).run_sync()),
+        );
+    }
+    sync(
+        StarterGpoBackup,
+        vec![
+            ("bstrBackupDir", Text(r"C:\Backups".into())),
+            ("bstrComment", Text("nightly".into())),
+        ],
+        done(starter.backup(r"C:\Backups", "nightly").run_sync()),
+    );
+    for name in [Some("Copy"), None] {
+        sync(
+            StarterGpoCopy,
+            vec![(
+                "pvarNewDisplayName",
+                name.map_or(Missing, |n| Text(n.into())),
+            )],
+            done(starter.copy_to(name).run_sync()),
+        );
+    }
+    let calls = fake.calls();
+    assert_eq!(calls.len(), expected.len());
+    for (call, (kind, arguments)) in calls.iter().zip(&expected) {
+        assert_eq!(call.operation, *kind);
+        assert!(!call.asynchronous, "{kind}");
+        let received: Vec<(&str, FakeArgument)> = call
+            .arguments
+            .iter()
+            .map(|(name, value)| (*name, value.clone()))
+            .collect();
+        assert_eq!(&received, arguments, "{kind}");
+    }
+    drop((
+        gpo,
+        domain,
+        plain_domain,
+        backup,
+        starter,
+        starter_backup,
+        table,
+    ));
+    fake.join();
+    assert_eq!(fake.live_objects(), 0);
+}
