@@ -9,7 +9,7 @@ use gpmc_progress::live::{Tracker, Update};
 use gpmc_progress::Rules;
 
 use crate::output;
-use crate::render::{self, Display, Follow};
+use crate::render::{self, AtViolation, Display, Follow};
 use crate::DemoArgs;
 
 pub fn run(args: &DemoArgs) -> u8 {
@@ -98,6 +98,7 @@ fn show(
             Ok(())
         },
         || false,
+        AtViolation::Stop,
     )?;
     if let Some(code) = stopped {
         return Ok(code);

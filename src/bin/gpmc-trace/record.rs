@@ -201,7 +201,7 @@ mod windows {
         Format, GpoName, GpoTarget, RecordArgs, RecordOperation, ReportOptions, TraceOptions,
     };
     use crate::output;
-    use crate::render::{self, Display, Follow};
+    use crate::render::{self, AtViolation, Display, Follow};
 
     pub fn run(args: &RecordArgs) -> u8 {
         let gpm = match Gpm::new() {
@@ -406,6 +406,7 @@ mod windows {
                     Err(error) => display.line(&format!("cancel failed: {error}")),
                 },
                 || operation.tracker().try_outcome().is_some(),
+                AtViolation::WaitForServer,
             )?;
             if let Some(code) = stopped {
                 display.close()?;

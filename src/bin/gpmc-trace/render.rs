@@ -121,23 +121,39 @@ impl Follow<'_> {
     /// Shows the updates until the server lets go of the operation (the observer's channel
     /// is closed) or `ended` says the end is known and nothing is left to show. At the first
     /// Ctrl-C, calls `cancel`. Returns `Some(1)` at a violation (shown), `None` otherwise.
+    ///
+    /// At a violation it returns at once, or with [`AtViolation::WaitForServer`] only once
+    /// the server let go (showing the later calls): a real GPMC server runs in this process,
+    /// and exiting would stop it in the middle of its work.
     pub fn show(
         &self,
         display: &mut Display,
         mut cancel: impl FnMut(&mut Display) -> io::Result<()>,
         ended: impl Fn() -> bool,
+        at_violation: AtViolation,
     ) -> io::Result<Option<u8>> {
         let mut interrupted = false;
         let mut shown = None;
+        let mut violated = false;
         loop {
             match self.from_server.recv_timeout(Duration::from_millis(50)) {
                 Ok(updates) => {
                     for update in updates {
                         match update {
-                            Update::Violation(_) => {
+                            Update::Violation(_) if at_violation == AtViolation::Stop => {
                                 display.finish()?;
                                 display.line(&update.to_string())?;
                                 return Ok(Some(1));
+                            }
+                            Update::Violation(_) => {
+                                if !violated {
+                                    display.line(
+                                        "waiting for the server to let go of the operation \
+                                         (Ctrl-C cancels, twice exits)",
+                                    )?;
+                                }
+                                violated = true;
+                                display.line(&update.to_string())?;
                             }
                             // A repeated fraction (a second thread's) shows nothing new.
                             Update::Event(Event::Progress(progress))
@@ -146,7 +162,7 @@ impl Follow<'_> {
                         }
                     }
                 }
-                Err(RecvTimeoutError::Timeout) if ended() => break,
+                Err(RecvTimeoutError::Timeout) if ended() && !violated => break,
                 Err(RecvTimeoutError::Timeout) => {}
                 // The server let go of the operation: nothing more can come.
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -158,8 +174,19 @@ impl Follow<'_> {
             }
         }
         display.finish()?;
-        Ok(None)
+        Ok(violated.then_some(1))
     }
+}
+
+/// What [`Follow::show`] does at a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtViolation {
+    /// Returns at once (a simulated server, which stops with the process harmlessly).
+    Stop,
+    /// Goes on showing the server's calls until it lets go of the operation (`record`, on
+    /// Windows only).
+    #[cfg_attr(not(all(windows, feature = "com")), allow(dead_code))]
+    WaitForServer,
 }
 
 /// Shows one update of the engine: progress on the bar, everything else as its line.
