@@ -43,29 +43,20 @@
 //!
 //! # Example
 //!
-//! A user's code under test, driven against the fake with the crate's [`ProgressSink`](super::ProgressSink):
+//! A user's code under test, driven against the fake through the typed entry points (no
+//! `unsafe`, no VARIANT):
 //!
 //! ```
 //! use gpmc_progress::com::fake::FakeGpmc;
-//! use gpmc_progress::com::ProgressSink;
+//! use gpmc_progress::com::GpoExt;
 //! use gpmc_progress::simulate::Simulation;
-//! use gpmc_progress::{HResult, OperationKind, OutcomeKind, ResultDescription};
+//! use gpmc_progress::{HResult, OperationKind, ResultDescription};
 //! use windows::Win32::System::GroupPolicy::IGPMGPO;
-//! use windows::Win32::System::Variant::VARIANT;
 //!
 //! /// The code under test: backs a GPO up and says where the backup went.
 //! fn back_up(gpo: &IGPMGPO) -> Result<String, Box<dyn std::error::Error>> {
-//!     let sink = ProgressSink::new(OperationKind::GpoBackup);
-//!     let progress = sink.to_variant();
-//!     let mut cancel = VARIANT::default();
-//!     // SAFETY: valid VARIANTs that outlive the call.
-//!     let started = unsafe {
-//!         gpo.Backup(&r"C:\Backups".into(), &"nightly".into(), &progress, &mut cancel)
-//!     };
-//!     sink.started(started)?;
-//!     drop(progress);
-//!     let outcome = sink.wait()?;
-//!     match outcome.result().map(|r| r.description()) {
+//!     let outcome = gpo.backup(r"C:\Backups", "nightly").start()?.wait()?;
+//!     match outcome.result().map(|backup| backup.description()) {
 //!         Some(ResultDescription::Backup { directory: Some(dir), .. }) => Ok(dir.clone()),
 //!         _ => Err(format!("the backup {}", outcome.kind()).into()),
 //!     }
