@@ -239,10 +239,15 @@
 //!   rule, a failed start, a server that lets go, overlapping calls). Needs no `serde_json`.
 //! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`
 //!   and `live`.
-//! - `com` (Windows only): the `com` module, a real `IGPMAsyncProgress` sink built on the
+//! - `com` (Windows only): the `com` module: safe, typed entry points for the 14
+//!   asynchronous GPMC methods (an operation handle to cancel, wait, await or stream, with
+//!   the typed result), and below them a real `IGPMAsyncProgress` sink built on the
 //!   `windows` crate, a translator in front of the `live` engine (blocking and async waiting,
 //!   observer, trace recorder), and a cancel handle. Implies `live` and `trace`. The only
 //!   module allowed `unsafe` code. Elsewhere it only gives the live engine its spin lock.
+//! - `com-fake` (Windows only): `com::fake`, a fake GPMC to test against, whose objects run
+//!   a `simulate::Simulation` through the sink's vtable on their own thread, as GPMC does.
+//!   Implies `com`.
 //!
 //! [IGPMAsyncProgress::Status]: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/api/gpmgmt/nf-gpmgmt-igpmasyncprogress-status
 
