@@ -8,10 +8,15 @@
 //! method and the scenario.
 #![cfg(all(windows, feature = "com-fake"))]
 
+#[macro_use]
+mod fake_gpmc;
+mod trace_buffer;
+
 use std::fmt::Debug;
 use std::thread;
 use std::time::Duration;
 
+use fake_gpmc::Apartment;
 use gpmc_progress::com::fake::{FakeArgument, FakeGpmc};
 use gpmc_progress::com::{
     AsyncMethod, BackupExt, Call, CopyFlags, DcValidation, Domain2Ext, DomainExt, GpoExt,
@@ -24,13 +29,12 @@ use gpmc_progress::{
     Event, HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription,
     ResultType,
 };
+use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::E_NOTIMPL;
-use windows::Win32::System::Com::{
-    CoInitializeEx, CoUninitialize, COINIT, COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED,
-};
 use windows::Win32::System::Com::{
     IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
 };
+use windows::Win32::System::Com::{COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED};
 use windows::Win32::System::GroupPolicy::{
     GPMEntryType, IGPMMapEntry, IGPMMapEntryCollection, IGPMMigrationTable,
     IGPMMigrationTable_Impl, IGPMResult,
@@ -39,46 +43,6 @@ use windows::Win32::System::Variant::VARIANT;
 use windows_core::{implement, Interface, BSTR, GUID, PCWSTR};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// COM initialised on this thread with `mode`, until dropped.
-struct Apartment;
-
-impl Apartment {
-    fn enter(mode: COINIT) -> Self {
-        // SAFETY: balanced by CoUninitialize in drop, on the same thread.
-        unsafe { CoInitializeEx(None, mode) }
-            .ok()
-            .expect("CoInitializeEx");
-        Apartment
-    }
-}
-
-impl Drop for Apartment {
-    fn drop(&mut self) {
-        // SAFETY: balances `enter` on this thread.
-        unsafe { CoUninitialize() };
-    }
-}
-
-/// A recorder's output, shared.
-#[derive(Clone, Default)]
-struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 /// What the tests need of a typed result: its plain description, and whether its live
 /// interface resolves on the current thread.
@@ -488,7 +452,7 @@ fn every_method_reports_a_start_failure() {
             M::Output: Typed,
         {
             let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-            let record = Buffer::default();
+            let record = SharedBuffer::default();
             let observed = std::sync::Arc::clone(&seen);
             let started = call()
                 .observer(move |notification| {
@@ -622,37 +586,7 @@ fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
 #[implement(IGPMMigrationTable)]
 struct Table;
 
-impl IDispatch_Impl for Table_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-    fn GetTypeInfo(&self, _: u32, _: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-    fn GetIDsOfNames(
-        &self,
-        _: *const GUID,
-        _: *const PCWSTR,
-        _: u32,
-        _: u32,
-        _: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-    fn Invoke(
-        &self,
-        _: i32,
-        _: *const GUID,
-        _: u32,
-        _: DISPATCH_FLAGS,
-        _: *const DISPPARAMS,
-        _: *mut VARIANT,
-        _: *mut EXCEPINFO,
-        _: *mut u32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-}
+no_dispatch!(Table_Impl);
 
 impl IGPMMigrationTable_Impl for Table_Impl {
     fn Save(&self, _: &BSTR) -> windows_core::Result<()> {
