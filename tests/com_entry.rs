@@ -46,38 +46,6 @@ fn backup_description() -> ResultDescription {
     }
 }
 
-/// A fake GPO whose `Backup` runs `steps` (or fails to start with `fail_with`).
-struct Server {
-    gpo: IGPMGPO,
-    cancel: Arc<CancelState>,
-    thread: Arc<Mutex<Option<thread::JoinHandle<()>>>>,
-}
-
-impl Server {
-    fn new(steps: Vec<Step>, fail_with: Option<HRESULT>, fakes: &Tracker) -> Self {
-        let cancel = Arc::new(CancelState::default());
-        let thread = Arc::new(Mutex::new(None));
-        let gpo = FakeGpo::new(Props::default(), fakes).with_operation(Operation {
-            steps,
-            cancel: Arc::clone(&cancel),
-            fail_with,
-            tracker: fakes.clone(),
-            server: Arc::clone(&thread),
-        });
-        Server {
-            gpo: gpo.into(),
-            cancel,
-            thread,
-        }
-    }
-
-    fn join(&self) {
-        if let Some(thread) = self.thread.lock().unwrap().take() {
-            thread.join().expect("the server thread");
-        }
-    }
-}
-
 fn backup_steps() -> Vec<Step> {
     vec![
         CallSpec::progress(0, 2).into(),
@@ -125,7 +93,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 fn a_backup_gives_the_typed_backup_on_any_thread_and_apartment() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), None, &fakes);
+    let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let operation = server
         .gpo
         .backup(r"C:\Backups", "nightly")
@@ -173,7 +141,7 @@ fn a_backup_gives_the_typed_backup_on_any_thread_and_apartment() {
 fn a_failure_is_a_failed_outcome_without_result() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(
+    let server = ScriptedGpo::new(
         vec![
             CallSpec::progress(0, 2).into(),
             CallSpec::progress(2, 2).hr(E_ACCESSDENIED).into(),
@@ -195,7 +163,7 @@ fn a_failure_is_a_failed_outcome_without_result() {
 fn cancel_from_a_thread_without_com_reaches_the_server() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(
+    let server = ScriptedGpo::new(
         vec![
             CallSpec::progress(0, 4).into(),
             Step::AwaitCancel,
@@ -227,7 +195,7 @@ fn cancel_from_a_thread_without_com_reaches_the_server() {
 fn a_method_that_fails_to_start_is_an_error_and_the_trackers_end() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), Some(E_ACCESSDENIED), &fakes);
+    let server = ScriptedGpo::new(backup_steps(), Some(E_ACCESSDENIED), &fakes);
     let trace = SharedBuffer::default();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let observed = Arc::clone(&seen);
@@ -258,7 +226,7 @@ fn a_method_that_fails_to_start_is_an_error_and_the_trackers_end() {
 fn a_server_that_lets_go_without_finishing_is_abandoned() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(vec![CallSpec::progress(0, 4).into()], None, &fakes);
+    let server = ScriptedGpo::new(vec![CallSpec::progress(0, 4).into()], None, &fakes);
     let operation = server.gpo.backup(r"C:\Backups", "").start().unwrap();
     server.join();
     assert_eq!(
@@ -275,7 +243,7 @@ fn a_server_that_lets_go_without_finishing_is_abandoned() {
 fn options_observer_record_and_rules_apply() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), None, &fakes);
+    let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let trace = SharedBuffer::default();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let observed = Arc::clone(&seen);
@@ -329,7 +297,7 @@ fn a_result_of_another_type_is_an_error_that_keeps_the_outcome() {
             .into()]
     };
     // Documented rules: an unexpected result is an anomaly, so it reaches the conversion.
-    let server = Server::new(steps(), None, &fakes);
+    let server = ScriptedGpo::new(steps(), None, &fakes);
     let operation = server.gpo.backup(r"C:\Backups", "").start().unwrap();
     match operation.wait() {
         Err(OperationError::UnexpectedResult(outcome)) => {
@@ -343,7 +311,7 @@ fn a_result_of_another_type_is_an_error_that_keeps_the_outcome() {
     server.join();
     drop(operation);
     // Strict rules: the violation decides.
-    let strict = Server::new(steps(), None, &fakes);
+    let strict = ScriptedGpo::new(steps(), None, &fakes);
     let operation = strict
         .gpo
         .backup(r"C:\Backups", "")
@@ -363,7 +331,7 @@ fn a_result_of_another_type_is_an_error_that_keeps_the_outcome() {
 fn the_future_and_the_stream_give_the_same_end() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), None, &fakes);
+    let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
     let mut updates = operation.updates();
     let by_method = block_on(operation.outcome()).expect("an outcome");
@@ -398,7 +366,7 @@ fn the_operation_and_its_future_are_send() {
     fn send<T: Send + Sync + 'static>(_: &T) {}
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), None, &fakes);
+    let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
     send(&operation);
     let waiter = operation.clone();
@@ -416,7 +384,7 @@ fn the_operation_and_its_future_are_send() {
 fn the_synchronous_form_returns_the_same_typed_outcome() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), None, &fakes);
+    let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let sync = server
         .gpo
         .backup(r"C:\Backups", "nightly")
@@ -437,7 +405,7 @@ fn the_synchronous_form_returns_the_same_typed_outcome() {
     };
     assert_eq!(id, BACKUP_ID);
     // A method that fails to start: failed, no result.
-    let failing = Server::new(backup_steps(), Some(E_ACCESSDENIED), &fakes);
+    let failing = ScriptedGpo::new(backup_steps(), Some(E_ACCESSDENIED), &fakes);
     let failed = failing.gpo.backup(r"C:\Backups", "").run_sync().unwrap();
     assert_eq!(failed.outcome.hr(), HResult::E_ACCESSDENIED);
     assert!(failed.outcome.result().is_none());
@@ -448,7 +416,7 @@ fn the_synchronous_form_returns_the_same_typed_outcome() {
 /// The result object of a backup whose finishing call carries `result` (under the
 /// documented rules, a result of another type reaches the caller in the error).
 fn result_object(result: ResultSpec, fakes: &Tracker) -> gpmc_progress::com::ComResult {
-    let server = Server::new(
+    let server = ScriptedGpo::new(
         vec![CallSpec::progress(1, 1).result(result).into()],
         None,
         fakes,
@@ -541,7 +509,7 @@ fn entry_points_on_result_objects_report_a_method_that_fails_to_start() {
 fn a_thread_without_com_resolves_the_result_in_the_multithreaded_apartment() {
     let _mta = Apartment::enter(COINIT_MULTITHREADED);
     let fakes = Tracker::new();
-    let server = Server::new(backup_steps(), None, &fakes);
+    let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
     let outcome = operation.wait().expect("an outcome");
     server.join();
@@ -561,7 +529,7 @@ fn a_client_in_an_sta_starts_waits_and_hands_the_result_to_an_mta_thread() {
     thread::spawn(|| {
         let _sta = Apartment::enter(COINIT_APARTMENTTHREADED);
         let fakes = Tracker::new();
-        let server = Server::new(backup_steps(), None, &fakes);
+        let server = ScriptedGpo::new(backup_steps(), None, &fakes);
         let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
         let outcome = operation.wait().expect("an outcome");
         server.join();

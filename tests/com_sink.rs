@@ -34,7 +34,7 @@ use windows::Win32::System::Com::{
     COINIT_MULTITHREADED,
 };
 use windows::Win32::System::GroupPolicy::{
-    IGPMAsyncCancel, IGPMAsyncProgress, IGPMBackup, IGPMResult, IGPMGPO,
+    IGPMAsyncCancel, IGPMAsyncProgress, IGPMBackup, IGPMResult,
 };
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::{Interface, HRESULT};
@@ -649,56 +649,6 @@ fn invalid_utf16_is_kept_with_replacements_and_reported() {
     assert_released(&tracker);
 }
 
-/// Runs a backup through the fake `IGPMGPO::Backup`, the way a user drives real GPMC.
-struct Backup {
-    gpo: IGPMGPO,
-    cancel: Arc<CancelState>,
-    server: Arc<Mutex<Option<thread::JoinHandle<()>>>>,
-}
-
-impl Backup {
-    fn new(steps: Vec<Step>, fail_with: Option<HRESULT>, tracker: &Tracker) -> Self {
-        let cancel = Arc::new(CancelState::default());
-        let server = Arc::new(Mutex::new(None));
-        let gpo = FakeGpo::new(Props::default(), tracker).with_operation(Operation {
-            steps,
-            cancel: Arc::clone(&cancel),
-            fail_with,
-            tracker: tracker.clone(),
-            server: Arc::clone(&server),
-        });
-        Backup {
-            gpo: gpo.into(),
-            cancel,
-            server,
-        }
-    }
-
-    /// Calls `Backup` with the sink; returns the progress VARIANT (the client's reference to
-    /// the sink, to keep until `started` was told), the cancel VARIANT and the method's
-    /// return.
-    fn start(&self, sink: &ProgressSink) -> (VARIANT, VARIANT, windows_core::Result<IGPMResult>) {
-        let progress = sink.to_variant();
-        let mut cancel = VARIANT::default();
-        // SAFETY: both VARIANTs outlive the call.
-        let returned = unsafe {
-            self.gpo.Backup(
-                &r"C:\Backups".into(),
-                &"nightly".into(),
-                &progress,
-                &mut cancel,
-            )
-        };
-        (progress, cancel, returned)
-    }
-
-    fn join(&self) {
-        if let Some(server) = self.server.lock().unwrap().take() {
-            server.join().expect("the server thread");
-        }
-    }
-}
-
 /// With no observer, recorder or waiting stream, a call that only moves the progress on
 /// leaves it in the state machine (the sink's fast path). It must still reach the log in
 /// its place: before a later anomaly, message, cancel request or end, merged like any unread
@@ -774,7 +724,7 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoBackup);
-    let backup = Backup::new(
+    let backup = ScriptedGpo::new(
         vec![
             CallSpec::progress(0, 4).into(),
             CallSpec::progress(1, 4).into(),
@@ -785,7 +735,7 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
         None,
         &tracker,
     );
-    let (progress_variant, cancel_variant, returned) = backup.start(&sink);
+    let (progress_variant, cancel_variant, returned) = backup.start_backup(&sink);
     assert!(sink.started(returned).expect("started").is_none());
     drop(progress_variant);
     let cancel = sink

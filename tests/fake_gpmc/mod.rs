@@ -293,6 +293,62 @@ impl Drop for Apartment {
     }
 }
 
+/// A fake GPO whose `Backup` runs `steps` on its own thread (or fails to start with
+/// `fail_with`), with the cancel state its cancel object shares and a way to wait for the
+/// server's thread.
+pub struct ScriptedGpo {
+    pub gpo: IGPMGPO,
+    pub cancel: Arc<CancelState>,
+    server: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl ScriptedGpo {
+    pub fn new(steps: Vec<Step>, fail_with: Option<HRESULT>, tracker: &Tracker) -> Self {
+        let cancel = Arc::new(CancelState::default());
+        let server = Arc::new(Mutex::new(None));
+        let gpo = FakeGpo::new(Props::default(), tracker).with_operation(Operation {
+            steps,
+            cancel: Arc::clone(&cancel),
+            fail_with,
+            tracker: tracker.clone(),
+            server: Arc::clone(&server),
+        });
+        ScriptedGpo {
+            gpo: gpo.into(),
+            cancel,
+            server,
+        }
+    }
+
+    /// Calls `Backup` with the sink, the way a user drives real GPMC without the typed entry
+    /// points; returns the progress VARIANT (the client's reference to the sink, to keep
+    /// until `started` was told), the cancel VARIANT and the method's return.
+    pub fn start_backup(
+        &self,
+        sink: &gpmc_progress::com::ProgressSink,
+    ) -> (VARIANT, VARIANT, windows_core::Result<IGPMResult>) {
+        let progress = sink.to_variant();
+        let mut cancel = VARIANT::default();
+        // SAFETY: both VARIANTs outlive the call.
+        let returned = unsafe {
+            self.gpo.Backup(
+                &r"C:\Backups".into(),
+                &"nightly".into(),
+                &progress,
+                &mut cancel,
+            )
+        };
+        (progress, cancel, returned)
+    }
+
+    /// Waits for the server's thread, if it was started.
+    pub fn join(&self) {
+        if let Some(server) = self.server.lock().unwrap().take() {
+            server.join().expect("the server thread");
+        }
+    }
+}
+
 /// Runs `steps` on a new MTA thread, calling `Status` on `sink` through its vtable. The
 /// server releases the sink when done, as GPMC does.
 pub fn serve(
