@@ -68,7 +68,34 @@ pub(super) fn collection(messages: Vec<StatusMessage>, gpmc: &FakeGpmc) -> IGPMS
     .into()
 }
 
-/// An object that is none of GPMC's result interfaces.
+/// The fake `GenerateReport` of an interface: records the report type and runs the
+/// operation `$kind` (the cancel VARIANT is `*mut`, or `*const` where windows-rs declares it
+/// so although the server writes it).
+macro_rules! generate_report {
+    ($kind:expr) => {
+        generate_report!(@with $kind, *mut VARIANT, cast);
+    };
+    ($kind:expr, cancel: *const VARIANT) => {
+        generate_report!(@with $kind, *const VARIANT, cast_mut);
+    };
+    (@with $kind:expr, $cancel:ty, $to_mut:ident) => {
+        fn GenerateReport(
+            &self,
+            gpmreporttype: GPMReportType,
+            pvargpmprogress: *const VARIANT,
+            pvargpmcancel: $cancel,
+        ) -> windows_core::Result<IGPMResult> {
+            let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
+            self.live.gpmc().call(
+                $kind,
+                arguments,
+                pvargpmprogress,
+                pvargpmcancel.$to_mut(),
+            )
+        }
+    };
+}
+
 #[implement(IDispatch)]
 struct FakePlain {
     _live: Live,
@@ -147,20 +174,7 @@ impl IGPMGPO_Impl for FakeGpo_Impl {
             pvargpmcancel,
         )
     }
-    fn GenerateReport(
-        &self,
-        gpmreporttype: GPMReportType,
-        pvargpmprogress: *const VARIANT,
-        pvargpmcancel: *mut VARIANT,
-    ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
-        self.live.gpmc().call(
-            OperationKind::GpoReport,
-            arguments,
-            pvargpmprogress,
-            pvargpmcancel,
-        )
-    }
+    generate_report!(OperationKind::GpoReport);
     fn CopyTo(
         &self,
         lflags: i32,
@@ -339,20 +353,7 @@ impl IGPMBackup_Impl for FakeBackup_Impl {
     fn Comment(&self) -> windows_core::Result<BSTR> {
         property(self.backup()[3])
     }
-    fn GenerateReport(
-        &self,
-        gpmreporttype: GPMReportType,
-        pvargpmprogress: *const VARIANT,
-        pvargpmcancel: *mut VARIANT,
-    ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
-        self.live.gpmc().call(
-            OperationKind::BackupReport,
-            arguments,
-            pvargpmprogress,
-            pvargpmcancel,
-        )
-    }
+    generate_report!(OperationKind::BackupReport);
     not_implemented! {
         fn GPODomain(&self) -> windows_core::Result<BSTR>;
         fn GPODisplayName(&self) -> windows_core::Result<BSTR>;
@@ -377,20 +378,7 @@ impl FakeRsop {
 }
 
 impl IGPMRSOP_Impl for FakeRsop_Impl {
-    fn GenerateReport(
-        &self,
-        gpmreporttype: GPMReportType,
-        pvargpmprogress: *const VARIANT,
-        pvargpmcancel: *mut VARIANT,
-    ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
-        self.live.gpmc().call(
-            OperationKind::RsopReport,
-            arguments,
-            pvargpmprogress,
-            pvargpmcancel,
-        )
-    }
+    generate_report!(OperationKind::RsopReport);
     not_implemented! {
         fn Mode(&self) -> windows_core::Result<GPMRSOPMode>;
         fn Namespace(&self) -> windows_core::Result<BSTR>;
@@ -522,21 +510,8 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
             pvargpmcancel.cast_mut(),
         )
     }
-    /// As `CopyTo`: `pvarGPMCancel` is written although windows-rs declares it `*const`.
-    fn GenerateReport(
-        &self,
-        gpmreporttype: GPMReportType,
-        pvargpmprogress: *const VARIANT,
-        pvargpmcancel: *const VARIANT,
-    ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
-        self.live.gpmc().call(
-            OperationKind::StarterGpoReport,
-            arguments,
-            pvargpmprogress,
-            pvargpmcancel.cast_mut(),
-        )
-    }
+    // As `CopyTo`: `pvarGPMCancel` is written although windows-rs declares it `*const`.
+    generate_report!(OperationKind::StarterGpoReport, cancel: *const VARIANT);
     not_implemented! {
         fn SetDisplayName(&self, newval: &BSTR) -> windows_core::Result<()>;
         fn Description(&self) -> windows_core::Result<BSTR>;
@@ -597,20 +572,7 @@ impl IGPMStarterGPOBackup_Impl for FakeStarterGpoBackup_Impl {
     fn Comment(&self) -> windows_core::Result<BSTR> {
         property(self.backup()[3])
     }
-    fn GenerateReport(
-        &self,
-        gpmreporttype: GPMReportType,
-        pvargpmprogress: *const VARIANT,
-        pvargpmcancel: *mut VARIANT,
-    ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
-        self.live.gpmc().call(
-            OperationKind::StarterGpoBackupReport,
-            arguments,
-            pvargpmprogress,
-            pvargpmcancel,
-        )
-    }
+    generate_report!(OperationKind::StarterGpoBackupReport);
     not_implemented! {
         fn DisplayName(&self) -> windows_core::Result<BSTR>;
         fn Domain(&self) -> windows_core::Result<BSTR>;
