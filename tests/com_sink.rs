@@ -875,19 +875,28 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
         let sink = sink.clone();
         thread::spawn(move || sink.wait_timeout(Duration::from_secs(20)))
     };
+    // The reader has read once before the servers start (under load it might otherwise
+    // only be scheduled after the end), then reads for as long as the operation runs.
+    let reading = Arc::new(Barrier::new(2));
     let reader = {
         let sink = sink.clone();
+        let reading = Arc::clone(&reading);
         thread::spawn(move || {
-            let mut reads = 0;
-            while sink.try_outcome().is_none() {
+            let mut first = true;
+            loop {
                 let log = sink.updates_so_far();
                 assert!(log.len() <= 2, "unread progress is merged: {log:?}");
-                reads += 1;
+                if std::mem::take(&mut first) {
+                    reading.wait();
+                }
+                if sink.try_outcome().is_some() {
+                    return;
+                }
                 thread::yield_now();
             }
-            reads
         })
     };
+    reading.wait();
     let object = sink.interface();
     let servers = [
         serve(object.clone(), first, &tracker, None),
@@ -902,7 +911,10 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
         .expect("the waiter")
         .expect("woken for the end")
         .expect("an outcome");
-    assert!(reader.join().expect("the reader") > 0);
+    // Its checks ran on every read (at least the one before the servers started).
+    reader
+        .join()
+        .expect("the reader: unread progress was merged at every read");
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
     assert_eq!(
         sink.snapshot().calls_received(),
