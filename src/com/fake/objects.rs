@@ -312,6 +312,26 @@ impl IGPMDomain2_Impl for FakeDomain_Impl {
     }
 }
 
+/// The four properties of a backup or a Starter GPO backup: its ID, the (Starter) GPO's ID,
+/// the directory and the comment.
+fn backup_properties(description: &ResultDescription) -> [&Option<String>; 4] {
+    match description {
+        ResultDescription::Backup {
+            id,
+            gpo_id,
+            directory,
+            comment,
+        }
+        | ResultDescription::StarterGpoBackup {
+            id,
+            gpo_id,
+            directory,
+            comment,
+        } => [id, gpo_id, directory, comment],
+        _ => [&None; 4],
+    }
+}
+
 /// `IGPMBackup`.
 #[implement(IGPMBackup)]
 pub(super) struct FakeBackup {
@@ -326,32 +346,20 @@ impl FakeBackup {
             live: Live::new(gpmc),
         }
     }
-
-    fn backup(&self) -> [&Option<String>; 4] {
-        match &self.description {
-            ResultDescription::Backup {
-                id,
-                gpo_id,
-                directory,
-                comment,
-            } => [id, gpo_id, directory, comment],
-            _ => [&None; 4],
-        }
-    }
 }
 
 impl IGPMBackup_Impl for FakeBackup_Impl {
     fn ID(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[0])
+        property(backup_properties(&self.description)[0])
     }
     fn GPOID(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[1])
+        property(backup_properties(&self.description)[1])
     }
     fn BackupDir(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[2])
+        property(backup_properties(&self.description)[2])
     }
     fn Comment(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[3])
+        property(backup_properties(&self.description)[3])
     }
     generate_report!(OperationKind::BackupReport);
     not_implemented! {
@@ -545,32 +553,20 @@ impl FakeStarterGpoBackup {
             live: Live::new(gpmc),
         }
     }
-
-    fn backup(&self) -> [&Option<String>; 4] {
-        match &self.description {
-            ResultDescription::StarterGpoBackup {
-                id,
-                gpo_id,
-                directory,
-                comment,
-            } => [id, gpo_id, directory, comment],
-            _ => [&None; 4],
-        }
-    }
 }
 
 impl IGPMStarterGPOBackup_Impl for FakeStarterGpoBackup_Impl {
     fn ID(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[0])
+        property(backup_properties(&self.description)[0])
     }
     fn StarterGPOID(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[1])
+        property(backup_properties(&self.description)[1])
     }
     fn BackupDir(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[2])
+        property(backup_properties(&self.description)[2])
     }
     fn Comment(&self) -> windows_core::Result<BSTR> {
-        property(self.backup()[3])
+        property(backup_properties(&self.description)[3])
     }
     generate_report!(OperationKind::StarterGpoBackupReport);
     not_implemented! {
