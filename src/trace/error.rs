@@ -115,6 +115,18 @@ pub enum TraceErrorKind {
     },
 }
 
+/// The error's message followed by each of its sources', separated by `: `.
+pub(super) fn message_and_sources(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(error) = source {
+        message.push_str(": ");
+        message.push_str(&error.to_string());
+        source = error.source();
+    }
+    message
+}
+
 /// `column C: message`, or the message alone without a column.
 fn column_and(column: usize, message: &str) -> String {
     if column == 0 {
@@ -136,6 +148,22 @@ impl TraceReadError {
     /// An error no line is to blame for.
     pub fn unplaced(kind: TraceErrorKind) -> Self {
         TraceReadError { line: None, kind }
+    }
+
+    /// The message followed by each of its sources', separated by `: `, so that one line
+    /// says why (`cannot open `t.jsonl`: No such file or directory (os error 2)`): what
+    /// `gpmc-trace check` prints.
+    ///
+    /// ```
+    /// use gpmc_progress::trace::{TraceErrorKind, TraceReadError};
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::Other, "disk gone");
+    /// let error = TraceReadError::at(3, TraceErrorKind::Io(io));
+    /// assert_eq!(error.to_string(), "line 3: cannot read the trace");
+    /// assert_eq!(error.message_and_sources(), "line 3: cannot read the trace: disk gone");
+    /// ```
+    pub fn message_and_sources(&self) -> String {
+        message_and_sources(self)
     }
 
     pub(super) fn json(line: u64, error: &serde_json::Error) -> Self {

@@ -12,6 +12,7 @@ use crate::{
     TypedResult, Violation,
 };
 
+use super::error::message_and_sources;
 use super::{TraceErrorKind, TraceEvent, TraceLine, TraceReadError, TraceReader};
 
 /// An anomaly with the trace line of the call that raised it.
@@ -234,22 +235,9 @@ impl fmt::Display for Verdict {
                 }
                 count(f, anomalies)
             }
-            Verdict::Error(error) => write!(f, "error: {}", message_and_sources(error)),
+            Verdict::Error(error) => write!(f, "error: {}", error.message_and_sources()),
         }
     }
-}
-
-/// The error's message followed by each of its sources', separated by `: `, so that the
-/// line says why (`cannot open `t.jsonl`: No such file or directory (os error 2)`).
-fn message_and_sources(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(error) = source {
-        message.push_str(": ");
-        message.push_str(&error.to_string());
-        source = error.source();
-    }
-    message
 }
 
 /// The checker's output line; `None` fields are omitted, `Some(None)` ones written as null.

@@ -1,7 +1,6 @@
 //! `gpmc-trace check`: the verdicts of the `gpmc_progress` crate docs' "Checking traces"
 //! section, and the command's exit statuses.
 
-use std::error::Error;
 use std::ffi::OsString;
 use std::io::{self, BufReader, LineWriter, Write};
 
@@ -41,8 +40,12 @@ fn check(preset: Preset, files: &[OsString], stdout: &mut impl Write) -> io::Res
         if let Verdict::Error(error) = &verdict {
             match error.kind {
                 // The message names the file.
-                TraceErrorKind::Open { .. } => eprintln!("gpmc-trace: {}", chain(error)),
-                TraceErrorKind::Io(_) => eprintln!("gpmc-trace: {name}: {}", chain(error)),
+                TraceErrorKind::Open { .. } => {
+                    eprintln!("gpmc-trace: {}", error.message_and_sources())
+                }
+                TraceErrorKind::Io(_) => {
+                    eprintln!("gpmc-trace: {name}: {}", error.message_and_sources())
+                }
                 _ => {}
             }
         }
@@ -50,18 +53,6 @@ fn check(preset: Preset, files: &[OsString], stdout: &mut impl Write) -> io::Res
         writeln!(stdout, "{}", verdict.to_json(&name))?;
     }
     Ok(combined_exit_code(codes))
-}
-
-/// The error's message and each of its sources', separated by `: ` (each says one thing).
-fn chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(error) = source {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        source = error.source();
-    }
-    text
 }
 
 /// The exit status for one verdict: 0 complete, 1 violation, 3 incomplete, 2 error.
