@@ -7,9 +7,7 @@
 mod fake_gpmc;
 mod trace_buffer;
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -67,26 +65,6 @@ fn assert_released(fakes: &Tracker) {
 fn id_of(backup: &IGPMBackup) -> String {
     // SAFETY: a property getter of a live IGPMBackup, returning an owned BSTR.
     unsafe { backup.ID() }.expect("ID").to_string()
-}
-
-struct ThreadWaker(thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        thread::park_timeout(Duration::from_millis(100));
-    }
 }
 
 #[test]

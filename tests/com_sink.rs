@@ -5,13 +5,14 @@
 #![cfg(all(windows, feature = "com"))]
 
 mod fake_gpmc;
+mod trace_buffer;
 
 use std::future::Future;
 use std::io::Write;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::{Arc, Barrier, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ use gpmc_progress::{
     Anomaly, Breach, Event, HResult, OperationKind, OperationOutcome, OutcomeKind,
     ProgressFraction, ResultDescription, Rules, StatusMessage,
 };
+use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL, E_OUTOFMEMORY, S_FALSE, S_OK};
 use windows::Win32::System::Com::Marshal::CoMarshalInterThreadInterfaceInStream;
 use windows::Win32::System::Com::StructuredStorage::CoGetInterfaceAndReleaseStream;
@@ -136,51 +138,10 @@ fn watched(builder: TrackerBuilder<ComResult>) -> (ProgressSink, Seen) {
     (sink, seen)
 }
 
-/// A minimal executor: polls on this thread, parks until woken.
-struct ThreadWaker(thread::Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        thread::park_timeout(Duration::from_secs(1));
-    }
-}
-
 fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
     block_on(std::future::poll_fn(|cx| {
         Pin::new(&mut *stream).poll_next(cx)
     }))
-}
-
-/// A trace sink the test can read while the recorder holds it.
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedBuffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
 }
 
 #[test]

@@ -7,8 +7,10 @@
 //! fake was released (the count of live fakes is back to zero).
 #![allow(dead_code, non_snake_case, clippy::too_many_arguments)]
 
+use std::future::Future;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Condvar, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -346,6 +348,27 @@ impl ScriptedGpo {
         if let Some(server) = self.server.lock().unwrap().take() {
             server.join().expect("the server thread");
         }
+    }
+}
+
+/// A minimal executor: polls on this thread, parks until woken.
+pub struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park_timeout(Duration::from_secs(1));
     }
 }
 
