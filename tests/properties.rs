@@ -159,45 +159,10 @@ fn agree(scenario: &Scenario, rules: Rules) -> Result<(), TestCaseError> {
 
 /// The machine's visible state equals the model's.
 fn same_state(machine: &StatusMachine, model: &ReferenceModel) -> Result<(), TestCaseError> {
-    prop_assert_eq!(machine.phase(), model.phase());
     prop_assert_eq!(machine.is_finished(), model.finished().is_some());
-    prop_assert_eq!(machine.progress().map(<(i32, i32)>::from), model.progress());
-    prop_assert_eq!(machine.cancel_requested(), model.cancel_requested());
-    prop_assert_eq!(machine.calls_received(), model.calls_received());
-    let anomalies: Vec<(u64, Rule)> = machine
-        .anomalies()
-        .iter()
-        .map(|anomaly| (anomaly.call, anomaly.rule()))
-        .collect();
-    let expected: Vec<(u64, Rule)> = model
-        .anomalies()
-        .iter()
-        .map(|anomaly| (anomaly.call, anomaly.rule))
-        .collect();
-    prop_assert_eq!(anomalies, expected);
-    prop_assert_eq!(machine.messages(), model.messages());
-    prop_assert_eq!(
-        machine.finishing_call(),
-        model.finished().map(|finish| finish.call)
-    );
-    match (machine.outcome(), model.finished()) {
-        (None, None) => {}
-        (Some(outcome), Some(finish)) => {
-            prop_assert_eq!(outcome.kind(), finish.kind);
-            prop_assert_eq!(outcome.hr(), finish.hr);
-            prop_assert_eq!(
-                outcome.result().map(TypedResult::result_type),
-                finish.result_type
-            );
-            prop_assert_eq!(outcome.messages(), model.messages());
-        }
-        (outcome, finish) => {
-            return Err(TestCaseError::fail(format!(
-                "machine outcome {outcome:?}, model finish {finish:?}"
-            )))
-        }
-    }
-    Ok(())
+    model
+        .check_machine(machine)
+        .map_err(|mismatch| TestCaseError::fail(mismatch.to_string()))
 }
 
 /// Feeds every input to a machine; returns it and the first violation (later inputs are

@@ -111,18 +111,31 @@ impl ReferenceState {
         }
     }
 
-    /// Compares the whole visible state of `machine` with the model's: the phase, the
-    /// progress, the cancel request, the count of calls, the finishing call, the anomalies
-    /// (rule and call index), the messages and the outcome (kind, `hrStatus`, cancel request,
-    /// result type and messages).
+    /// Compares the whole visible state of `machine` with the model's
+    /// ([`ReferenceModel::check_machine`]).
+    pub fn check_machine<R: TypedResult>(
+        &self,
+        machine: &StatusMachine<R>,
+    ) -> Result<(), ModelMismatch> {
+        self.model.check_machine(machine)
+    }
+}
+
+/// The state check, beside [`ReferenceState`] and [`ModelMismatch`], which it uses.
+impl ReferenceModel {
+    /// Compares the whole visible state of `machine` with this model's: the operation, the
+    /// rules, the phase, the progress, the cancel request, the count of calls, the finishing
+    /// call, the anomalies (rule and call index), the messages and the outcome (kind,
+    /// `hrStatus`, cancel request, result type and messages).
     ///
     /// The first difference found is the error.
     pub fn check_machine<R: TypedResult>(
         &self,
         machine: &StatusMachine<R>,
     ) -> Result<(), ModelMismatch> {
-        let model = &self.model;
+        let model = self;
         compare("operation", &model.operation(), &machine.operation())?;
+        compare("rules", &model.rules(), &machine.rules())?;
         compare("phase", &model.phase(), &machine.phase())?;
         compare(
             "progress",
