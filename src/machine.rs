@@ -417,6 +417,17 @@ impl<R: TypedResult> StatusMachine<R> {
     ///
     /// On `Err` nothing changed but the count of calls received.
     pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
+        self.handle_status_or_return(call)
+            .map_err(|(violation, _)| violation)
+    }
+
+    /// [`handle_status`](Self::handle_status), handing a rejected call back, so that the
+    /// caller chooses where its result and messages are dropped (the live engine: outside
+    /// its lock).
+    pub(crate) fn handle_status_or_return(
+        &mut self,
+        call: StatusCall<R>,
+    ) -> Result<Accepted, (Violation, StatusCall<R>)> {
         if call.result.is_none() && call.messages.is_none() {
             if let Some(accepted) =
                 self.quiet_progress_call(call.numerator, call.denominator, call.hr)
@@ -453,7 +464,9 @@ impl<R: TypedResult> StatusMachine<R> {
     ) -> Result<Accepted, Violation> {
         match self.quiet_progress_call(numerator, denominator, hr) {
             Some(accepted) => Ok(accepted),
-            None => self.judge_and_apply(StatusCall::new(numerator, denominator, hr, None, None)),
+            None => self
+                .judge_and_apply(StatusCall::new(numerator, denominator, hr, None, None))
+                .map_err(|(violation, _)| violation),
         }
     }
 
@@ -494,13 +507,19 @@ impl<R: TypedResult> StatusMachine<R> {
 
     /// The full judgement of [`judge`](Self::judge), then the call applied.
     #[inline(never)]
-    fn judge_and_apply(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
+    fn judge_and_apply(
+        &mut self,
+        call: StatusCall<R>,
+    ) -> Result<Accepted, (Violation, StatusCall<R>)> {
         let index = self.calls_received.saturating_add(1);
         self.calls_received = index;
         // Judging only counts the anomalies: most calls raise none, and the few that do are
         // judged a second time to record them (the verdict is the same both times).
         let mut raised = 0;
-        let (progress, finishing) = self.judge(index, &call, &mut |_| raised += 1)?;
+        let (progress, finishing) = match self.judge(index, &call, &mut |_| raised += 1) {
+            Ok(judged) => judged,
+            Err(violation) => return Err((violation, call)),
+        };
         let breaches = if raised > 0 {
             self.breaches(index, &call)
         } else {
