@@ -19,45 +19,50 @@ use std::time::Duration;
 
 use gpmc_progress::live::{TrackError, Tracker, Update};
 use gpmc_progress::simulate::Simulation;
-use gpmc_progress::{Event, HResult, OperationKind, OutcomeKind, Rule, Rules};
+use gpmc_progress::{Event, HResult, OperationKind, OperationOutcome, OutcomeKind, Rule, Rules};
 
 /// The client's code: draws and prints what the tracker reports, cancels once progress
 /// reaches `cancel_at` percent, and returns how the operation ended as an exit status.
 fn follow(tracker: &Tracker, cancel_at: Option<u8>, cancel: &dyn Fn() -> bool) -> ExitCode {
     let mut updates = tracker.updates();
     let mut asked = false;
-    'ticks: loop {
-        // Everything that came since the last tick.
-        while let Some(next) = updates.try_next() {
-            match next {
-                Some(Update::Event(Event::Progress(progress))) => {
-                    let percent = progress.percent();
-                    let filled = usize::from(percent) / 5;
-                    println!(
-                        "  [{}{}] {percent:>3}% ({progress})",
-                        "#".repeat(filled),
-                        ".".repeat(20 - filled)
-                    );
-                    if !asked && cancel_at.is_some_and(|at| percent >= at) {
-                        asked = true;
-                        println!("  the user asks to cancel");
-                        if !cancel() {
-                            println!("  too late: the operation had ended");
-                        }
+    loop {
+        // The next update, or the next tick of a user interface (20 ms).
+        let update = match updates.next_timeout(Duration::from_millis(20)) {
+            Ok(update) => update,
+            Err(_) => continue,
+        };
+        match update {
+            Update::Event(Event::Progress(progress)) => {
+                let percent = progress.percent();
+                let filled = usize::from(percent) / 5;
+                println!(
+                    "  [{}{}] {percent:>3}% ({progress})",
+                    "#".repeat(filled),
+                    ".".repeat(20 - filled)
+                );
+                if !asked && cancel_at.is_some_and(|at| percent >= at) {
+                    asked = true;
+                    println!("  the user asks to cancel");
+                    if !cancel() {
+                        println!("  too late: the operation had ended");
                     }
                 }
-                Some(Update::Event(Event::CancelRequested)) => {
-                    println!("  cancel requested: waiting for the server")
-                }
-                // A message, an anomaly, a violation, an issue, a fault or the end, in words.
-                Some(update) => println!("  {update}"),
-                None => break 'ticks,
             }
+            Update::Event(Event::CancelRequested) => {
+                println!("  cancel requested: waiting for the server")
+            }
+            // The last update: how the operation ended.
+            Update::End(end) => return exit_status(end),
+            // A message, an anomaly, an issue or a fault, in words.
+            update => println!("  {update}"),
         }
-        // The next tick: at once when the operation has ended.
-        let _ = tracker.wait_timeout(Duration::from_millis(20));
     }
-    match tracker.wait() {
+}
+
+/// Prints the end and turns it into an exit status.
+fn exit_status(end: Result<OperationOutcome, TrackError>) -> ExitCode {
+    match end {
         Ok(outcome) => {
             println!("outcome: {outcome}");
             println!("{} message(s) collected", outcome.messages().len());

@@ -318,6 +318,13 @@ impl<R> StatusMachine<R> {
         self.outcome
     }
 
+    /// Takes the outcome out of the machine (which stays finished), for a driver that hands
+    /// it on without cloning its result (the live engine).
+    #[cfg(feature = "live")]
+    pub(crate) fn take_outcome(&mut self) -> Option<OperationOutcome<R>> {
+        self.outcome.take()
+    }
+
     /// The next event not yet polled, oldest first.
     #[must_use]
     #[inline]

@@ -23,29 +23,29 @@ pub fn follow(
     loop {
         // The next update, or nothing at the user interface's next tick.
         match updates.next_timeout(Duration::from_millis(100)) {
-            Some(Some(Update::Event(Event::Progress(progress)))) => {
+            Ok(Update::Event(Event::Progress(progress))) => {
                 shown.push(format!("{}%", progress.percent()));
                 if !asked && user_cancels_at(progress.percent()) {
                     asked = true;
                     cancel();
                 }
             }
-            Some(Some(Update::Event(Event::Message(message)))) => {
+            Ok(Update::Event(Event::Message(message))) => {
                 shown.push(format!("warning: {}", message.message));
             }
-            Some(Some(Update::Violation(violation))) => {
-                shown.push(format!("bad server: {violation}"));
-            }
+            // The last update: how the operation ended, the value `tracker.wait()` returns.
             // 100% is not success: GPMC ends a failed or cancelled operation at n/n too.
-            // The end says how it went.
-            Some(Some(Update::Event(Event::Finished(kind)))) => {
-                shown.push(format!("finished: {kind}"));
+            Ok(Update::End(end)) => {
+                match &end {
+                    Ok(outcome) => shown.push(format!("finished: {}", outcome.kind())),
+                    Err(error) => shown.push(format!("no outcome: {error}")),
+                }
+                return (shown, end);
             }
-            Some(Some(_)) => {}
-            // The stream ended: the end is known.
-            Some(None) => return (shown, tracker.wait()),
-            // A tick: a real user interface would redraw and look at its buttons here.
-            None => {}
+            Ok(_) => {}
+            // A tick: a real user interface would redraw and look at its buttons here. (The
+            // stream only ends after yielding the end, returned above.)
+            Err(_) => {}
         }
     }
 }
@@ -121,12 +121,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(shown.iter().any(|line| line.starts_with("bad server: ")));
+        assert!(shown
+            .last()
+            .unwrap()
+            .starts_with("no outcome: the server broke the protocol: "));
     }
 
     #[test]
     fn a_server_that_goes_away() {
-        let (_, end) = run(backup().let_go_at(2), Rules::documented(), None);
+        let (shown, end) = run(backup().let_go_at(2), Rules::documented(), None);
         assert_eq!(end, Err(TrackError::Abandoned { calls_received: 2 }));
+        assert_eq!(
+            shown.last().unwrap(),
+            "no outcome: the server let go of the operation after 2 status calls without finishing"
+        );
     }
 }

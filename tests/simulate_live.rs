@@ -5,56 +5,56 @@
 
 #![cfg(all(feature = "live", not(loom)))]
 
+mod plain;
+
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use gpmc_progress::live::{TrackError, Tracker, Update};
+use gpmc_progress::live::{Notification, TrackError, Tracker, Update};
 use gpmc_progress::simulate::{Served, SimulatedServer, Simulation, SimulationError};
-use gpmc_progress::{
-    Event, HResult, OperationKind, OperationOutcome, OutcomeKind, Rule, Rules, StatusMachine,
-};
-
-type End = Result<OperationOutcome, TrackError>;
+use gpmc_progress::{Event, HResult, OperationKind, OutcomeKind, Rule, Rules};
+use plain::{judge, normalized, End, Judged};
 
 /// Every update the observer saw.
 type Seen = Arc<Mutex<Vec<Update>>>;
 
-/// A tracker whose observer collects every update, and sends each notification's updates.
-fn observed(
-    operation: OperationKind,
-    rules: Rules,
-) -> (Tracker, Seen, mpsc::Receiver<Vec<Update>>) {
+/// A tracker whose observer collects every update, and sends each.
+fn observed(operation: OperationKind, rules: Rules) -> (Tracker, Seen, mpsc::Receiver<Update>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let (sender, receiver) = mpsc::channel();
     let collected = Arc::clone(&seen);
     let tracker = Tracker::builder(operation)
         .rules(rules)
         .observer(move |notification| {
-            collected
-                .lock()
-                .unwrap()
-                .extend(notification.updates().iter().cloned());
-            let _ = sender.send(notification.updates().to_vec());
+            if let Notification::Update(update) = notification {
+                collected.lock().unwrap().push(update.clone());
+                let _ = sender.send(update.clone());
+            }
         })
         .build();
     (tracker, seen, receiver)
 }
 
 struct Live {
+    /// What the observer saw, normalized.
     updates: Vec<Update>,
     end: End,
     served: Served,
-    calls_received: u64,
+    tracker: Tracker,
 }
 
 fn finish(tracker: &Tracker, seen: &Mutex<Vec<Update>>, server: SimulatedServer) -> Live {
     let served = server.join();
+    // Once the end is seen, the observer has seen it too.
     let end = tracker.wait();
+    let updates = normalized(&seen.lock().unwrap());
+    assert_eq!(updates.last(), Some(&Update::End(end.clone())));
+    assert_eq!(normalized(&tracker.updates_so_far()), updates);
     Live {
-        updates: seen.lock().unwrap().clone(),
+        updates,
         end,
         served,
-        calls_received: tracker.snapshot().calls_received(),
+        tracker: tracker.clone(),
     }
 }
 
@@ -65,55 +65,35 @@ fn live(simulation: &Simulation, rules: Rules) -> Live {
     finish(&tracker, &seen, server)
 }
 
-/// The plan fed to a plain machine: its updates (events, and violations where the engine
-/// reports them) and its end, when it has one.
-fn plain(simulation: &Simulation, rules: Rules) -> (Vec<Update>, Option<End>) {
-    let mut machine = StatusMachine::new(simulation.operation(), rules);
-    let mut updates = Vec::new();
-    let mut first_violation = None;
-    for input in simulation.inputs().unwrap() {
-        let verdict = machine.handle(input);
-        while let Some(event) = machine.poll_event() {
-            updates.push(Update::Event(event));
-        }
-        if let Err(violation) = verdict {
-            updates.push(Update::Violation(violation));
-            first_violation.get_or_insert(violation);
-        }
-    }
-    // The first of the finishing call and a violation decides.
-    let end = match (machine.outcome(), first_violation) {
-        (Some(outcome), Some(violation)) => {
-            let outcome_first = updates
-                .iter()
-                .position(|u| matches!(u, Update::Event(Event::Finished(_))))
-                < updates
-                    .iter()
-                    .position(|u| matches!(u, Update::Violation(_)));
-            Some(if outcome_first {
-                Ok(outcome.clone())
-            } else {
-                Err(TrackError::Violation(violation))
-            })
-        }
-        (Some(outcome), None) => Some(Ok(outcome.clone())),
-        (None, Some(violation)) => Some(Err(TrackError::Violation(violation))),
-        (None, None) => None,
-    };
-    (updates, end)
+/// The plan fed to a plain machine.
+fn plain(simulation: &Simulation, rules: Rules) -> Judged {
+    judge(simulation.operation(), rules, simulation.inputs().unwrap())
 }
 
-/// The live run agrees with the plan: same updates, same end (an unfinished plan is a server
-/// that let go after its calls).
+/// The plan's updates and end; an unfinished plan is a server that let go after its calls.
+fn expected(judged: Judged) -> (Vec<Update>, End) {
+    match judged.end {
+        Some(end) => (judged.updates, end),
+        None => {
+            let end = Err(TrackError::Abandoned {
+                calls_received: judged.calls,
+            });
+            let mut updates = judged.updates;
+            updates.push(Update::End(end.clone()));
+            (updates, end)
+        }
+    }
+}
+
+/// The live run agrees with the plan: same updates, same end, same late calls.
 fn agrees(simulation: &Simulation, rules: Rules) -> Live {
     let run = live(simulation, rules);
-    let (updates, end) = plain(simulation, rules);
+    let judged = plain(simulation, rules);
+    let late_calls = judged.late_calls;
+    let (updates, end) = expected(judged);
     assert_eq!(run.updates, updates, "{simulation:?}");
-    let end = end.unwrap_or(Err(TrackError::Abandoned {
-        calls_received: run.served.calls,
-    }));
     assert_eq!(run.end, end, "{simulation:?}");
-    assert_eq!(run.calls_received, run.served.calls);
+    assert_eq!(run.tracker.after_end().status_calls, late_calls, "{simulation:?}");
     run
 }
 
@@ -176,7 +156,7 @@ fn cancel_after_the_first_call(simulation: &Simulation) -> (Live, bool) {
         .unwrap();
     // The first call's updates: the server now pauses for an hour, unless cancelled.
     let first = notifications.recv().unwrap();
-    assert!(matches!(first[..], [Update::Event(Event::Progress(_))]));
+    assert!(matches!(first, Update::Event(Event::Progress(_))));
     let recorded = server.cancel_handle().cancel();
     (finish(&tracker, &seen, server), recorded)
 }
@@ -187,12 +167,12 @@ fn a_cancel_from_the_client_in_time_is_answered_at_the_next_step() {
     assert!(recorded);
     assert!(run.served.cancel_received);
     // The same run as a cancel planned after step 0.
-    let (updates, end) = plain(
+    let (updates, end) = expected(plain(
         &backup().cancel_at(0, HResult::ERROR_CANCELLED),
         Rules::strict(),
-    );
+    ));
     assert_eq!(run.updates, updates);
-    assert_eq!(run.end, end.unwrap());
+    assert_eq!(run.end, end);
     let outcome = run.end.unwrap();
     assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
     assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
@@ -209,9 +189,9 @@ fn a_cancel_the_server_answers_with_success_came_too_late() {
     let (run, recorded) = cancel_after_the_first_call(&simulation);
     assert!(recorded);
     assert!(run.served.cancel_received);
-    let (updates, end) = plain(&simulation.cancel_at(0, HResult::S_OK), Rules::strict());
+    let (updates, end) = expected(plain(&simulation.cancel_at(0, HResult::S_OK), Rules::strict()));
     assert_eq!(run.updates, updates);
-    assert_eq!(run.end, end.unwrap());
+    assert_eq!(run.end, end);
     assert_eq!(run.end.unwrap().kind(), OutcomeKind::Succeeded);
 }
 
@@ -239,19 +219,11 @@ fn every_rule_broken_on_purpose_is_the_first_violation_under_strict() {
                 continue;
             }
             let run = agrees(&simulation, Rules::strict());
-            let violations: Vec<Rule> = run
-                .updates
-                .iter()
-                .filter_map(|update| match update {
-                    Update::Violation(violation) => Some(violation.rule()),
-                    _ => None,
-                })
-                .collect();
-            assert_eq!(violations.first(), Some(&rule), "{simulation:?}");
             match run.end {
-                // A call after the finishing one comes after the decision.
+                // A call after the finishing one is late: the end stands, the call is apart.
                 Ok(outcome) if rule == Rule::StatusAfterCompletion => {
-                    assert_eq!(outcome.kind(), OutcomeKind::Succeeded)
+                    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+                    assert_eq!(run.tracker.after_end().status_calls, 1);
                 }
                 Err(TrackError::Violation(violation)) => {
                     assert_eq!(violation.rule(), rule, "{simulation:?}")
@@ -267,15 +239,14 @@ fn every_rule_broken_on_purpose_is_the_first_violation_under_strict() {
 #[test]
 fn a_failed_start_reports_nothing_but_its_hresult() {
     let simulation = backup().fail_to_start(HResult::E_ACCESSDENIED);
-    let (updates, end) = plain(&simulation, Rules::strict());
-    assert!(updates.is_empty());
-    assert!(end.is_none());
+    let judged = plain(&simulation, Rules::strict());
+    assert!(judged.updates.is_empty());
+    assert!(judged.end.is_none());
     let run = live(&simulation, Rules::strict());
-    assert_eq!(
-        run.end,
-        Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))
-    );
-    assert!(run.updates.is_empty());
+    let end = Err(TrackError::StartFailed(HResult::E_ACCESSDENIED));
+    assert_eq!(run.end, end);
+    // The failed start reaches the observer as the end.
+    assert_eq!(run.updates, [Update::End(end)]);
     assert_eq!(run.served, Served::default());
 }
 
@@ -299,18 +270,28 @@ fn a_server_that_lets_go_abandons_the_operation() {
 /// call numbers differ).
 fn without_repeats(updates: &[Update]) -> Vec<String> {
     let mut last = None;
-    updates
-        .iter()
-        .filter(|update| match update {
-            Update::Event(Event::Progress(progress)) => last.replace(*progress) != Some(*progress),
-            _ => true,
-        })
-        .map(|update| match update {
-            Update::Violation(violation) => format!("violation {}", violation.rule()),
-            Update::Event(Event::Anomaly(anomaly)) => format!("anomaly {}", anomaly.rule()),
-            other => format!("{other:?}"),
-        })
-        .collect()
+    normalized(
+        &updates
+            .iter()
+            .filter(|update| match update {
+                Update::Event(Event::Progress(progress)) => {
+                    last.replace(*progress) != Some(*progress)
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+    .iter()
+    .map(|update| match update {
+        Update::End(Err(TrackError::Violation(violation))) => {
+            format!("violation {}", violation.rule())
+        }
+        Update::End(Err(TrackError::Abandoned { .. })) => "abandoned".to_owned(),
+        Update::Event(Event::Anomaly(anomaly)) => format!("anomaly {}", anomaly.rule()),
+        other => format!("{other:?}"),
+    })
+    .collect()
 }
 
 #[test]
@@ -329,7 +310,7 @@ fn two_threads_making_overlapping_calls_end_as_one_does() {
             for rules in [Rules::strict(), Rules::documented()] {
                 let simulation = simulation.clone().seed(round).overlapping(true);
                 let run = live(&simulation, rules);
-                let (updates, end) = plain(&simulation, rules);
+                let (updates, end) = expected(plain(&simulation, rules));
                 let planned_calls = simulation
                     .inputs()
                     .unwrap()
@@ -337,19 +318,16 @@ fn two_threads_making_overlapping_calls_end_as_one_does() {
                     .filter(|input| matches!(input, gpmc_progress::Input::Status(_)))
                     .count() as u64;
                 assert!(run.served.calls > planned_calls, "{simulation:?}");
-                assert_eq!(run.calls_received, run.served.calls);
                 assert_eq!(
                     without_repeats(&run.updates),
                     without_repeats(&updates),
                     "{simulation:?}"
                 );
-                let end = end.unwrap_or(Err(TrackError::Abandoned {
-                    calls_received: run.served.calls,
-                }));
                 match (run.end, end) {
                     (Err(TrackError::Violation(live)), Err(TrackError::Violation(plain))) => {
                         assert_eq!(live.rule(), plain.rule(), "{simulation:?}")
                     }
+                    (Err(TrackError::Abandoned { .. }), Err(TrackError::Abandoned { .. })) => {}
                     (live, plain) => assert_eq!(live, plain, "{simulation:?}"),
                 }
             }

@@ -10,19 +10,42 @@
 //! - the server's side is a [`Reporter`]: cloneable, `Send + Sync`; any thread reports
 //!   `Status` calls through it ([`Reporter::status`], or [`Reporter::progress`] for the common
 //!   progress-only call), or that the asynchronous method failed to start. Dropping the last
-//!   reporter before the finishing call means the server let go.
-//! - the client's side is a [`Tracker`]: it records the cancel request, calls an observer,
-//!   waits ([`Tracker::wait`], [`Tracker::wait_timeout`]), answers at once
-//!   ([`Tracker::try_outcome`]), gives a runtime-agnostic [`OutcomeFuture`] and an [`Updates`]
-//!   stream, the updates so far and the violations, and records the trace (feature `trace`).
+//!   reporter before the end means the server let go.
+//! - the client's side is a [`Tracker`], the one way to follow an operation: it records the
+//!   cancel request, waits ([`Tracker::wait`], [`Tracker::wait_timeout`]), answers at once
+//!   ([`Tracker::try_outcome`]), gives a runtime-agnostic [`OutcomeFuture`] and [`Updates`]
+//!   streams, the updates so far, an observer, and records the trace (feature `trace`).
 //!
-//! How the operation ends (its *end*: the outcome, or a [`TrackError`]) is set once, by the
-//! first of: the finishing call, a violation, a failed start, the server letting go; every
-//! consumer sees the same end.
+//! # One truth
 //!
-//! The engine holds one lock, for work in memory only: the observer and its drop, a waker's
-//! wake and drop, and the recorder's writer all run after it was released, and a panic in
-//! any of them is caught and reported as a [`Fault`] update.
+//! How the operation ends (its *end*: the outcome, or a [`TrackError`]) is decided once, by
+//! the first of: the finishing call, a violation, a failed start, the server letting go.
+//! Every consumer sees the same updates and then the end, once, last
+//! ([`Update::End`]): each stream (made before, during or after the operation, read eagerly
+//! or late), the observer, the updates so far, the waits and the future, and the recorded
+//! trace replayed through [`trace::replay`](crate::trace::replay) (which has no line for a
+//! failed start or a server letting go: such a trace is unfinished). What the server does
+//! after the end is *late*: late `Status` calls are judged (each breaks
+//! `status-after-completion`), counted and kept apart ([`Tracker::after_end`], the
+//! observer's [`Notification::Late`], lines in the trace), and never reach a stream. A cancel
+//! request after the end is refused ([`Tracker::cancel`] returns `false`) and recorded
+//! nowhere. Once the server let go it stays so: a reporter made later only reports late
+//! calls.
+//!
+//! # Memory and threads
+//!
+//! Progress is a latest value that each consumer reads at its own pace, not a list: a slow
+//! stream or observer skips the progress it had no time for, and memory does not grow with
+//! the number of calls. The other updates (messages, anomalies, read issues, faults, the
+//! end) are a log that keeps the first 8192 (a hostile server's later ones are counted and
+//! reported as one [`Fault::UpdatesDropped`]); what comes after the end keeps the first
+//! [`AfterEnd::CAPACITY`].
+//!
+//! One lock guards the state, held for work in memory only; waiting threads and tasks are
+//! woken through `event-listener`. The observer and the trace writer run on a thread of the
+//! tracker's own, so a server's `Status` call never runs user code, and a panic in any user
+//! code (the observer, a waker, the writer, their drops) is caught and reported as a
+//! [`Fault`].
 //!
 //! ```
 //! use gpmc_progress::live::{Tracker, Update};
@@ -40,28 +63,44 @@
 //!     server.status(StatusCall::progress(3, 3).with_hr(HResult::ERROR_CANCELLED));
 //! });
 //! // Recorded first, then the server is asked.
-//! tracker.cancel();
+//! assert!(tracker.cancel());
 //! ask_to_stop.send(()).unwrap();
 //! let outcome = tracker.wait()?;
 //! worker.join().unwrap();
 //! assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
-//! assert!(tracker.updates_so_far().contains(&Update::Event(Event::CancelRequested)));
+//! let updates = tracker.updates_so_far();
+//! assert!(updates.contains(&Update::Event(Event::CancelRequested)));
+//! assert_eq!(updates.last(), Some(&Update::End(Ok(outcome))));
+//! // Too late now.
+//! assert!(!tracker.cancel());
 //! # Ok::<(), gpmc_progress::live::TrackError>(())
 //! ```
 
+mod delivery;
 mod engine;
+mod error;
+mod late;
+mod outcome;
 mod recorder;
+mod reporter;
+mod state;
 mod sync;
 mod tracker;
+mod unwind;
 mod update;
-mod wait;
+mod updates;
+mod waker;
 
-pub use tracker::{Notification, Reporter, Tracker, TrackerBuilder};
+pub use error::TrackError;
+pub use late::{AfterEnd, Late};
+pub use outcome::OutcomeFuture;
+pub use reporter::Reporter;
+pub use tracker::{Notification, Tracker, TrackerBuilder};
 pub use update::{Fault, Location, ReadIssue, ReadProblem, Update};
-pub use wait::{OutcomeFuture, TrackError, Updates};
+pub use updates::{NoUpdate, Updates};
 
 #[cfg(all(windows, feature = "com"))]
-pub(crate) use update::panic_message;
+pub(crate) use unwind::{catch, drop_payload};
 
 /// Compile-time proof that the handles and values cross threads.
 const _: () = {
@@ -72,4 +111,5 @@ const _: () = {
     send_sync::<OutcomeFuture>();
     send_sync::<Updates>();
     send_sync::<TrackError>();
+    send_sync::<AfterEnd>();
 };

@@ -1,12 +1,11 @@
-//! The trace recorder: every `Status` call received and every cancel request, one flushed
-//! JSON line each, in the trace format (feature `trace`). Lines are encoded before the
-//! state's lock is taken, queued in the judged order under it, and written by the delivering
-//! thread after it was released.
+//! The trace recorder: every `Status` call received and every cancel request before the
+//! end, one flushed JSON line each, in the trace format (feature `trace`). Lines are encoded
+//! before the state's lock is taken, queued in the judged order under it, and written by the
+//! delivery thread.
 
 use std::io::{self, Write};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::update::panic_message;
+use super::unwind::catch;
 use super::Fault;
 
 /// Where the recorder's lines go: a writer that writes and flushes a whole line.
@@ -26,43 +25,29 @@ pub(crate) fn cancel_line() -> Vec<u8> {
     b"{\"event\":\"cancel\"}\n".to_vec()
 }
 
-/// Writes one line, the writer's panic caught. `Err` means recording stops for good.
-pub(crate) fn write_line(writer: &mut dyn LineWriter, line: &[u8]) -> Result<(), Fault> {
-    match catch_unwind(AssertUnwindSafe(|| writer.write_line(line))) {
+/// Writes the line of an `event` (`begin`, `status` or `cancel`), the writer's panic
+/// caught. `Err` means recording stops for good.
+pub(crate) fn write_line(
+    writer: &mut dyn LineWriter,
+    event: &str,
+    line: &[u8],
+) -> Result<(), Fault> {
+    match catch(|| writer.write_line(line)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(Fault::RecordingFailed(format!(
-            "writing the {} line: {error}",
-            event_name(line)
+            "writing the {event} line: {error}"
         ))),
-        Err(payload) => Err(Fault::RecordingFailed(format!(
-            "the writer panicked while writing the {} line: {}",
-            event_name(line),
-            panic_message(&*payload)
+        Err(message) => Err(Fault::RecordingFailed(format!(
+            "the writer panicked while writing the {event} line: {message}"
         ))),
     }
 }
 
 /// Drops a writer whose recording stopped, its panic caught and returned as a fault.
 pub(crate) fn drop_writer(writer: Box<dyn LineWriter>) -> Option<Fault> {
-    catch_unwind(AssertUnwindSafe(move || drop(writer)))
+    catch(move || drop(writer))
         .err()
-        .map(|payload| {
-            Fault::RecordingFailed(format!(
-                "dropping the writer panicked: {}",
-                panic_message(&*payload)
-            ))
-        })
-}
-
-/// The event a line holds (`begin`, `status` or `cancel`), read back from its start.
-fn event_name(line: &[u8]) -> &'static str {
-    if line.starts_with(b"{\"event\":\"begin\"") {
-        "begin"
-    } else if line.starts_with(b"{\"event\":\"cancel\"") {
-        "cancel"
-    } else {
-        "status"
-    }
+        .map(|message| Fault::RecordingFailed(format!("dropping the writer panicked: {message}")))
 }
 
 /// The `begin` line of an operation.
@@ -108,7 +93,7 @@ mod tests {
 
     #[test]
     fn a_write_error_names_the_line() {
-        let fault = write_line(&mut Failing, &cancel_line()).unwrap_err();
+        let fault = write_line(&mut Failing, "cancel", &cancel_line()).unwrap_err();
         assert_eq!(
             fault,
             Fault::RecordingFailed("writing the cancel line: disk full".into())
@@ -117,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_panicking_writer_is_a_recording_failure() {
-        let fault = write_line(&mut Panicking, b"{\"event\":\"status\"}\n").unwrap_err();
+        let fault = write_line(&mut Panicking, "status", b"{\"event\":\"status\"}\n").unwrap_err();
         assert_eq!(
             fault,
             Fault::RecordingFailed(

@@ -4,28 +4,30 @@
 
 use core::fmt;
 
-use crate::{Event, HResult, Violation};
+use super::TrackError;
+use crate::{Event, HResult, OperationOutcome, ResultDescription};
 
-/// One thing a [`Tracker`](super::Tracker) reports, in the order it happened. The
-/// [`Updates`](super::Updates) stream and
-/// [`Tracker::updates_so_far`](super::Tracker::updates_so_far) read the same log, where
-/// progress nobody has read yet is merged into the latest; the observer is handed every
-/// call's updates unmerged, in the same order, except the faults about itself (its own panic
-/// or drop) and a failed `begin` line of the recorder, which happen before or after it can
-/// be told.
+/// One thing a [`Tracker`](super::Tracker) reports, in the order it happened; the last is
+/// always [`End`](Update::End).
+///
+/// Every consumer sees the same updates: each [`Updates`](super::Updates) stream (made
+/// before, during or after the operation), the observer, and
+/// [`Tracker::updates_so_far`](super::Tracker::updates_so_far). Progress is a latest value,
+/// not a list: a consumer that reads more slowly than the server calls skips the progress it
+/// did not read in time, but before every other update it is handed the progress that came
+/// just before that update, so no consumer ever shows an older fraction beside a newer
+/// message, and every consumer shows the same progress when the end comes.
 ///
 /// For one `Status` call the order is: its [`Issue`](Update::Issue)s (what could not be read),
-/// then either the state machine's events (progress, messages, anomalies, finished) or the
-/// [`Violation`](Update::Violation) that rejected the call.
+/// its progress, its messages, its anomalies, and for the call that ends the operation,
+/// the end. What the server does after the end never shows here: see
+/// [`Tracker::after_end`](super::Tracker::after_end).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Update {
-    /// An event of the state machine: progress, a message, an anomaly, the cancel request or
-    /// the end of the operation.
+pub enum Update<R = ResultDescription> {
+    /// An event of the state machine: progress, a message, an anomaly or the cancel request
+    /// ([`Event::Finished`] never shows: the [`End`](Update::End) carries the outcome).
     Event(Event),
-    /// A `Status` call broke a rule that is a violation under the rules in force: it was not
-    /// applied. The first one sets how the operation ends for the tracker's consumers.
-    Violation(Violation),
     /// Something in `Status` call number `call` could not be read as it should; what could be
     /// read was kept.
     Issue {
@@ -35,49 +37,61 @@ pub enum Update {
         issue: ReadIssue,
     },
     /// The engine itself could not do part of its work (recording, an observer or a waker
-    /// that panicked).
+    /// that panicked, updates dropped from a full log).
     Fault(Fault),
+    /// How the operation ended, the same value [`Tracker::wait`](super::Tracker::wait)
+    /// returns: the outcome of the finishing call, or the [`TrackError`] of a violation, a
+    /// failed start or a server that let go. Always the last update, once.
+    End(Result<OperationOutcome<R>, TrackError>),
 }
 
-impl fmt::Display for Update {
+impl<R> Update<R> {
+    /// Whether this is the [`End`](Update::End).
+    pub fn is_end(&self) -> bool {
+        matches!(self, Update::End(_))
+    }
+}
+
+impl<R> fmt::Display for Update<R> {
     /// One line starting with what kind of update it is:
     ///
     /// - an event as [`Event`]'s Display shows it (`progress 2/4 (50%)`, `message: ...`,
-    ///   `anomaly: ...`, `cancel requested`, `finished: succeeded`);
-    /// - `violation: ` and the [`Violation`];
+    ///   `anomaly: ...`, `cancel requested`);
     /// - `issue: status call N: ` and the [`ReadIssue`];
-    /// - `fault: ` and the [`Fault`].
+    /// - `fault: ` and the [`Fault`];
+    /// - `end: ` and the outcome (`end: succeeded`, `end: failed with 0x80004005 (E_FAIL)`)
+    ///   or the [`TrackError`].
     ///
     /// ```
-    /// use gpmc_progress::live::{Fault, Location, ReadIssue, ReadProblem, Update};
-    /// use gpmc_progress::{Event, HResult, StatusCall, StatusMachine};
+    /// use gpmc_progress::live::{Fault, Location, ReadIssue, ReadProblem, TrackError, Update};
+    /// use gpmc_progress::{Event, HResult, OperationOutcome};
     ///
-    /// assert_eq!(Update::Event(Event::CancelRequested).to_string(), "cancel requested");
-    /// assert_eq!(Update::Event(Event::Progress("1/3".parse()?)).to_string(), "progress 1/3 (33%)");
-    /// let violation = StatusMachine::default()
-    ///     .handle_status(StatusCall::progress(5, 3))
-    ///     .unwrap_err();
-    /// assert_eq!(
-    ///     Update::Violation(violation).to_string(),
-    ///     "violation: status call 1 violates numerator-exceeds-denominator: numerator 5 exceeds denominator 3"
-    /// );
+    /// assert_eq!(Update::<()>::Event(Event::CancelRequested).to_string(), "cancel requested");
+    /// assert_eq!(Update::<()>::Event(Event::Progress("1/3".parse()?)).to_string(), "progress 1/3 (33%)");
     /// let issue = ReadIssue::new(Location::Message(0), "ErrorCode", ReadProblem::GetterFailed(HResult::E_FAIL));
     /// assert_eq!(
-    ///     Update::Issue { call: 2, issue }.to_string(),
+    ///     Update::<()>::Issue { call: 2, issue }.to_string(),
     ///     "issue: status call 2: message 0: ErrorCode: the getter failed with 0x80004005 (E_FAIL)"
     /// );
     /// assert_eq!(
-    ///     Update::Fault(Fault::RecordingFailed("disk full".into())).to_string(),
+    ///     Update::<()>::Fault(Fault::RecordingFailed("disk full".into())).to_string(),
     ///     "fault: recording stopped: disk full"
+    /// );
+    /// let failed = OperationOutcome::<()>::new(HResult::E_FAIL, false, None, vec![]);
+    /// assert_eq!(Update::End(Ok(failed)).to_string(), "end: failed with 0x80004005 (E_FAIL)");
+    /// assert_eq!(
+    ///     Update::<()>::End(Err(TrackError::Abandoned { calls_received: 1 })).to_string(),
+    ///     "end: the server let go of the operation after 1 status call without finishing"
     /// );
     /// # Ok::<(), gpmc_progress::FractionError>(())
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Update::Event(event) => write!(f, "{event}"),
-            Update::Violation(violation) => write!(f, "violation: {violation}"),
             Update::Issue { call, issue } => write!(f, "issue: status call {call}: {issue}"),
             Update::Fault(fault) => write!(f, "fault: {fault}"),
+            Update::End(Ok(outcome)) => write!(f, "end: {outcome}"),
+            Update::End(Err(error)) => write!(f, "end: {error}"),
         }
     }
 }
@@ -225,6 +239,13 @@ pub enum Fault {
     WakePanicked(String),
     /// Dropping the observer panicked with this message.
     ObserverDropPanicked(String),
+    /// The thread that calls the observer and writes the trace could not be started (the
+    /// platform's error): neither happens for this operation.
+    DeliveryNotStarted(String),
+    /// The update log was full: this many messages, anomalies, issues and faults were left
+    /// out of it before the end (progress and the end are never left out). Reported once,
+    /// just before the end.
+    UpdatesDropped(u64),
 }
 
 impl fmt::Display for Fault {
@@ -239,17 +260,14 @@ impl fmt::Display for Fault {
             Fault::ObserverDropPanicked(message) => {
                 write!(f, "dropping the observer panicked: {message}")
             }
+            Fault::DeliveryNotStarted(message) => write!(
+                f,
+                "the thread for the observer and the recorder could not start: {message}"
+            ),
+            Fault::UpdatesDropped(1) => f.write_str("1 update was left out of the full log"),
+            Fault::UpdatesDropped(count) => {
+                write!(f, "{count} updates were left out of the full log")
+            }
         }
-    }
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".to_owned()
     }
 }

@@ -6,10 +6,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use gpmc_progress::live::{Tracker, Update};
+use gpmc_progress::Event;
 use gpmc_progress::Rules;
 
 use crate::output;
-use crate::render::{self, AtViolation, Display, Follow};
+use crate::render::{self, AtViolation, Display, Follow, Told};
 use crate::DemoArgs;
 
 pub fn run(args: &DemoArgs) -> u8 {
@@ -25,14 +26,16 @@ pub fn run(args: &DemoArgs) -> u8 {
     }
     let extensions = simulation.extension_count();
 
-    // The client's side, as a Windows program has it: the engine calls the observer on the
-    // server's thread, and the observer hands the updates to the main thread, which draws.
-    let (to_main, from_server) = mpsc::channel::<Vec<Update>>();
+    // The client's side, as a Windows program has it: the engine calls the observer on its
+    // own thread, and the observer hands the updates to the main thread, which draws.
+    let (to_main, from_server) = mpsc::channel::<Told<_>>();
     let tracker = Tracker::builder(args.operation)
         .rules(Rules::preset(args.rules))
         .observer(move |notification| {
             // The main thread may have stopped listening (it exits at a violation).
-            let _ = to_main.send(notification.updates().to_vec());
+            if let Some(told) = Told::of(notification) {
+                let _ = to_main.send(told);
+            }
         })
         .build();
 
@@ -70,7 +73,7 @@ fn show(
     args: &DemoArgs,
     tracker: &Tracker,
     server: &gpmc_progress::simulate::SimulatedServer,
-    from_server: &mpsc::Receiver<Vec<Update>>,
+    from_server: &mpsc::Receiver<Told<gpmc_progress::ResultDescription>>,
     interrupts: &std::sync::atomic::AtomicUsize,
     extensions: u32,
     seed: u64,
@@ -97,14 +100,17 @@ fn show(
             }
             Ok(())
         },
-        || false,
         AtViolation::Stop,
     )?;
     if let Some(code) = stopped {
         return Ok(code);
     }
     let end = tracker.wait();
-    let anomalies = tracker.snapshot().anomalies().len();
+    let anomalies = tracker
+        .updates_so_far()
+        .iter()
+        .filter(|update| matches!(update, Update::Event(Event::Anomaly(_))))
+        .count();
     let result = end.as_ref().ok().and_then(|outcome| outcome.result());
     render::show_end(
         &end,

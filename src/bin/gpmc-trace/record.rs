@@ -194,14 +194,14 @@ mod windows {
         RsopExt,
     };
     use gpmc_progress::live::Update;
-    use gpmc_progress::Rules;
+    use gpmc_progress::{Event, Rules};
     use windows::Win32::System::GroupPolicy::IGPMGPO;
 
     use super::{
         Format, GpoName, GpoTarget, RecordArgs, RecordOperation, ReportOptions, TraceOptions,
     };
     use crate::output;
-    use crate::render::{self, AtViolation, Display, Follow};
+    use crate::render::{self, AtViolation, Display, Follow, Told};
 
     pub fn run(args: &RecordArgs) -> u8 {
         let gpm = match Gpm::new() {
@@ -364,14 +364,16 @@ mod windows {
                 return 2;
             }
         };
-        let (to_main, from_server) = mpsc::channel::<Vec<Update>>();
+        let (to_main, from_server) = mpsc::channel::<Told<_>>();
         // Ctrl-C is the client's cancel; a second one exits at once (130).
         let interrupts = render::interrupts();
         let operation = match call
             .rules(Rules::preset(trace.rules))
             .observer(move |notification| {
                 // The main thread may have stopped listening (it exits at a violation).
-                let _ = to_main.send(notification.updates().to_vec());
+                if let Some(told) = Told::of(notification) {
+                    let _ = to_main.send(told);
+                }
             })
             .record(file)
             .start()
@@ -405,7 +407,6 @@ mod windows {
                     Ok(()) => Ok(()),
                     Err(error) => display.line(&format!("cancel failed: {error}")),
                 },
-                || operation.tracker().try_outcome().is_some(),
                 AtViolation::WaitForServer,
             )?;
             if let Some(code) = stopped {
@@ -413,7 +414,12 @@ mod windows {
                 return Ok(code);
             }
             let end = operation.tracker().wait();
-            let anomalies = operation.snapshot().anomalies().len();
+            let anomalies = operation
+                .tracker()
+                .updates_so_far()
+                .iter()
+                .filter(|update| matches!(update, Update::Event(Event::Anomaly(_))))
+                .count();
             let result = end
                 .as_ref()
                 .ok()

@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gpmc_progress::live::{TrackError, Update};
+use gpmc_progress::live::{Late, Notification, TrackError, Update};
 use gpmc_progress::{Event, OperationOutcome, ProgressFraction};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -109,27 +109,45 @@ pub fn interrupts() -> Arc<AtomicUsize> {
     interrupts
 }
 
+/// What the engine's observer hands the main thread.
+pub enum Told<R> {
+    /// An update, as every consumer sees it.
+    Update(Update<R>),
+    /// Something after the end.
+    Late(Late),
+}
+
+impl<R: Clone> Told<R> {
+    /// What to send the main thread of a notification.
+    pub fn of(notification: Notification<'_, R>) -> Option<Self> {
+        match notification {
+            Notification::Update(update) => Some(Told::Update(update.clone())),
+            Notification::Late(late) => Some(Told::Late(late.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// The running operation as the client sees it.
-pub struct Follow<'a> {
-    /// Each `Status` call's (or cancel request's) updates, from the engine's observer.
-    pub from_server: &'a mpsc::Receiver<Vec<Update>>,
+pub struct Follow<'a, R> {
+    /// The updates, then what came after the end, from the engine's observer.
+    pub from_server: &'a mpsc::Receiver<Told<R>>,
     /// Ctrl-C presses.
     pub interrupts: &'a AtomicUsize,
 }
 
-impl Follow<'_> {
-    /// Shows the updates until the server lets go of the operation (the observer's channel
-    /// is closed) or `ended` says the end is known and nothing is left to show. At the first
-    /// Ctrl-C, calls `cancel`. Returns `Some(1)` at a violation (shown), `None` otherwise.
+impl<R> Follow<'_, R> {
+    /// Shows the updates until the end (or with [`AtViolation::WaitForServer`] and a
+    /// violation, until the server let go of the operation, showing what it does later). At
+    /// the first Ctrl-C, calls `cancel`. Returns `Some(1)` at a violation (shown), `None`
+    /// at another end or when the server let go.
     ///
-    /// At a violation it returns at once, or with [`AtViolation::WaitForServer`] only once
-    /// the server let go (showing the later calls): a real GPMC server runs in this process,
-    /// and exiting would stop it in the middle of its work.
+    /// A real GPMC server runs in this process, and exiting at a violation would stop it in
+    /// the middle of its work: `record` waits for it.
     pub fn show(
         &self,
         display: &mut Display,
         mut cancel: impl FnMut(&mut Display) -> io::Result<()>,
-        ended: impl Fn() -> bool,
         at_violation: AtViolation,
     ) -> io::Result<Option<u8>> {
         let mut interrupted = false;
@@ -137,32 +155,26 @@ impl Follow<'_> {
         let mut violated = false;
         loop {
             match self.from_server.recv_timeout(Duration::from_millis(50)) {
-                Ok(updates) => {
-                    for update in updates {
-                        match update {
-                            Update::Violation(_) if at_violation == AtViolation::Stop => {
-                                display.finish()?;
-                                display.line(&update.to_string())?;
-                                return Ok(Some(1));
-                            }
-                            Update::Violation(_) => {
-                                if !violated {
-                                    display.line(
-                                        "waiting for the server to let go of the operation \
-                                         (Ctrl-C cancels, twice exits)",
-                                    )?;
-                                }
-                                violated = true;
-                                display.line(&update.to_string())?;
-                            }
-                            // A repeated fraction (a second thread's) shows nothing new.
-                            Update::Event(Event::Progress(progress))
-                                if shown.replace(progress) == Some(progress) => {}
-                            update => show_update(&update, interrupted, display)?,
-                        }
+                Ok(Told::Update(Update::End(Err(TrackError::Violation(violation))))) => {
+                    display.finish()?;
+                    display.line(&format!("violation: {violation}"))?;
+                    if at_violation == AtViolation::Stop {
+                        return Ok(Some(1));
                     }
+                    display.line(
+                        "waiting for the server to let go of the operation \
+                         (Ctrl-C cancels, twice exits)",
+                    )?;
+                    violated = true;
                 }
-                Err(RecvTimeoutError::Timeout) if ended() && !violated => break,
+                Ok(Told::Update(Update::End(_))) if !violated => break,
+                Ok(Told::Update(update)) => match update {
+                    // A repeated fraction (a second thread's) shows nothing new.
+                    Update::Event(Event::Progress(progress))
+                        if shown.replace(progress) == Some(progress) => {}
+                    update => show_update(&update, interrupted, display)?,
+                },
+                Ok(Told::Late(late)) => display.line(&late.to_string())?,
                 Err(RecvTimeoutError::Timeout) => {}
                 // The server let go of the operation: nothing more can come.
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -190,7 +202,7 @@ pub enum AtViolation {
 }
 
 /// Shows one update of the engine: progress on the bar, everything else as its line.
-fn show_update(update: &Update, interrupted: bool, display: &mut Display) -> io::Result<()> {
+fn show_update<R>(update: &Update<R>, interrupted: bool, display: &mut Display) -> io::Result<()> {
     match update {
         Update::Event(Event::Progress(progress)) => display.progress(*progress),
         Update::Event(Event::CancelRequested) => {

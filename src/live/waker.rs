@@ -1,0 +1,115 @@
+//! [`Guarded`]: a task's waker as the engine registers it with `event-listener`, so that a
+//! waker that panics (in its wake, or in its drop) never unwinds through `event-listener`,
+//! whose bookkeeping a panic in the middle of a notification would leave wrong (later
+//! notifications would be lost). The panic is kept in an [`Inbox`] and reported as a fault
+//! once the notification is over.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Wake, Waker};
+
+use super::unwind::catch;
+
+/// Panic messages of wakers, waiting to be reported.
+#[derive(Default)]
+pub(crate) struct Inbox {
+    any: AtomicBool,
+    messages: Mutex<Vec<String>>,
+}
+
+impl Inbox {
+    fn put(&self, message: String) {
+        self.messages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(message);
+        self.any.store(true, Ordering::Release);
+    }
+
+    /// The messages kept so far (cheap when there are none).
+    pub(crate) fn take(&self) -> Vec<String> {
+        if !self.any.swap(false, Ordering::AcqRel) {
+            return Vec::new();
+        }
+        std::mem::take(
+            &mut *self
+                .messages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+/// Wraps a task's waker: its wake and drop run inside `catch_unwind`.
+struct Guarded {
+    waker: Option<Waker>,
+    inbox: Arc<Inbox>,
+}
+
+impl Wake for Guarded {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(waker) = &self.waker {
+            if let Err(message) = catch(|| waker.wake_by_ref()) {
+                self.inbox.put(message);
+            }
+        }
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        let waker = self.waker.take();
+        if let Err(message) = catch(move || drop(waker)) {
+            self.inbox.put(message);
+        }
+    }
+}
+
+/// The guarded waker of the task polling now, remade only when the task's waker changes.
+pub(crate) struct Registration {
+    current: Option<(Waker, Waker)>,
+    inbox: Arc<Inbox>,
+}
+
+impl Registration {
+    pub(crate) fn new(inbox: &Arc<Inbox>) -> Self {
+        Registration {
+            current: None,
+            inbox: Arc::clone(inbox),
+        }
+    }
+
+    /// The guarded waker of `cx`'s task.
+    pub(crate) fn guard(&mut self, cx: &Context<'_>) -> Waker {
+        let inbox = &self.inbox;
+        if let Some((task, guarded)) = &self.current {
+            if task.will_wake(cx.waker()) {
+                return guarded.clone();
+            }
+        }
+        let task = cx.waker().clone();
+        let guarded = Waker::from(Arc::new(Guarded {
+            waker: Some(task.clone()),
+            inbox: Arc::clone(inbox),
+        }));
+        // The task's previous waker is dropped here, a panic kept like the others.
+        let previous = self.current.replace((task, guarded.clone()));
+        if let Err(message) = catch(move || drop(previous)) {
+            inbox.put(message);
+        }
+        guarded
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let current = self.current.take();
+        if let Err(message) = catch(move || drop(current)) {
+            self.inbox.put(message);
+        }
+    }
+}
