@@ -194,8 +194,8 @@ impl<R> Shared<R> {
 
 impl<R: Clone + Send + Sync + 'static> Shared<R> {
     /// A reporter was made.
-    pub(crate) fn attach(self: &Arc<Self>) {
-        let mut st = self.lock();
+    pub(crate) fn attach(shared: &Arc<Self>) {
+        let mut st = shared.lock();
         st.attach();
         let courier = match std::mem::replace(&mut st.delivery, Delivery::Off) {
             Delivery::Waiting(courier) => {
@@ -209,22 +209,22 @@ impl<R: Clone + Send + Sync + 'static> Shared<R> {
         };
         drop(st);
         if let Some(courier) = courier {
-            self.start_delivery(courier);
+            Self::start_delivery(shared, courier);
         }
     }
 
     /// Starts the delivery thread; if the platform refuses, neither the observer nor the
     /// recorder will run, and that is reported.
-    fn start_delivery(self: &Arc<Self>, courier: Courier<R>) {
-        let shared = Arc::clone(self);
+    fn start_delivery(shared: &Arc<Self>, courier: Courier<R>) {
+        let delivering = Arc::clone(shared);
         // A refused spawn drops the closure, and with it the observer: caught too.
-        let started = catch(move || sync::spawn(move || delivery::run(&shared, courier)));
+        let started = catch(move || sync::spawn(move || delivery::run(&delivering, courier)));
         let problem = match started {
             Ok(Ok(())) => return,
             Ok(Err(error)) => error.to_string(),
             Err(panic) => panic,
         };
-        let mut st = self.lock();
+        let mut st = shared.lock();
         st.delivery = Delivery::Off;
         st.observing = false;
         st.recording = false;
@@ -232,7 +232,7 @@ impl<R: Clone + Send + Sync + 'static> Shared<R> {
         st.fault(Fault::DeliveryNotStarted(problem));
         let ended = st.publish();
         drop(st);
-        self.notify(Wake { ended, full: false });
+        shared.notify(Wake { ended, full: false });
     }
 
 }

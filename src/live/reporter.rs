@@ -35,7 +35,7 @@ pub struct Reporter<R = ResultDescription> {
 
 impl<R: Clone + Send + Sync + 'static> Reporter<R> {
     pub(crate) fn new(shared: &Arc<Shared<R>>) -> Self {
-        shared.attach();
+        Shared::attach(shared);
         Reporter {
             shared: Arc::clone(shared),
         }
