@@ -30,13 +30,24 @@ const MIB: u64 = 1024;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let Some(scenario) = args.iter().position(|a| a == "--scenario").map(|i| &args[i + 1]) {
-        let scale: u64 = args.iter().position(|a| a == "--scale").map_or(1, |i| args[i + 1].parse().unwrap());
+    if let Some(scenario) = args
+        .iter()
+        .position(|a| a == "--scenario")
+        .map(|i| &args[i + 1])
+    {
+        let scale: u64 = args
+            .iter()
+            .position(|a| a == "--scale")
+            .map_or(1, |i| args[i + 1].parse().unwrap());
         run(scenario, scale);
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not.
-    let scale = if args.iter().any(|a| a == "--bench") { 1 } else { 1000 };
+    let scale = if args.iter().any(|a| a == "--bench") {
+        1
+    } else {
+        1000
+    };
     let mut figures = Vec::new();
     for scenario in ["quiet", "consumers", "stream-small", "stream-large"] {
         let output = Command::new(std::env::current_exe().unwrap())
@@ -44,7 +55,11 @@ fn main() {
             .output()
             .expect("the scenario runs");
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(output.status.success(), "{scenario} failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{scenario} failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         print!("{text}");
         figures.push(peak_of(&text));
     }
@@ -81,7 +96,10 @@ fn peak_kib() -> Option<u64> {
 fn report(scenario: &str, started: Instant, slowest: Option<Duration>) {
     let peak = peak_kib().map_or("unknown".to_owned(), |kib| format!("{kib} KiB"));
     let slowest = slowest.map_or(String::new(), |d| format!(", slowest progress() {d:.2?}"));
-    println!("{scenario:>13}: peak {peak} in {:.2?}{slowest}", started.elapsed());
+    println!(
+        "{scenario:>13}: peak {peak} in {:.2?}{slowest}",
+        started.elapsed()
+    );
 }
 
 fn run(scenario: &str, scale: u64) {
@@ -96,7 +114,8 @@ fn run(scenario: &str, scale: u64) {
 
 fn finish(tracker: &Tracker, calls: i32) {
     let reporter = tracker.reporter();
-    reporter.status(StatusCall::progress(calls, calls).with_result(ResultDescription::text("<r/>")));
+    reporter
+        .status(StatusCall::progress(calls, calls).with_result(ResultDescription::text("<r/>")));
 }
 
 fn servers(consumers: bool, calls: u64) {
@@ -128,7 +147,9 @@ fn servers(consumers: bool, calls: u64) {
             }));
         }
         let future = tracker.outcome();
-        readers.push(std::thread::spawn(move || assert!(block_on(future).is_ok())));
+        readers.push(std::thread::spawn(
+            move || assert!(block_on(future).is_ok()),
+        ));
         let waiter = tracker.clone();
         readers.push(std::thread::spawn(move || {
             while waiter.wait_timeout(Duration::from_millis(5)).is_none() {}
@@ -161,7 +182,11 @@ fn servers(consumers: bool, calls: u64) {
     }
     assert!(!consumers || observed.load(Ordering::Relaxed) >= 2);
     let name = if consumers { "consumers" } else { "quiet" };
-    report(name, started, Some(Duration::from_nanos(slowest.load(Ordering::Relaxed))));
+    report(
+        name,
+        started,
+        Some(Duration::from_nanos(slowest.load(Ordering::Relaxed))),
+    );
 }
 
 fn stream(calls: u64) {
@@ -177,12 +202,24 @@ fn stream(calls: u64) {
             read += 1;
         }
     }
-    reporter.status(StatusCall::progress(calls, calls).with_result(ResultDescription::text("<r/>")));
+    reporter
+        .status(StatusCall::progress(calls, calls).with_result(ResultDescription::text("<r/>")));
     drop(reporter);
     let so_far = tracker.updates_so_far();
     assert!(matches!(so_far.last(), Some(Update::End(Ok(_)))));
-    assert_eq!(read, calls as u64, "a reader as fast as the server reads every call");
-    report(if calls > 10_000 { "stream-large" } else { "stream-small" }, started, None);
+    assert_eq!(
+        read, calls as u64,
+        "a reader as fast as the server reads every call"
+    );
+    report(
+        if calls > 10_000 {
+            "stream-large"
+        } else {
+            "stream-small"
+        },
+        started,
+        None,
+    );
 }
 
 /// Polls `future` on this thread, parking between polls.

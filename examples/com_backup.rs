@@ -31,7 +31,7 @@ mod backup {
     use std::sync::OnceLock;
 
     use gpmc_progress::com::{GpoExt, Operation, ResultObject};
-    use gpmc_progress::live::Update;
+    use gpmc_progress::live::{Notification, Update};
     use gpmc_progress::OutcomeKind;
     use windows::Win32::System::Com::{
         CoCreateInstance, CoInitializeEx, CLSCTX_INPROC_SERVER, COINIT_MULTITHREADED,
@@ -92,14 +92,13 @@ mod backup {
 
         let operation = gpo
             .backup(directory, "backed up by gpmc-progress")
-            .observer(|notification| {
-                for update in notification.updates() {
-                    // Progress, messages, anomalies, violations, issues and faults, in words.
-                    match update {
-                        Update::Fault(_) => eprintln!("{update}"),
-                        _ => println!("{update}"),
-                    }
-                }
+            .observer(|notification| match notification {
+                // Progress, messages, anomalies, issues, faults and the end, in words.
+                Notification::Update(update @ Update::Fault(_)) => eprintln!("{update}"),
+                Notification::Update(update) => println!("{update}"),
+                // What the server did after the end.
+                Notification::Late(late) => eprintln!("{late}"),
+                _ => {}
             })
             .record(File::create(trace_path)?)
             .start()?;

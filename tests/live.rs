@@ -55,7 +55,9 @@ fn with_messages(numerator: i32, denominator: i32, texts: &[&str]) -> StatusCall
 }
 
 fn ended(tracker: &Tracker) -> End {
-    tracker.wait_timeout(GUARD).expect("the end (deadlock guard)")
+    tracker
+        .wait_timeout(GUARD)
+        .expect("the end (deadlock guard)")
 }
 
 /// What the observer was handed.
@@ -309,7 +311,8 @@ const ENDS: [&str; 6] = [
 #[test]
 fn every_kind_of_end_reaches_every_consumer_once_and_last() {
     for end in ENDS {
-        let (tracker, watched) = watched(Tracker::builder(OperationKind::GpoReport).rules(Rules::strict()));
+        let (tracker, watched) =
+            watched(Tracker::builder(OperationKind::GpoReport).rules(Rules::strict()));
         let before = tracker.updates();
         let eager = {
             let mut stream = tracker.updates();
@@ -376,11 +379,20 @@ fn every_kind_of_end_reaches_every_consumer_once_and_last() {
         };
         assert_eq!(late, expected, "{end}");
         match end {
-            "succeeded" => assert!(matches!(waited, Ok(ref o) if o.kind() == OutcomeKind::Succeeded)),
+            "succeeded" => {
+                assert!(matches!(waited, Ok(ref o) if o.kind() == OutcomeKind::Succeeded))
+            }
             "failed" => assert!(matches!(waited, Ok(ref o) if o.kind() == OutcomeKind::Failed)),
-            "cancelled" => assert!(matches!(waited, Ok(ref o) if o.kind() == OutcomeKind::Cancelled)),
-            "violation" => assert!(matches!(waited, Err(TrackError::Violation(v)) if v.rule() == Rule::DenominatorChanged)),
-            "start failed" => assert_eq!(waited, Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))),
+            "cancelled" => {
+                assert!(matches!(waited, Ok(ref o) if o.kind() == OutcomeKind::Cancelled))
+            }
+            "violation" => assert!(
+                matches!(waited, Err(TrackError::Violation(v)) if v.rule() == Rule::DenominatorChanged)
+            ),
+            "start failed" => assert_eq!(
+                waited,
+                Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))
+            ),
             _ => assert_eq!(waited, Err(TrackError::Abandoned { calls_received: 2 })),
         }
     }
@@ -486,7 +498,10 @@ fn cancel_after_each_kind_of_end_returns_false_and_records_nothing() {
         #[cfg(feature = "trace")]
         {
             let text = trace.text();
-            let cancels = text.lines().filter(|line| line.contains("\"cancel\"")).count();
+            let cancels = text
+                .lines()
+                .filter(|line| line.contains("\"cancel\""))
+                .count();
             assert_eq!(cancels, usize::from(end == "cancelled"), "{end}");
             // The late call is in the trace, unless it came from a reporter made after the
             // server let go.
@@ -529,9 +544,14 @@ fn what_comes_after_the_end_is_told_apart_and_bounded() {
     }
     drop(server);
     let told = watched.all();
-    assert!(matches!(told[..2], [Told::Update(_), Told::Update(Update::End(Ok(_)))]));
+    assert!(matches!(
+        told[..2],
+        [Told::Update(_), Told::Update(Update::End(Ok(_)))]
+    ));
     assert_eq!(told.len(), 2 + AfterEnd::CAPACITY);
-    assert!(told[2..].iter().all(|told| matches!(told, Told::Late(Late::Status { .. }))));
+    assert!(told[2..]
+        .iter()
+        .all(|told| matches!(told, Told::Late(Late::Status { .. }))));
     let after = tracker.after_end();
     assert_eq!(after.status_calls, (AfterEnd::CAPACITY + extra) as u64);
     assert_eq!(after.events.len(), AfterEnd::CAPACITY);
@@ -546,9 +566,8 @@ fn what_comes_after_the_end_is_told_apart_and_bounded() {
 fn the_trace_of_a_run_with_a_late_call_checks_to_the_same_end() {
     use gpmc_progress::trace::{replay, Verdict};
     let trace = SharedBuffer::default();
-    let (tracker, watched) = watched(
-        Tracker::builder(OperationKind::GpoReport).record(trace.clone()),
-    );
+    let (tracker, watched) =
+        watched(Tracker::builder(OperationKind::GpoReport).record(trace.clone()));
     let server = tracker.reporter();
     server.progress(0, 2);
     server.status(StatusCall::progress(2, 2).with_result(ResultDescription::text("<r/>")));
@@ -559,14 +578,19 @@ fn the_trace_of_a_run_with_a_late_call_checks_to_the_same_end() {
     let text = trace.text();
     assert_eq!(text.lines().count(), 4, "{text}");
     match replay(text.as_bytes(), Rules::documented()) {
-        Verdict::Violation { line, violation, .. } => {
+        Verdict::Violation {
+            line, violation, ..
+        } => {
             assert_eq!(line, 4);
             assert_eq!(violation.rule(), Rule::StatusAfterCompletion);
             assert_eq!(violation.call, 3);
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(tracker.after_end().events[..], [Late::Status { call: 3, .. }]));
+    assert!(matches!(
+        tracker.after_end().events[..],
+        [Late::Status { call: 3, .. }]
+    ));
     assert_eq!(end.kind(), OutcomeKind::Succeeded);
 }
 
@@ -594,7 +618,10 @@ fn a_server_learns_when_nobody_listens_any_more() {
     assert!(!server.is_closed(), "the observer listens");
     server.status(report("<r/>"));
     drop(server);
-    assert!(matches!(Watched::updates(&watched.all()).last(), Some(Update::End(Ok(_)))));
+    assert!(matches!(
+        Watched::updates(&watched.all()).last(),
+        Some(Update::End(Ok(_)))
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -629,7 +656,15 @@ fn a_late_reader_skips_progress_but_never_the_progress_before_an_update() {
     let end = Update::End(ended(&tracker));
     assert_eq!(
         seen,
-        [progress(0, 4), progress(1, 4), progress(2, 4), message("m"), progress(3, 4), progress(4, 4), end.clone()]
+        [
+            progress(0, 4),
+            progress(1, 4),
+            progress(2, 4),
+            message("m"),
+            progress(3, 4),
+            progress(4, 4),
+            end.clone()
+        ]
     );
     assert_eq!(late, [progress(2, 4), message("m"), progress(4, 4), end]);
     assert_eq!(normalized(&seen), normalized(&late));
@@ -694,7 +729,10 @@ fn try_next_and_next_timeout_say_not_yet_then_ended() {
     let tracker = Tracker::new(OperationKind::GpoReport);
     let mut stream = tracker.updates();
     assert_eq!(stream.try_next(), Err(NoUpdate::NotYet));
-    assert_eq!(stream.next_timeout(Duration::from_millis(1)), Err(NoUpdate::NotYet));
+    assert_eq!(
+        stream.next_timeout(Duration::from_millis(1)),
+        Err(NoUpdate::NotYet)
+    );
     let server = tracker.reporter();
     let thread = thread::spawn(move || {
         server.progress(1, 2);
@@ -741,7 +779,10 @@ fn plain_progress_wakes_a_waiting_stream() {
     assert!(poll_next_once(&mut stream, &waker).is_pending());
     server.progress(0, 2);
     assert_eq!(counter.count(), 1);
-    assert_eq!(poll_next_once(&mut stream, &waker), Poll::Ready(Some(progress(0, 2))));
+    assert_eq!(
+        poll_next_once(&mut stream, &waker),
+        Poll::Ready(Some(progress(0, 2)))
+    );
     assert!(poll_next_once(&mut stream, &waker).is_pending());
     server.progress(1, 2);
     assert_eq!(counter.count(), 2);
@@ -810,9 +851,15 @@ fn a_blocked_observer_never_holds_up_the_server() {
         for numerator in 0..10_000 {
             server.progress(numerator, 10_000);
         }
-        server.status(with_messages(10_000, 10_000, &["done"]).with_result(ResultDescription::text("r")));
+        server.status(
+            with_messages(10_000, 10_000, &["done"]).with_result(ResultDescription::text("r")),
+        );
     });
-    assert_eq!(tracker.try_outcome(), None, "the end waits for the observer");
+    assert_eq!(
+        tracker.try_outcome(),
+        None,
+        "the end waits for the observer"
+    );
     release.send(()).unwrap();
     let end = ended(&tracker);
     let told = told.lock().unwrap().clone();
@@ -838,7 +885,9 @@ fn a_panicking_observer_is_dropped_and_reported() {
     assert_eq!(stream.next_timeout(GUARD), Ok(progress(0, 2)));
     assert_eq!(
         stream.next_timeout(GUARD),
-        Ok(Update::Fault(Fault::ObserverPanicked("observer bug".into())))
+        Ok(Update::Fault(Fault::ObserverPanicked(
+            "observer bug".into()
+        )))
     );
     server.status(report_at(2, 2));
     assert!(ended(&tracker).is_ok());
@@ -871,7 +920,10 @@ fn the_observer_may_cancel_from_inside_its_callback() {
     server.progress(1, 2);
     let mut stream = tracker.updates();
     assert_eq!(stream.next_timeout(GUARD), Ok(progress(1, 2)));
-    assert_eq!(stream.next_timeout(GUARD), Ok(Update::Event(Event::CancelRequested)));
+    assert_eq!(
+        stream.next_timeout(GUARD),
+        Ok(Update::Event(Event::CancelRequested))
+    );
     server.status(StatusCall::progress(2, 2).with_hr(HResult::E_ABORT));
     let end = ended(&tracker);
     assert_eq!(end.as_ref().unwrap().kind(), OutcomeKind::Cancelled);
@@ -897,7 +949,10 @@ fn an_observer_owning_the_tracker_is_let_go_with_the_server() {
         .observer({
             let slot = Arc::clone(&slot);
             move |_| {
-                let _ = (&guard, slot.lock().unwrap().as_ref().map(Tracker::operation));
+                let _ = (
+                    &guard,
+                    slot.lock().unwrap().as_ref().map(Tracker::operation),
+                );
             }
         })
         .build();
@@ -909,12 +964,17 @@ fn an_observer_owning_the_tracker_is_let_go_with_the_server() {
     let server = tracker.reporter();
     server.status(report("<r/>"));
     drop(server);
-    dropped.recv_timeout(GUARD).expect("the observer was let go");
+    dropped
+        .recv_timeout(GUARD)
+        .expect("the observer was let go");
     drop(slot);
     // The observer's other captures are dropped right after the one that told us.
     let deadline = Instant::now() + GUARD;
     while weak.upgrade().is_some() {
-        assert!(Instant::now() < deadline, "the observer's tracker stays alive");
+        assert!(
+            Instant::now() < deadline,
+            "the observer's tracker stays alive"
+        );
         thread::yield_now();
     }
 }
@@ -932,7 +992,12 @@ fn the_observer_may_look_at_the_end_it_was_handed() {
             move |notification| {
                 if let Notification::Update(Update::End(end)) = notification {
                     let tracker = slot.lock().unwrap().take().unwrap();
-                    let _ = send.send((end.clone(), tracker.wait(), tracker.try_outcome(), tracker.updates_so_far().last().cloned()));
+                    let _ = send.send((
+                        end.clone(),
+                        tracker.wait(),
+                        tracker.try_outcome(),
+                        tracker.updates_so_far().last().cloned(),
+                    ));
                 }
             }
         })
@@ -971,9 +1036,14 @@ fn an_observer_whose_drop_panics_is_reported_after_the_end() {
     }
     assert_eq!(
         tracker.after_end().events,
-        [Late::Fault(Fault::ObserverDropPanicked("observer drop bug".into()))]
+        [Late::Fault(Fault::ObserverDropPanicked(
+            "observer drop bug".into()
+        ))]
     );
-    assert_eq!(ended(&tracker), Err(TrackError::Abandoned { calls_received: 1 }));
+    assert_eq!(
+        ended(&tracker),
+        Err(TrackError::Abandoned { calls_received: 1 })
+    );
 }
 
 /// A panic whose payload panics when dropped does not escape the engine.
@@ -1046,7 +1116,11 @@ mod recorder {
     fn a_failing_or_panicking_writer_stops_recording_and_is_reported_once() {
         for panic in [false, true] {
             let tracker = Tracker::builder(OperationKind::GpoReport)
-                .record(Breaks { writes: 0, fail_at: 3, panic })
+                .record(Breaks {
+                    writes: 0,
+                    fail_at: 3,
+                    panic,
+                })
                 .build();
             let server = tracker.reporter();
             for numerator in 0..5 {
@@ -1064,7 +1138,10 @@ mod recorder {
             } else {
                 "writing the status line: disk full"
             };
-            assert_eq!(faults, [Update::Fault(Fault::RecordingFailed(expected.into()))]);
+            assert_eq!(
+                faults,
+                [Update::Fault(Fault::RecordingFailed(expected.into()))]
+            );
         }
     }
 
@@ -1119,8 +1196,14 @@ fn a_waker_that_panics_is_reported_and_wakes_no_fewer_tasks() {
     assert!(answered.is_ok(), "the waker's panic reached the server");
     assert_eq!(counter.count(), 1, "the good stream was woken");
     let fault = Update::Fault(Fault::WakePanicked("waker bug".into()));
-    assert_eq!(poll_next_once(&mut second, &good), Poll::Ready(Some(progress(0, 2))));
-    assert_eq!(poll_next_once(&mut second, &good), Poll::Ready(Some(fault.clone())));
+    assert_eq!(
+        poll_next_once(&mut second, &good),
+        Poll::Ready(Some(progress(0, 2)))
+    );
+    assert_eq!(
+        poll_next_once(&mut second, &good),
+        Poll::Ready(Some(fault.clone()))
+    );
     // Re-armed after the fault: woken by the next change.
     assert!(poll_next_once(&mut second, &good).is_pending());
     server.progress(1, 2);
@@ -1148,7 +1231,10 @@ fn a_waker_whose_drop_panics_when_replaced_does_not_lose_the_new_one() {
     let counter = Arc::new(Counter::default());
     let good = Waker::from(Arc::clone(&counter));
     let polled = catch_unwind(AssertUnwindSafe(|| poll_once(&mut future, &good)));
-    assert!(matches!(polled, Ok(Poll::Pending)), "the panic reached the poll");
+    assert!(
+        matches!(polled, Ok(Poll::Pending)),
+        "the panic reached the poll"
+    );
     server.status(report("<r/>"));
     assert_eq!(counter.count(), 1, "the new waker was woken");
     assert!(matches!(poll_once(&mut future, &good), Poll::Ready(Ok(_))));

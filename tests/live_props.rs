@@ -202,7 +202,9 @@ fn run_live(operation: OperationKind, rules: Rules, threads: &[Vec<Step>]) -> Ru
         .into_iter()
         .flat_map(|handle| handle.join().unwrap())
         .collect();
-    let end = tracker.wait_timeout(GUARD).expect("the end (deadlock guard)");
+    let end = tracker
+        .wait_timeout(GUARD)
+        .expect("the end (deadlock guard)");
     // The writer's sender is dropped with it: every line is written then.
     assert_eq!(
         trace_closed.recv_timeout(GUARD),
@@ -211,7 +213,10 @@ fn run_live(operation: OperationKind, rules: Rules, threads: &[Vec<Step>]) -> Ru
     );
     let mut seen = vec![
         ("eager stream", eager.join().unwrap()),
-        ("stream made after the end", read_to_end(tracker.updates()).join().unwrap()),
+        (
+            "stream made after the end",
+            read_to_end(tracker.updates()).join().unwrap(),
+        ),
         ("updates so far", tracker.updates_so_far()),
         ("observer", updates_of(&told.lock().unwrap())),
     ];
@@ -347,17 +352,40 @@ fn is_interleaving(traced: &[Input], threads: &[Vec<Input>]) -> bool {
         }
         false
     }
-    search(traced, threads, &mut vec![0; threads.len()], 0, &mut HashSet::new())
+    search(
+        traced,
+        threads,
+        &mut vec![0; threads.len()],
+        0,
+        &mut HashSet::new(),
+    )
 }
 
 /// Checks one run against a plain machine fed its judged order.
-fn check(operation: OperationKind, rules: Rules, threads: &[Vec<Step>], run: &Run) -> Result<(), TestCaseError> {
+fn check(
+    operation: OperationKind,
+    rules: Rules,
+    threads: &[Vec<Step>],
+    run: &Run,
+) -> Result<(), TestCaseError> {
     let inputs: Vec<Vec<Input>> = threads.iter().map(|steps| inputs_of(steps)).collect();
-    prop_assert!(is_interleaving(&run.traced, &inputs), "not an interleaving: {:?}", run.traced);
+    prop_assert!(
+        is_interleaving(&run.traced, &inputs),
+        "not an interleaving: {:?}",
+        run.traced
+    );
     let cancels = run.traced.iter().filter(|i| **i == Input::Cancel).count();
-    prop_assert_eq!(cancels, run.cancels_recorded, "a recorded cancel is a true cancel()");
+    prop_assert_eq!(
+        cancels,
+        run.cancels_recorded,
+        "a recorded cancel is a true cancel()"
+    );
     // The calls before the end are the first ones; the rest were late.
-    let statuses = run.traced.iter().filter(|i| matches!(i, Input::Status(_))).count() as u64;
+    let statuses = run
+        .traced
+        .iter()
+        .filter(|i| matches!(i, Input::Status(_)))
+        .count() as u64;
     let before_end = statuses - run.late_calls;
     let mut seen_statuses = 0;
     let mut late_traced = Vec::new();
@@ -402,7 +430,12 @@ fn check(operation: OperationKind, rules: Rules, threads: &[Vec<Step>], run: &Ru
     };
     for (consumer, sequence) in &run.seen {
         prop_assert_eq!(&normalized(sequence), &expected, "{}", consumer);
-        prop_assert_eq!(sequence.iter().filter(|u| u.is_end()).count(), 1, "{}", consumer);
+        prop_assert_eq!(
+            sequence.iter().filter(|u| u.is_end()).count(),
+            1,
+            "{}",
+            consumer
+        );
     }
     // The late calls are the trace's last ones, in order; the observer was told of what
     // came after the end (none of it came from a reporter made after the server let go).
@@ -410,7 +443,12 @@ fn check(operation: OperationKind, rules: Rules, threads: &[Vec<Step>], run: &Ru
         .late
         .iter()
         .filter_map(|late| match late {
-            Late::Status { numerator, denominator, hr, .. } => Some((*numerator, *denominator, *hr)),
+            Late::Status {
+                numerator,
+                denominator,
+                hr,
+                ..
+            } => Some((*numerator, *denominator, *hr)),
             _ => None,
         })
         .collect();
@@ -447,7 +485,10 @@ fn racing_ends_agree_every_time() {
         };
         let finishing = StatusCall::progress(2, 2).with_result(ResultDescription::text("<r/>"));
         let threads = vec![
-            vec![Step::Status(StatusCall::progress(1, 2)), Step::Status(finishing)],
+            vec![
+                Step::Status(StatusCall::progress(1, 2)),
+                Step::Status(finishing),
+            ],
             vec![Step::Yield, other],
         ];
         let run = run_live(OperationKind::GpoReport, Rules::strict(), &threads);

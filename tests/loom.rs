@@ -210,7 +210,11 @@ fn two_finishing_calls_racing_make_one_end() {
         assert_eq!(tracker.try_outcome(), Some(end.clone()));
         assert_eq!(block_on(tracker.outcome()), end);
         assert_eq!(tracker.updates_so_far().last(), Some(&Update::End(end)));
-        assert_eq!(tracker.after_end().status_calls, 1, "the later finishing call");
+        assert_eq!(
+            tracker.after_end().status_calls,
+            1,
+            "the later finishing call"
+        );
         drop(first);
     });
 }

@@ -93,7 +93,11 @@ fn agrees(simulation: &Simulation, rules: Rules) -> Live {
     let (updates, end) = expected(judged);
     assert_eq!(run.updates, updates, "{simulation:?}");
     assert_eq!(run.end, end, "{simulation:?}");
-    assert_eq!(run.tracker.after_end().status_calls, late_calls, "{simulation:?}");
+    assert_eq!(
+        run.tracker.after_end().status_calls,
+        late_calls,
+        "{simulation:?}"
+    );
     run
 }
 
@@ -189,7 +193,10 @@ fn a_cancel_the_server_answers_with_success_came_too_late() {
     let (run, recorded) = cancel_after_the_first_call(&simulation);
     assert!(recorded);
     assert!(run.served.cancel_received);
-    let (updates, end) = expected(plain(&simulation.cancel_at(0, HResult::S_OK), Rules::strict()));
+    let (updates, end) = expected(plain(
+        &simulation.cancel_at(0, HResult::S_OK),
+        Rules::strict(),
+    ));
     assert_eq!(run.updates, updates);
     assert_eq!(run.end, end);
     assert_eq!(run.end.unwrap().kind(), OutcomeKind::Succeeded);

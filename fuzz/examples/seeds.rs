@@ -212,8 +212,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// A trace's inputs as live operations: a reporter, a stream and a future first, the calls
-/// (some as plain progress, some with read issues) with the consumers looked at on the way,
-/// and the reporter let go at the end.
+/// (some as plain progress) with the consumers and what came after the end looked at on the
+/// way, and the reporter let go at the end.
 fn live_ops(operation: OperationKind, rules: Rules, inputs: &[Input], n: usize) -> LiveInput {
     let mut ops = vec![Op::NewReporter, Op::NewStream, Op::NewFuture];
     for (i, input) in inputs.iter().enumerate() {
@@ -223,9 +223,11 @@ fn live_ops(operation: OperationKind, rules: Rules, inputs: &[Input], n: usize) 
                 ops.push(match (plain, call.hr, (i + n) % 5) {
                     (true, HResult::S_OK, _) => Op::Progress(0, call.numerator, call.denominator),
                     (true, hr, _) => Op::ProgressWithHr(0, call.numerator, call.denominator, hr),
-                    (false, _, 0) => Op::StatusWithIssues(0, call.clone(), 1),
                     _ => Op::Status(0, call.clone()),
                 });
+                if (i + n) % 5 == 0 {
+                    ops.push(Op::AfterEnd);
+                }
             }
             _ => ops.push(Op::Cancel),
         }

@@ -27,7 +27,7 @@ use crate::{HResult, Rules};
 /// let report = gpo
 ///     .generate_report(ReportFormat::Html)
 ///     .rules(Rules::strict())
-///     .observer(|notification| eprintln!("{:?}", notification.updates()))
+///     .observer(|notification| eprintln!("{notification:?}"))
 ///     .record(std::fs::File::create("report.jsonl")?)
 ///     .start()?
 ///     .wait()?;
@@ -68,9 +68,12 @@ impl<'a, M: AsyncMethod> Call<'a, M> {
         self
     }
 
-    /// An observer, called on the server's thread with each call's updates
+    /// An observer, called on the tracker's own thread with each update
     /// ([`TrackerBuilder::observer`]).
-    pub fn observer(mut self, observer: impl FnMut(&Notification<'_>) + Send + 'static) -> Self {
+    pub fn observer(
+        mut self,
+        observer: impl FnMut(Notification<'_, ComResult>) + Send + 'static,
+    ) -> Self {
         self.tracker = self.tracker.observer(observer);
         self
     }
@@ -89,8 +92,9 @@ impl<'a, M: AsyncMethod> Call<'a, M> {
     /// the cancel object the server wrote is registered for any thread, then the VARIANT is
     /// released. A method that fails to start ends the tracker with
     /// [`TrackError::StartFailed`](crate::live::TrackError::StartFailed) and returns its
-    /// error. No `Status` call came, so an observer is not called and a recorder's trace has
-    /// its `begin` line only (an incomplete trace for `gpmc-trace check`).
+    /// error. An observer is handed that end (and nothing before it); a recorder's trace has
+    /// its `begin` line only (an unfinished trace for `gpmc-trace check`, which has no line
+    /// for a failed start).
     pub fn start(self) -> windows_core::Result<Operation<M::Output>> {
         let sink = ProgressSink::from(self.tracker.build()).keep_result_objects();
         let progress = sink.to_variant();

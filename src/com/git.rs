@@ -191,8 +191,11 @@ mod tests {
             .unwrap();
             assert_eq!(got, raw, "an agile object comes back as itself");
         }
-        assert!(sink.is_attached(), "the entry holds the object");
+        assert!(sink.tracker().is_attached(), "the entry holds the object");
         std::thread::spawn(move || drop(entry)).join().unwrap();
-        assert!(!sink.is_attached(), "revoked: the object was released");
+        assert!(
+            !sink.tracker().is_attached(),
+            "revoked: the object was released"
+        );
     }
 }

@@ -57,16 +57,18 @@
 //!   [`TrackError::Abandoned`](crate::live::TrackError::Abandoned).
 //! - [`ComResult`]: the result VARIANT (borrowed, never cleared) as plain data: which GPMC
 //!   object it is and its identifying properties, the whole report string, or the `VARTYPE`
-//!   of anything unexpected. The live object is offered to the observer during its call
-//!   ([`Notification::live_result`](crate::live::Notification::live_result)).
+//!   of anything unexpected. The live object is lent to a hook during its call
+//!   ([`ProgressSink::on_result_object`]), or kept for any thread
+//!   ([`ProgressSink::keep_result_objects`]).
 //! - Messages are read through `_NewEnum`, `ErrorCode`/`OperationCode` raw through the
 //!   vtable; a failing getter or invalid UTF-16 keeps the message and adds a
 //!   [`ReadIssue`](crate::live::ReadIssue) update.
 //! - [`CancelHandle`] (from `pvarGPMCancel`) records the cancel request before asking the
 //!   server.
-//! - Consume with an observer, [`ProgressSink::wait`], the
+//! - Consume through the sink's [`Tracker`](crate::live::Tracker)
+//!   ([`ProgressSink::tracker`]): an observer, the waits, the
 //!   [`OutcomeFuture`](crate::live::OutcomeFuture) or the [`Updates`](crate::live::Updates)
-//!   stream; [`TrackerBuilder::record`](crate::live::TrackerBuilder::record) writes the
+//!   streams; [`TrackerBuilder::record`](crate::live::TrackerBuilder::record) writes the
 //!   trace for `gpmc-trace check`.
 //! - [`outcome_from_result`] turns a synchronous call's `IGPMResult` into the same
 //!   [`OperationOutcome`](crate::OperationOutcome); [`async_started`] /
@@ -76,13 +78,13 @@
 //!
 //! The sink's COM object is agile (it aggregates the free-threaded marshaler): the server
 //! calls `Status` on its own threads, whatever apartment the client created the sink in, and
-//! marshaling the object to another apartment hands out the object itself. The blocking
-//! waits ([`ProgressSink::wait`], [`ProgressSink::wait_timeout`]) block the calling thread
-//! without pumping window messages: fine on an MTA thread or on an STA thread that does
-//! nothing else meanwhile, but an STA thread that must keep pumping (a UI thread, or one whose
-//! apartment's objects are called from elsewhere) must not block: poll
-//! [`ProgressSink::try_outcome`] from its message loop, or use the observer, the future or the
-//! stream.
+//! marshaling the object to another apartment hands out the object itself. The tracker's
+//! blocking waits ([`Tracker::wait`](crate::live::Tracker::wait),
+//! [`Operation::wait`]) block the calling thread without pumping window messages: fine on an
+//! MTA thread or on an STA thread that does nothing else meanwhile, but an STA thread that
+//! must keep pumping (a UI thread, or one whose apartment's objects are called from
+//! elsewhere) must not block: poll `try_outcome` from its message loop, or use the observer,
+//! the future or a stream.
 //!
 //! # Example: the sink by hand
 //!
@@ -90,21 +92,17 @@
 //!
 //! ```no_run
 //! use gpmc_progress::com::ProgressSink;
-//! use gpmc_progress::live::Update;
+//! use gpmc_progress::live::{Notification, Update};
 //! use gpmc_progress::{Event, OperationKind};
 //! use windows::Win32::System::GroupPolicy::IGPMGPO;
 //! use windows::Win32::System::Variant::VARIANT;
 //!
 //! # fn run(gpo: &IGPMGPO) -> Result<(), Box<dyn std::error::Error>> {
 //! let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-//!     .observer(|notification| {
-//!         for update in notification.updates() {
-//!             match update {
-//!                 Update::Event(Event::Progress(p)) => println!("{}%", p.percent()),
-//!                 Update::Event(Event::Message(m)) => println!("{}", m.message),
-//!                 _ => {}
-//!             }
-//!         }
+//!     .observer(|notification| match notification {
+//!         Notification::Update(Update::Event(Event::Progress(p))) => println!("{}%", p.percent()),
+//!         Notification::Update(Update::Event(Event::Message(m))) => println!("{}", m.message),
+//!         _ => {}
 //!     })
 //!     .record(std::fs::File::create("backup.jsonl")?)
 //!     .build()
@@ -118,7 +116,7 @@
 //! sink.started(started)?;
 //! let _cancel = sink.cancel_handle(&cancel)?;
 //! drop(progress);
-//! let outcome = sink.wait()?;
+//! let outcome = sink.tracker().wait()?;
 //! if let Some(backup) = outcome.result() {
 //!     println!("{:?}", backup.description());
 //! }

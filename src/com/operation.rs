@@ -12,8 +12,8 @@ use windows::Win32::System::GroupPolicy::IGPMAsyncCancel;
 use super::git::{with_com, GitEntry};
 use super::typed::FromComResult;
 use super::{ComResult, ProgressSink};
-use crate::live::{OutcomeFuture, TrackError, Tracker, Update, Updates};
-use crate::{HResult, OperationOutcome, StatusMachine, Violation};
+use crate::live::{OutcomeFuture, TrackError, Tracker};
+use crate::{HResult, OperationOutcome};
 
 /// Why an [`Operation`] (or a synchronous call) has no typed outcome.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,8 +58,10 @@ fn typed_end<T: FromComResult>(
 /// call it; or why there is none.
 pub(crate) type CancelEntry = Result<GitEntry<IGPMAsyncCancel>, HResult>;
 
-/// A started asynchronous GPMC operation: its cancel, its progress (observer, stream,
-/// snapshot) and its end, typed as the method's result `T`.
+/// A started asynchronous GPMC operation: what COM adds to its [`Tracker`]: the cancel that
+/// reaches the server, and the end typed as the method's result `T`. Follow its progress
+/// through [`tracker`](Self::tracker) (streams, the updates so far, what came after the end),
+/// as on any platform.
 ///
 /// Made by [`Call::start`](super::Call::start). It is plain (`Send + Sync`, cheap to clone):
 /// wait on another thread, cancel from a Ctrl-C handler, await it on any executor.
@@ -132,10 +134,11 @@ impl<T: FromComResult> Operation<T> {
         }
     }
 
-    /// Blocks until the end is known; the apartment caveat of [`ProgressSink::wait`]
-    /// applies (don't block a thread that must pump messages).
+    /// Blocks until the end is known ([`Tracker::wait`], typed). It blocks without pumping
+    /// window messages: don't call it on a thread that must pump them (a UI thread); poll
+    /// [`try_outcome`](Self::try_outcome) there.
     pub fn wait(&self) -> Result<OperationOutcome<T>, OperationError> {
-        typed_end(self.sink.wait())
+        typed_end(self.tracker().wait())
     }
 
     /// Blocks until the end is known or `timeout` has passed (`None`).
@@ -143,49 +146,25 @@ impl<T: FromComResult> Operation<T> {
         &self,
         timeout: Duration,
     ) -> Option<Result<OperationOutcome<T>, OperationError>> {
-        self.sink.wait_timeout(timeout).map(typed_end)
+        self.tracker().wait_timeout(timeout).map(typed_end)
     }
 
     /// The end, if already known; never blocks.
     pub fn try_outcome(&self) -> Option<Result<OperationOutcome<T>, OperationError>> {
-        self.sink.try_outcome().map(typed_end)
+        self.tracker().try_outcome().map(typed_end)
     }
 
     /// A future of the typed end, for any executor (also `operation.await`, through
     /// [`IntoFuture`]).
     pub fn outcome(&self) -> OperationFuture<T> {
         OperationFuture {
-            inner: self.sink.outcome(),
+            inner: self.tracker().outcome(),
             _result: PhantomData,
         }
     }
 
-    /// A stream of every update, from the first ([`Tracker::updates`]).
-    pub fn updates(&self) -> Updates<ComResult> {
-        self.sink.updates()
-    }
-
-    /// Every update so far ([`Tracker::updates_so_far`]).
-    pub fn updates_so_far(&self) -> Vec<Update> {
-        self.sink.updates_so_far()
-    }
-
-    /// Every violation received so far, in call order.
-    pub fn violations(&self) -> Vec<Violation> {
-        self.sink.violations()
-    }
-
-    /// A copy of the state machine as it is now: progress, phase, anomalies, messages, ...
-    pub fn snapshot(&self) -> StatusMachine<ComResult> {
-        self.sink.snapshot()
-    }
-
-    /// The sink the server calls.
-    pub fn sink(&self) -> &ProgressSink {
-        &self.sink
-    }
-
-    /// The tracker behind the sink, for code written against [`Tracker`].
+    /// The operation's tracker: its progress, updates and end as on any platform, for code
+    /// written against [`Tracker`].
     pub fn tracker(&self) -> &Tracker<ComResult> {
         self.sink.tracker()
     }

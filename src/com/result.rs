@@ -30,7 +30,7 @@ use crate::{HResult, ResultDescription, ResultType, TypedResult};
 /// U+FFFD replacements; both are reported as [`ReadIssue`]s beside the call.
 ///
 /// The live COM object itself is offered to the observer during the call that carried it
-/// (see [`Notification::live_result`](crate::live::Notification::live_result)). A sink that
+/// (see [`ProgressSink::on_result_object`](super::ProgressSink::on_result_object)). A sink that
 /// keeps result objects (the entry points' sinks, or
 /// [`ProgressSink::keep_result_objects`](super::ProgressSink::keep_result_objects)) also
 /// keeps it in the process's Global Interface Table for as long as a clone of the

@@ -1,10 +1,9 @@
 //! [`ProgressSink`]: the `IGPMAsyncProgress` COM object, a translator in front of a live
 //! [`Tracker`]: it reads each `Status` call into plain values and reports them.
 
-use std::any::Any;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Duration;
+use std::sync::Arc;
 
 use windows::Win32::System::Com::IDispatch;
 use windows::Win32::System::GroupPolicy::{
@@ -18,11 +17,11 @@ use windows_core::{implement, IUnknown, Ref, HRESULT};
 use super::messages::read_messages;
 use super::result::{holds_nothing, read_result};
 use super::{CancelHandle, ComResult};
-use crate::live::{
-    panic_message, Fault, Notification, OutcomeFuture, Reporter, TrackError, Tracker,
-    TrackerBuilder, Update, Updates,
-};
-use crate::{HResult, OperationKind, OperationOutcome, StatusCall, StatusMachine, Violation};
+use crate::live::{catch, drop_payload, Fault, Reporter, Tracker, TrackerBuilder};
+use crate::{HResult, OperationKind, StatusCall};
+
+/// What [`ProgressSink::on_result_object`] calls.
+type ResultHook = Arc<dyn Fn(&IUnknown) + Send + Sync>;
 
 /// A client-side `IGPMAsyncProgress` sink for one GPMC asynchronous operation: a
 /// [`Tracker`]`<`[`ComResult`]`>` that hands out COM objects.
@@ -34,12 +33,12 @@ use crate::{HResult, OperationKind, OperationOutcome, StatusCall, StatusMachine,
 /// them through a [`Reporter`]. It always answers the server with `S_OK`, never lets a panic
 /// reach it, and keeps working after every consumer has gone.
 ///
-/// Everything else is the tracker's: how the operation ends is set once, by the first of
-/// the finishing `Status` call, a violation of the rules in force, the asynchronous method
-/// failing ([`started`](Self::started)) or the server releasing the last COM object before a
-/// finishing call ([`TrackError::Abandoned`]). The methods below forward to it; use
-/// [`tracker`](Self::tracker) to hand the same operation to code written against the
-/// platform-independent [`Tracker`].
+/// Everything else is the tracker's ([`tracker`](Self::tracker)), the one way to follow the
+/// operation on every platform: how it ends is decided once, by the first of the finishing
+/// `Status` call, a violation of the rules in force, the asynchronous method failing
+/// ([`started`](Self::started)) or the server releasing the last COM object before the end
+/// ([`TrackError::Abandoned`](crate::live::TrackError::Abandoned)); waits, the future, the
+/// streams and the observer all come from it.
 ///
 /// ```no_run
 /// use gpmc_progress::com::ProgressSink;
@@ -56,17 +55,29 @@ use crate::{HResult, OperationKind, OperationOutcome, StatusCall, StatusMachine,
 /// sink.started(started)?;
 /// let cancel = sink.cancel_handle(&cancel)?;
 /// drop(progress);
-/// let outcome = sink.wait()?;
+/// let outcome = sink.tracker().wait()?;
 /// println!("{outcome}");
 /// # drop(cancel);
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ProgressSink {
     tracker: Tracker<ComResult>,
     /// Whether result objects are kept in the Global Interface Table.
     keep: bool,
+    /// Called with each live result object, during its call.
+    hook: Option<ResultHook>,
+}
+
+impl core::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProgressSink")
+            .field("tracker", &self.tracker)
+            .field("keep", &self.keep)
+            .field("hook", &self.hook.is_some())
+            .finish()
+    }
 }
 
 impl From<Tracker<ComResult>> for ProgressSink {
@@ -75,6 +86,7 @@ impl From<Tracker<ComResult>> for ProgressSink {
         ProgressSink {
             tracker,
             keep: false,
+            hook: None,
         }
     }
 }
@@ -91,16 +103,14 @@ impl ProgressSink {
     ///
     /// ```no_run
     /// use gpmc_progress::com::ProgressSink;
-    /// use gpmc_progress::live::Update;
+    /// use gpmc_progress::live::{Notification, Update};
     /// use gpmc_progress::{Event, OperationKind, Rules};
     ///
     /// let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
     ///     .rules(Rules::strict())
     ///     .observer(|notification| {
-    ///         for update in notification.updates() {
-    ///             if let Update::Event(Event::Progress(progress)) = update {
-    ///                 println!("{}%", progress.percent());
-    ///             }
+    ///         if let Notification::Update(Update::Event(Event::Progress(progress))) = notification {
+    ///             println!("{}%", progress.percent());
     ///         }
     ///     })
     ///     .record(std::fs::File::create("backup.trace.jsonl")?)
@@ -125,8 +135,8 @@ impl ProgressSink {
     ///
     /// It costs a registration per call carrying an object and keeps the server's object
     /// alive as long as its `ComResult` (in the tracker, the outcome, updates): without it,
-    /// the object is only lent to the observer during its call. Set it before handing out
-    /// COM objects: objects made earlier keep nothing.
+    /// the object is only lent to [`on_result_object`](Self::on_result_object) during its
+    /// call. Set it before handing out COM objects: objects made earlier keep nothing.
     ///
     /// ```no_run
     /// use gpmc_progress::com::ProgressSink;
@@ -140,7 +150,36 @@ impl ProgressSink {
         self
     }
 
-    /// The tracker behind the sink: the same operation, for code written against
+    /// The sink, calling `hook` with the live result object of each `Status` call that
+    /// carries one (`VT_DISPATCH` or `VT_UNKNOWN`), on the server's thread, inside that very
+    /// call, after the call was reported: the object is borrowed from the server's VARIANT,
+    /// without a reference of its own. To keep it beyond the hook, take a reference with
+    /// [`Interface::cast`](windows_core::Interface::cast) (for example to `IGPMBackup`) and use
+    /// it as its threading model allows; the plain [`ComResult`] in the updates is always
+    /// there and is `Send + Sync`. A panic in the hook is caught and reported as
+    /// [`Fault::StatusPanicked`]. Set it before handing out COM objects.
+    ///
+    /// ```no_run
+    /// use gpmc_progress::com::ProgressSink;
+    /// use gpmc_progress::OperationKind;
+    /// use windows::Win32::System::GroupPolicy::IGPMBackup;
+    /// use windows_core::Interface;
+    ///
+    /// let sink = ProgressSink::new(OperationKind::GpoBackup).on_result_object(|object| {
+    ///     if let Ok(backup) = object.cast::<IGPMBackup>() {
+    ///         // SAFETY: `backup` is a valid interface during the call.
+    ///         println!("{:?}", unsafe { backup.ID() });
+    ///     }
+    /// });
+    /// # let _ = sink;
+    /// ```
+    pub fn on_result_object(mut self, hook: impl Fn(&IUnknown) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// The tracker behind the sink: the one way to follow the operation (wait, the future,
+    /// the streams, the updates so far, what came after the end), with code written against
     /// [`Tracker`] on any platform.
     pub fn tracker(&self) -> &Tracker<ComResult> {
         &self.tracker
@@ -156,6 +195,7 @@ impl ProgressSink {
         SinkObject {
             reporter: ManuallyDrop::new(self.tracker.reporter()),
             keep: self.keep,
+            hook: self.hook.clone(),
         }
         .into()
     }
@@ -165,11 +205,6 @@ impl ProgressSink {
     pub fn to_variant(&self) -> VARIANT {
         let dispatch: IDispatch = self.interface().into();
         VARIANT::from(dispatch)
-    }
-
-    /// Whether a COM object of this sink is still referenced (by the server or a VARIANT).
-    pub fn is_attached(&self) -> bool {
-        self.tracker.is_attached()
     }
 
     /// The cancel handle GPMC wrote to `pvarGPMCancel` (an `IGPMAsyncCancel` as
@@ -184,11 +219,12 @@ impl ProgressSink {
     /// Takes the asynchronous GPMC method's return value.
     ///
     /// A failure means the operation did not start: it is reported
-    /// ([`TrackError::StartFailed`], unless the end was already known) and the error is
-    /// returned. A server whose method fails releases the sink at once, and the end is
-    /// set only once: keep the VARIANT of [`to_variant`](Self::to_variant) (or the
-    /// object) alive until this was called, or the release comes first and the end stays
-    /// [`TrackError::Abandoned`].
+    /// ([`TrackError::StartFailed`](crate::live::TrackError::StartFailed), unless the
+    /// operation had ended: then it is late) and the error is returned. A server whose method
+    /// fails releases the sink at once, and the end is decided only once: keep the VARIANT of
+    /// [`to_variant`](Self::to_variant) (or the object) alive until this was called, or the
+    /// release comes first and the end stays
+    /// [`TrackError::Abandoned`](crate::live::TrackError::Abandoned).
     ///
     /// windows-rs reports a method that returned `S_OK` with a null `IGPMResult` as an error
     /// whose code is `S_OK`; that is a successful start without an `IGPMResult` (`Ok(None)`),
@@ -204,76 +240,6 @@ impl ProgressSink {
                 .start_failed(HResult::from(error.code()));
         }
         started
-    }
-
-    /// Blocks until the operation's end is known ([`Tracker::wait`]).
-    ///
-    /// It blocks the calling thread without pumping messages. The COM object is agile, so
-    /// the server's `Status` calls do not need this thread; but on an STA thread that must
-    /// keep pumping messages (a UI thread), do not block: poll
-    /// [`try_outcome`](Self::try_outcome), or use the observer, [`outcome`](Self::outcome)
-    /// or [`updates`](Self::updates). Never call it from the observer (on the server's
-    /// thread).
-    pub fn wait(&self) -> Result<OperationOutcome<ComResult>, TrackError> {
-        self.tracker.wait()
-    }
-
-    /// Blocks until the end is known or `timeout` has passed (`None`); the apartment
-    /// caveat of [`wait`](Self::wait) applies.
-    pub fn wait_timeout(
-        &self,
-        timeout: Duration,
-    ) -> Option<Result<OperationOutcome<ComResult>, TrackError>> {
-        self.tracker.wait_timeout(timeout)
-    }
-
-    /// The end, if already known; never blocks ([`Tracker::try_outcome`]).
-    pub fn try_outcome(&self) -> Option<Result<OperationOutcome<ComResult>, TrackError>> {
-        self.tracker.try_outcome()
-    }
-
-    /// A future of the end, for any executor ([`Tracker::outcome`]).
-    pub fn outcome(&self) -> OutcomeFuture<ComResult> {
-        self.tracker.outcome()
-    }
-
-    /// A stream of every update, from the first ([`Tracker::updates`]).
-    pub fn updates(&self) -> Updates<ComResult> {
-        self.tracker.updates()
-    }
-
-    /// Every update so far ([`Tracker::updates_so_far`]).
-    pub fn updates_so_far(&self) -> Vec<Update> {
-        self.tracker.updates_so_far()
-    }
-
-    /// Every violation received so far, in call order ([`Tracker::violations`]).
-    pub fn violations(&self) -> Vec<Violation> {
-        self.tracker.violations()
-    }
-
-    /// A copy of the state machine as it is now ([`Tracker::snapshot`]): progress, phase,
-    /// anomalies, messages, calls received, ...
-    pub fn snapshot(&self) -> StatusMachine<ComResult> {
-        self.tracker.snapshot()
-    }
-}
-
-/// The COM adapter's part of a [`Notification`].
-impl<'a> Notification<'a> {
-    /// The result object the `Status` call carried (`VT_DISPATCH` or `VT_UNKNOWN`), live and
-    /// borrowed from the server's VARIANT, without a reference of its own. Windows, feature
-    /// `com`.
-    ///
-    /// It is offered only while the observer runs on the server's thread inside that very
-    /// `Status` call, which is the case unless calls overlap (then the observer may be
-    /// called for a call from another call's thread, after it returned, and this is `None`).
-    /// To keep the object beyond the callback, take a reference with
-    /// [`Interface::cast`](windows_core::Interface::cast) (for example to `IGPMBackup`) and
-    /// use it as its threading model allows; the plain [`ComResult`] in the updates is always
-    /// there and is `Send + Sync`.
-    pub fn live_result(&self) -> Option<&'a IUnknown> {
-        self.live?.downcast_ref::<IUnknown>()
     }
 }
 
@@ -292,6 +258,8 @@ struct SinkObject {
     reporter: ManuallyDrop<Reporter<ComResult>>,
     /// [`ProgressSink::keep_result_objects`].
     keep: bool,
+    /// [`ProgressSink::on_result_object`].
+    hook: Option<ResultHook>,
 }
 
 impl Drop for SinkObject {
@@ -301,16 +269,28 @@ impl Drop for SinkObject {
     fn drop(&mut self) {
         // SAFETY: the reporter is taken once, here, and the object is never used again.
         let reporter = unsafe { ManuallyDrop::take(&mut self.reporter) };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(reporter))) {
-            // Nobody is left to tell, and dropping the payload could panic again.
-            std::mem::forget(payload);
-        }
+        // Nobody is left to tell.
+        let _ = catch(move || drop(reporter));
     }
 }
 
 impl SinkObject {
+    /// A quiet call (no result, a null collection): straight to the reporter's progress
+    /// entry; a panic (none is known) is caught like the full path's.
+    #[inline(always)]
+    fn status_quiet(&self, numerator: i32, denominator: i32, hr: HRESULT) {
+        let handled = catch_unwind(AssertUnwindSafe(|| {
+            self.reporter
+                .progress_with_hr(numerator, denominator, HResult::from(hr));
+        }));
+        if let Err(payload) = handled {
+            self.status_panicked(payload);
+        }
+    }
+
     /// Everything but a quiet call: read outside any lock (concurrent calls read their
-    /// objects in parallel), then reported with the live result object; panics caught.
+    /// objects in parallel), reported, then the live result object handed to the hook;
+    /// panics caught.
     #[inline(never)]
     fn status_in_full(
         &self,
@@ -329,8 +309,10 @@ impl SinkObject {
                 .as_ref()
                 .map(|collection| read_messages(collection, &mut issues));
             let call = StatusCall::new(numerator, denominator, HResult::from(hr), result, messages);
-            self.reporter
-                .status_live(call, issues, live.map(|object| object as &dyn Any));
+            self.reporter.status_with_issues(call, issues);
+            if let (Some(hook), Some(object)) = (&self.hook, live) {
+                hook(object);
+            }
         }));
         if let Err(payload) = handled {
             self.status_panicked(payload);
@@ -338,15 +320,11 @@ impl SinkObject {
     }
 
     #[cold]
-    fn status_panicked(&self, payload: Box<dyn Any + Send>) {
-        let fault = Fault::StatusPanicked(panic_message(&*payload));
-        let reported = catch_unwind(AssertUnwindSafe(|| {
-            drop(payload);
-            self.reporter.fault(fault);
-        }));
-        if let Err(payload) = reported {
-            std::mem::forget(payload);
-        }
+    fn status_panicked(&self, payload: Box<dyn std::any::Any + Send>) {
+        let message = crate::live::panic_message(&*payload);
+        drop_payload(payload);
+        // Reporting cannot panic; should it, nothing escapes to the server either.
+        let _ = catch(|| self.reporter.fault(Fault::StatusPanicked(message)));
     }
 }
 
@@ -355,12 +333,11 @@ dispatch_not_implemented!(SinkObject_Impl);
 
 impl IGPMAsyncProgress_Impl for SinkObject_Impl {
     /// Always answers `S_OK`: the protocol gives the server nothing to do with an error, and
-    /// everything the sink has to say goes to its consumers.
+    /// everything the sink has to say goes to its consumers. No panic reaches the server.
     ///
     /// A quiet call (no result, a null collection), the server's most common one, goes
-    /// straight to the reporter's progress entry, inlined into windows-rs' vtable entry and
-    /// outside `catch_unwind` (it cannot panic): under Wine that is most of the difference
-    /// between the sink and a no-op `Status` (see `benches/com_sink.rs`).
+    /// straight to the reporter's progress entry, inlined into windows-rs' vtable entry (see
+    /// `benches/com_sink.rs`).
     #[inline(always)]
     fn Status(
         &self,
@@ -374,8 +351,7 @@ impl IGPMAsyncProgress_Impl for SinkObject_Impl {
         // whole call; it is only borrowed, never cleared or copied.
         let variant = unsafe { result.as_ref() };
         if collection.is_none() && holds_nothing(variant) {
-            self.reporter
-                .progress_with_hr(numerator, denominator, HResult::from(hr));
+            self.status_quiet(numerator, denominator, hr);
         } else {
             self.status_in_full(numerator, denominator, hr, variant, collection);
         }

@@ -189,7 +189,6 @@ impl<R> Shared<R> {
         drop(st);
         self.notify(Wake { ended, full: false });
     }
-
 }
 
 impl<R: Clone + Send + Sync + 'static> Shared<R> {
@@ -234,7 +233,6 @@ impl<R: Clone + Send + Sync + 'static> Shared<R> {
         drop(st);
         shared.notify(Wake { ended, full: false });
     }
-
 }
 
 impl<R> Shared<R> {

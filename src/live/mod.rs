@@ -100,7 +100,7 @@ pub use update::{Fault, Location, ReadIssue, ReadProblem, Update};
 pub use updates::{NoUpdate, Updates};
 
 #[cfg(all(windows, feature = "com"))]
-pub(crate) use unwind::{catch, drop_payload};
+pub(crate) use unwind::{catch, drop_payload, panic_message};
 
 /// Compile-time proof that the handles and values cross threads.
 const _: () = {

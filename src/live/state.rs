@@ -107,7 +107,12 @@ pub(crate) struct State<R, C> {
 }
 
 impl<R, C> State<R, C> {
-    pub(crate) fn new(machine: StatusMachine<R>, delivery: Option<C>, observing: bool, recording: bool) -> Self {
+    pub(crate) fn new(
+        machine: StatusMachine<R>,
+        delivery: Option<C>,
+        observing: bool,
+        recording: bool,
+    ) -> Self {
         State {
             machine,
             progress: None,
@@ -256,7 +261,10 @@ impl<R, C> State<R, C> {
 
     /// The end, once every consumer may see it; on the delivery thread as soon as it is
     /// decided.
-    pub(crate) fn visible_end(&self, on_delivery_thread: impl FnOnce() -> bool) -> Option<Arc<Update<R>>> {
+    pub(crate) fn visible_end(
+        &self,
+        on_delivery_thread: impl FnOnce() -> bool,
+    ) -> Option<Arc<Update<R>>> {
         let end = self.end?;
         if self.published || on_delivery_thread() {
             Some(Arc::clone(&self.log[end].update))
@@ -298,7 +306,12 @@ impl<R, C> State<R, C> {
                     return Read::Ended;
                 }
                 let told = self.told_after_end.unwrap_or(usize::MAX);
-                match self.after_end.events.get(cursor.late).filter(|_| cursor.late < told) {
+                match self
+                    .after_end
+                    .events
+                    .get(cursor.late)
+                    .filter(|_| cursor.late < told)
+                {
                     Some(event) => {
                         cursor.late += 1;
                         Read::Late(event.clone())
@@ -386,7 +399,12 @@ mod tests {
     type Plain = State<crate::ResultDescription, ()>;
 
     fn state() -> Plain {
-        State::new(StatusMachine::new(OperationKind::GpoReport, Rules::documented()), None, false, false)
+        State::new(
+            StatusMachine::new(OperationKind::GpoReport, Rules::documented()),
+            None,
+            false,
+            false,
+        )
     }
 
     fn call(st: &mut Plain, call: StatusCall) {
@@ -422,11 +440,20 @@ mod tests {
         call(&mut st, StatusCall::progress(0, 4));
         assert_eq!(drain(&mut st, &mut eager, false), ["progress 0/4"]);
         call(&mut st, StatusCall::progress(1, 4));
-        call(&mut st, StatusCall::progress(2, 4).with_messages(vec![StatusMessage::new("m")]));
+        call(
+            &mut st,
+            StatusCall::progress(2, 4).with_messages(vec![StatusMessage::new("m")]),
+        );
         call(&mut st, StatusCall::progress(3, 4));
-        assert_eq!(drain(&mut st, &mut eager, false), ["progress 2/4", "message: m", "progress 3/4"]);
+        assert_eq!(
+            drain(&mut st, &mut eager, false),
+            ["progress 2/4", "message: m", "progress 3/4"]
+        );
         let mut late = Cursor::default();
-        assert_eq!(drain(&mut st, &mut late, false), ["progress 2/4", "message: m", "progress 3/4"]);
+        assert_eq!(
+            drain(&mut st, &mut late, false),
+            ["progress 2/4", "message: m", "progress 3/4"]
+        );
         assert_eq!(drain(&mut st, &mut late, false), Vec::<String>::new());
     }
 
@@ -435,7 +462,10 @@ mod tests {
         let mut st = state();
         call(&mut st, StatusCall::progress(1, 2));
         st.delivery = Delivery::Starting;
-        call(&mut st, StatusCall::progress(2, 2).with_result(crate::ResultDescription::text("r")));
+        call(
+            &mut st,
+            StatusCall::progress(2, 2).with_result(crate::ResultDescription::text("r")),
+        );
         assert!(st.is_decided() && !st.is_published());
         let mut cursor = Cursor::default();
         // Not published: the progress before it is read, the end is not.
@@ -450,7 +480,10 @@ mod tests {
         );
         assert!(st.publish());
         assert!(!st.publish());
-        assert_eq!(drain(&mut st, &mut cursor, false), ["end: succeeded", "ended"]);
+        assert_eq!(
+            drain(&mut st, &mut cursor, false),
+            ["end: succeeded", "ended"]
+        );
         assert!(st.read(&mut cursor, false).is_ended());
         // A late call changes nothing a stream reads; the delivery thread reads it after
         // the end, and a fault now is late too.
@@ -473,9 +506,15 @@ mod tests {
     fn a_fault_after_the_delivery_thread_read_the_end_is_late() {
         let mut st = state();
         st.delivery = Delivery::Starting;
-        call(&mut st, StatusCall::progress(1, 1).with_result(crate::ResultDescription::text("r")));
+        call(
+            &mut st,
+            StatusCall::progress(1, 1).with_result(crate::ResultDescription::text("r")),
+        );
         let mut delivery = Cursor::default();
-        assert_eq!(drain(&mut st, &mut delivery, true), ["progress 1/1", "end: succeeded"]);
+        assert_eq!(
+            drain(&mut st, &mut delivery, true),
+            ["progress 1/1", "end: succeeded"]
+        );
         st.fault(super::super::Fault::UpdatesDropped(1));
         assert_eq!(st.after_end.events.len(), 1);
         assert!(st.publish());
@@ -489,7 +528,9 @@ mod tests {
     fn a_full_log_counts_what_it_leaves_out_and_still_ends() {
         let mut st = state();
         for index in 0..LOG_CAPACITY + 5 {
-            st.log(Update::Event(Event::Message(StatusMessage::new(index.to_string()))));
+            st.log(Update::Event(Event::Message(StatusMessage::new(
+                index.to_string(),
+            ))));
         }
         st.decide(Err(TrackError::StartFailed(HResult::E_FAIL)));
         let reads = st.so_far();
@@ -526,7 +567,10 @@ mod tests {
     #[test]
     fn late_calls_are_numbered_after_the_received_ones() {
         let mut st = state();
-        call(&mut st, StatusCall::progress(1, 1).with_result(crate::ResultDescription::text("r")));
+        call(
+            &mut st,
+            StatusCall::progress(1, 1).with_result(crate::ResultDescription::text("r")),
+        );
         assert_eq!(st.next_call(), 2);
         st.late_status(1, 1, HResult::S_OK);
         st.late_status(1, 1, HResult::S_OK);

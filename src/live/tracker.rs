@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::delivery::Courier;
-use super::engine::{End, Encoder, Shared};
+use super::engine::{Encoder, End, Shared};
 use super::sync::Arc;
 use super::{AfterEnd, Late, OutcomeFuture, Reporter, Update, Updates};
 use crate::{
@@ -93,10 +93,7 @@ impl<R> TrackerBuilder<R> {
     /// it was handed everything, so it may own a clone of the [`Tracker`] without keeping
     /// everything alive forever.
     #[must_use]
-    pub fn observer(
-        mut self,
-        observer: impl FnMut(Notification<'_, R>) + Send + 'static,
-    ) -> Self {
+    pub fn observer(mut self, observer: impl FnMut(Notification<'_, R>) + Send + 'static) -> Self {
         self.courier.observer = Some(Box::new(observer));
         self
     }

@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn a_panic_becomes_its_message() {
         assert_eq!(catch(|| 1), Ok(1));
-        assert_eq!(catch(|| panic!("at {}", 3)), Err::<(), _>("at 3".to_owned()));
+        assert_eq!(
+            catch(|| panic!("at {}", 3)),
+            Err::<(), _>("at 3".to_owned())
+        );
         assert_eq!(
             catch(|| std::panic::panic_any(7_u8)),
             Err::<(), _>("a panic without a message".to_owned())

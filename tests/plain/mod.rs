@@ -26,7 +26,11 @@ pub struct Judged {
 /// Feeds `inputs` to a plain machine the way the live engine does: the first finishing call
 /// or violation ends the operation; later `Status` calls are late, later cancel requests
 /// are refused.
-pub fn judge(operation: OperationKind, rules: Rules, inputs: impl IntoIterator<Item = Input>) -> Judged {
+pub fn judge(
+    operation: OperationKind,
+    rules: Rules,
+    inputs: impl IntoIterator<Item = Input>,
+) -> Judged {
     let mut machine = StatusMachine::new(operation, rules);
     let mut updates = Vec::new();
     let mut end = None;
