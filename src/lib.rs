@@ -204,7 +204,11 @@
 //!   and cancelled outcomes; `anomalies` lists `{"line":N,"rule":ID}` in line order (several
 //!   on one line in the rules' precedence order).
 //! - `{"file":F,"verdict":"violation","line":3,"rule":"numerator-decreased","message":"..."}`:
-//!   the first call that breaks a rule that is a violation under the rules in force.
+//!   the first call that breaks a rule that is a violation under the rules in force. A call
+//!   after the finishing one (a *late* call, rule `status-after-completion`) changes nothing
+//!   of the end that call decided, so its verdict also carries that end: `outcome`, `result`
+//!   and, for failed and cancelled, `hr`, as a `complete` verdict has them
+//!   (`{"file":F,"verdict":"violation","line":5,"rule":"status-after-completion","message":"...","outcome":"cancelled","result":null,"hr":"0x800704C7"}`).
 //! - `{"file":F,"verdict":"incomplete","progress":"4/9","anomalies":[]}`: the trace ended
 //!   before the finishing call; `progress` is the last `Status` call's fraction, or null when
 //!   there was none.
