@@ -241,8 +241,8 @@
 //!   the `simulate` module: a seeded simulated GPMC server, as a plan of inputs for a plain
 //!   state machine or live on its own thread driving a tracker (cancel, failures, a broken
 //!   rule, a failed start, a server that lets go, overlapping calls). Needs no `serde_json`.
-//! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`
-//!   and `live`.
+//! - `cli`: the `gpmc-trace` command-line tool (`check`, `show`, `simulate`, `demo`; `record`
+//!   with `com` on Windows). Implies `trace` and `live`.
 //! - `com` (Windows only): the `com` module: safe, typed entry points for the 14
 //!   asynchronous GPMC methods (an operation handle to cancel, wait, await or stream, with
 //!   the typed result), and below them a real `IGPMAsyncProgress` sink built on the

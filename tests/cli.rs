@@ -1,7 +1,8 @@
 //! The `gpmc-trace` binary, one process per case: exit codes, the multi-file rule, usage
 //! errors, files that cannot be opened, `simulate` piped into `check`, `demo` (Ctrl-C
 //! included), and standard output that cannot be written (not open for writing, full, a
-//! pipe without reader).
+//! pipe without reader). The output for people is in tests/cli_human.rs, the terminal in
+//! tests/terminal.rs.
 
 mod common;
 
@@ -186,7 +187,7 @@ fn usage_errors_exit_two_with_nothing_on_stdout() {
         &["simulate", "gpo-delete"],
         &["simulate", "gpo-backup", "--break", "no-such-rule"],
         &["simulate", "gpo-backup", "--fail-hr", "0x80004005"],
-        &["demo", "gpo-backup", "--delay-ms", "soon"],
+        &["demo", "gpo-backup", "--pace-ms", "soon"],
     ] {
         let output = run(args, None);
         assert_eq!(code(&output), 2, "{args:?}");
@@ -394,7 +395,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
         &[
             "demo",
             "gpo-backup",
-            "--delay-ms",
+            "--pace-ms",
             "0",
             "--seed",
             "5",
@@ -445,7 +446,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
         &[
             "demo",
             "gpo-copy",
-            "--delay-ms",
+            "--pace-ms",
             "0",
             "--cancel-at",
             "1",
@@ -465,7 +466,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
         &[
             "demo",
             "gpo-copy",
-            "--delay-ms",
+            "--pace-ms",
             "0",
             "--rules",
             "strict",
@@ -484,7 +485,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
 fn demo_draws_a_progress_bar_on_a_terminal() {
     // `script` (util-linux, essential on Debian) runs the demo on a pseudo-finishing.
     let command = format!(
-        "{} demo gpo-backup --delay-ms 0 --seed 1 --extensions 3",
+        "{} demo gpo-backup --pace-ms 0 --seed 1 --extensions 3",
         common::binary()
     );
     let output = std::process::Command::new("script")
@@ -518,7 +519,7 @@ fn slow_demo(
         .args([
             "demo",
             "gpo-backup",
-            "--delay-ms",
+            "--pace-ms",
             "200",
             "--extensions",
             "100",
@@ -620,15 +621,15 @@ fn the_readme_demo_transcript_is_what_the_demo_prints() {
         .expect("`$ gpmc-trace ... | cat`");
     let mut args: Vec<&str> = args.split(' ').collect();
     // The pace changes nothing but the time it takes.
-    args.extend(["--delay-ms", "0"]);
+    args.extend(["--pace-ms", "0"]);
     let output = run(&args, None);
     assert_eq!(code(&output), 0, "{output:?}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
 }
 
 #[test]
-fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
-    let base = ["demo", "gpo-backup", "--delay-ms", "0", "--seed", "4"];
+fn demo_shows_a_failed_start_a_server_that_lets_go_and_overlapping_calls() {
+    let base = ["demo", "gpo-backup", "--pace-ms", "0", "--seed", "4"];
     let with = |extra: &[&str]| {
         let mut args = base.to_vec();
         args.extend(["--extensions", "3"]);
@@ -660,9 +661,9 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
         "{text}"
     );
 
-    // Two threads show what one shows.
+    // Overlapping calls from two threads show what one thread shows.
     let one = with(&["--warn-at", "1", "--cancel-at", "2"]);
-    let two = with(&["--warn-at", "1", "--cancel-at", "2", "--two-threads"]);
+    let two = with(&["--warn-at", "1", "--cancel-at", "2", "--overlapping"]);
     assert_eq!(code(&two), 0, "{two:?}");
     assert_eq!(
         String::from_utf8(two.stdout).unwrap(),
@@ -671,11 +672,18 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
 }
 
 /// The commands that write to standard output: `check` of `checked` copies of a complete
-/// trace, and `simulate` and `demo` of a backup over `extensions` extensions.
+/// trace (JSON) and of a violation (for people), `simulate` and `demo` of a backup over
+/// `extensions` extensions, and `show` (both formats) of such a backup's trace.
 #[cfg(unix)]
 fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
     let mut check = vec!["check".to_owned()];
     check.extend(std::iter::repeat(fixture(COMPLETE)).take(checked));
+    let mut human = vec![
+        "check".to_owned(),
+        "--format".to_owned(),
+        "human".to_owned(),
+    ];
+    human.extend(std::iter::repeat(fixture(VIOLATION)).take(checked));
     let extensions = extensions.to_string();
     let simulate = [
         "simulate",
@@ -688,17 +696,35 @@ fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
     let demo = [
         "demo",
         "gpo-backup",
-        "--delay-ms",
+        "--pace-ms",
         "0",
         "--seed",
         "1",
         "--extensions",
         &extensions,
     ];
+    // The trace `show` lists, written by `simulate`.
+    let trace =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("backup-{extensions}.jsonl"));
+    let written = std::process::Command::new(common::binary())
+        .args(simulate)
+        .stdout(std::fs::File::create(&trace).unwrap())
+        .status()
+        .unwrap();
+    assert!(written.success());
+    let trace = trace.to_str().unwrap();
+    let show = |format: &str| {
+        ["show", "--format", format, trace]
+            .map(str::to_owned)
+            .to_vec()
+    };
     vec![
         check,
+        human,
         simulate.map(str::to_owned).to_vec(),
         demo.map(str::to_owned).to_vec(),
+        show("json"),
+        show("human"),
     ]
 }
 

@@ -10,20 +10,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use gpmc_progress::Preset;
 
-use crate::parse_preset;
+use crate::ids;
 
 /// The operation to run and record.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Supported: gpo-backup, gpo-report, backup-report, rsop-report: the four \
-that change nothing in the domain. Not yet: gpo-import, gpo-copy, domain-restore-gpo and the \
-domain's Starter GPO loads and restores create or overwrite GPOs (they need more options and \
-care); the Starter GPO methods need look-ups this command lacks. All 14 can be recorded from a \
-program through gpmc_progress::com and Call::record.\n\nExit status: 2 nothing recorded (GPMC \
-missing, bad arguments, a look-up failed, the method failed to start, not built for Windows \
-with com); otherwise as `check --rules R` of the trace: 0 complete, 1 violation, 3 incomplete; \
-2 also when the --report file cannot be written (the trace is kept)."
-)]
 pub struct RecordArgs {
     #[command(subcommand)]
     pub operation: RecordOperation,
@@ -115,8 +105,8 @@ pub struct TraceOptions {
     /// are found, just before the method starts.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// The rules the client judges the server by: documented or strict.
-    #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
+    /// The rules the client judges the server by.
+    #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = ids(Preset::ALL, Preset::id))]
     pub rules: Preset,
 }
 
