@@ -483,19 +483,21 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
 
 #[test]
 fn demo_draws_a_progress_bar_on_a_terminal() {
-    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-finishing.
+    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-terminal, one that
+    // draws (whatever TERM the tests run with).
     let command = format!(
         "{} demo gpo-backup --pace-ms 0 --seed 1 --extensions 3",
         common::binary()
     );
     let output = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm-256color")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("script(1) from util-linux runs");
     assert_eq!(code(&output), 0, "{output:?}");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains('\u{1b}'), "finishing drawing: {text}");
+    assert!(text.contains('\u{1b}'), "terminal drawing: {text}");
     assert!(text.contains("IGPMGPO::Backup ["), "{text}");
     assert!(text.contains("========"), "a filled bar: {text}");
     assert!(text.contains("3/3 (100%)"), "{text}");

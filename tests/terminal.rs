@@ -39,6 +39,8 @@ fn on_a_terminal(args: &[&str], no_color: bool) -> (String, i32) {
     command
         .args(["-qec", &command_line(args), "/dev/null"])
         .current_dir(fixtures())
+        // A terminal that has colours, whatever the one the tests run from.
+        .env("TERM", "xterm-256color")
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::null());
@@ -145,6 +147,7 @@ impl Tmux {
             .args(["new-session", "-d", "-s", "main", "-x", "200", "-y", "40"])
             .arg(command)
             .current_dir(fixtures())
+            .env("TERM", "xterm-256color")
             .status()
             .expect("tmux runs (.ci/run installs it: apt-get install tmux)");
         assert!(status.success(), "tmux new-session");
@@ -200,13 +203,13 @@ impl Drop for Tmux {
 }
 
 /// The shell command: the terminal's echo of control characters, the demo, its exit
-/// status and the echo again; then it stays, so that the screen can be read.
+/// status, the echo again and `DONE`; then it stays, so that the screen can be read.
 fn demo_in_a_shell(args: &[&str]) -> String {
     let echo = "stty -a | tr ' ;' '\\n\\n' | grep -x -e echoctl -e -echoctl";
     let mut demo = vec!["demo", "gpo-backup", "--seed", "3"];
     demo.extend(args);
     format!(
-        "{echo}; {}; echo EXIT=$?; {echo}; sleep 120",
+        "{echo}; {}; echo EXIT=$?; {echo}; echo DONE; sleep 120",
         command_line(&demo)
     )
 }
@@ -246,9 +249,9 @@ fn ctrl_c_in_the_demo_leaves_one_bar_showing_the_cancel() {
         "cancel",
         &demo_in_a_shell(&["--extensions", "100", "--pace-ms", "200"]),
     );
-    tmux.wait_for("progress", |screen| screen.contains("2/100 (2%)"));
+    tmux.wait_for("progress", |screen| screen.contains("/100 ("));
     tmux.ctrl_c();
-    let screen = tmux.wait_for("exit status", |screen| screen.contains("EXIT="));
+    let screen = tmux.wait_for("the end", |screen| screen.contains("\nDONE"));
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(
         screen.contains("client: IGPMAsyncCancel::Cancel (Ctrl-C)"),
@@ -287,13 +290,13 @@ fn a_second_ctrl_c_leaves_the_bar_as_interrupted_and_exits_130() {
             "0x0",
         ]),
     );
-    tmux.wait_for("progress", |screen| screen.contains("2/100 (2%)"));
+    tmux.wait_for("progress", |screen| screen.contains("/100 ("));
     tmux.ctrl_c();
     tmux.wait_for("the cancel request", |screen| {
         screen.contains("cancel requested: waiting for the server")
     });
     tmux.ctrl_c();
-    let screen = tmux.wait_for("exit status", |screen| screen.contains("EXIT="));
+    let screen = tmux.wait_for("the end", |screen| screen.contains("\nDONE"));
     assert!(screen.contains("EXIT=130"), "{screen}");
     let bars = bar_lines(&screen);
     assert_eq!(bars.len(), 1, "one bar, drawn once:\n{screen}");
@@ -305,14 +308,14 @@ fn a_second_ctrl_c_leaves_the_bar_as_interrupted_and_exits_130() {
 
 #[test]
 fn a_failure_and_a_success_each_have_their_own_last_look() {
-    for (args, fill, end) in [
-        (&["--fail-at", "2"][..], "x", "4/4 (100%), failed"),
-        (&[][..], "=", "4/4 (100%), succeeded"),
+    for (name, args, fill, end) in [
+        ("failed", &["--fail-at", "2"][..], "x", "4/4 (100%), failed"),
+        ("succeeded", &[][..], "=", "4/4 (100%), succeeded"),
     ] {
         let mut all = vec!["--extensions", "4", "--pace-ms", "0"];
         all.extend(args);
-        let tmux = Tmux::start("ends", &demo_in_a_shell(&all));
-        let screen = tmux.wait_for("exit status", |screen| screen.contains("EXIT="));
+        let tmux = Tmux::start(name, &demo_in_a_shell(&all));
+        let screen = tmux.wait_for("the end", |screen| screen.contains("\nDONE"));
         assert!(screen.contains("EXIT=0"), "{screen}");
         let bars = bar_lines(&screen);
         assert_eq!(bars.len(), 1, "{screen}");

@@ -121,15 +121,17 @@ mod quiet_echo {
     use std::sync::Mutex;
 
     use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg, Termios};
+    use nix::unistd::{getpgrp, tcgetpgrp};
 
     /// The settings to restore, while the echo is off.
     static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 
     /// Turns the echo of control characters off, when standard input is a terminal that
-    /// echoes them.
+    /// echoes them and this process is in its foreground (changing a terminal's settings
+    /// from the background would stop the process, SIGTTOU).
     pub fn start() {
         let stdin = io::stdin();
-        if !stdin.is_terminal() {
+        if !stdin.is_terminal() || tcgetpgrp(&stdin) != Ok(getpgrp()) {
             return;
         }
         let Ok(settings) = tcgetattr(&stdin) else {
