@@ -83,6 +83,34 @@ fn a_file_that_cannot_be_opened_is_an_error_without_line_and_the_others_are_chec
     assert!(stderr.contains("no-such-trace"), "{stderr}");
 }
 
+/// A call after the finishing one is late: its violation carries the end that call decided,
+/// as a complete verdict has it (`hr` for failed and cancelled only).
+#[test]
+fn a_late_call_s_violation_carries_the_end() {
+    let cancelled = fixture("cancelled-then-a-late-call");
+    let output = run(&["check", &cancelled], None);
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "{{\"file\":{},\"verdict\":\"violation\",\"line\":6,\"rule\":\"status-after-completion\",\"message\":\"status call 4 violates status-after-completion: the operation already ended at status call 3\",\"outcome\":\"cancelled\",\"result\":null,\"hr\":\"0x800704C7\"}}\n",
+            serde_json::Value::from(cancelled.as_str())
+        )
+    );
+    let succeeded = "{\"event\":\"begin\",\"operation\":\"gpo-report\"}\n\
+        {\"event\":\"status\",\"numerator\":1,\"denominator\":1,\"result\":{\"type\":\"text\",\"value\":\"<r/>\"}}\n\
+        {\"event\":\"status\",\"numerator\":1,\"denominator\":1}\n";
+    let output = run(&["check", "-"], Some(succeeded.as_bytes()));
+    assert_eq!(code(&output), 1);
+    let got = verdicts(&output);
+    assert_eq!(got[0]["outcome"], "succeeded");
+    assert_eq!(got[0]["result"], "text");
+    assert!(got[0].get("hr").is_none(), "{}", got[0]);
+    // A violation before the end has none.
+    let output = run(&["check", &fixture(VIOLATION)], None);
+    assert!(verdicts(&output)[0].get("outcome").is_none());
+}
+
 /// Each input error's message in full, as `check` prints it, with its line.
 #[test]
 fn input_errors_say_what_is_wrong_once_naming_the_line() {
