@@ -9,6 +9,7 @@ use gpmc_progress::live::{Tracker, Update};
 use gpmc_progress::Event;
 use gpmc_progress::Rules;
 
+use crate::exit::Status;
 use crate::output;
 use crate::render::{self, AtViolation, Display, Follow, Told};
 use crate::DemoArgs;
@@ -16,8 +17,8 @@ use crate::DemoArgs;
 pub fn run(args: &DemoArgs) -> u8 {
     let (simulation, seed) = args.options.simulation(args.operation);
     let mut simulation = simulation
-        .pace(Duration::from_millis(args.delay_ms))
-        .overlapping(args.two_threads);
+        .pace(Duration::from_millis(args.pace_ms))
+        .overlapping(args.overlapping);
     if let Some(hr) = args.fail_to_start {
         simulation = simulation.fail_to_start(hr);
     }
@@ -46,7 +47,7 @@ pub fn run(args: &DemoArgs) -> u8 {
         Ok(server) => server,
         Err(error) => {
             eprintln!("gpmc-trace: {error}");
-            return 2;
+            return Status::Error.code();
         }
     };
     let shown = Display::open().and_then(|mut display| {
@@ -67,7 +68,7 @@ pub fn run(args: &DemoArgs) -> u8 {
 }
 
 /// Shows what the engine reports until the server lets go of the operation; returns the
-/// exit status (0 finished, 1 violation, 3 no outcome).
+/// exit status (the one `check` gives the run's trace).
 #[allow(clippy::too_many_arguments)]
 fn show(
     args: &DemoArgs,
@@ -112,10 +113,16 @@ fn show(
         .filter(|update| matches!(update, Update::Event(Event::Anomaly(_))))
         .count();
     let result = end.as_ref().ok().and_then(|outcome| outcome.result());
-    render::show_end(
+    let code = render::show_end(
         &end,
         result.map(|r| r as &dyn std::fmt::Display),
         anomalies,
         display,
-    )
+    )?;
+    // A call after the end changes nothing of it, but `check` of the trace reports it.
+    Ok(if follow.after_end(display)? {
+        Status::Violation.code()
+    } else {
+        code
+    })
 }
