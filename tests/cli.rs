@@ -446,7 +446,10 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
     let lines = coalesced(&text);
     let shown: Vec<&str> = lines.iter().map(String::as_str).collect();
     assert_eq!(shown[1], "progress 1/3 (33%)", "{text}");
-    assert!(shown[2].starts_with("message: Folder Redirection"), "{text}");
+    assert!(
+        shown[2].starts_with("message: Folder Redirection"),
+        "{text}"
+    );
     assert_eq!(shown[3], "progress 3/3 (100%)", "{text}");
     assert!(shown[4].starts_with("outcome: succeeded"), "{text}");
     assert!(
@@ -657,7 +660,11 @@ fn the_readme_demo_transcript_is_what_the_demo_prints() {
     // of progress lines taken at its last, as the README's transcript is.
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(coalesced(&text), coalesced(expected), "{text}");
-    assert_eq!(coalesced(expected).join("\n") + "\n", expected, "the README is coalesced");
+    assert_eq!(
+        coalesced(expected).join("\n") + "\n",
+        expected,
+        "the README is coalesced"
+    );
 }
 
 /// `text`'s lines, each run of consecutive `progress` lines reduced to its last: what the
@@ -666,7 +673,8 @@ fn the_readme_demo_transcript_is_what_the_demo_prints() {
 fn coalesced(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for line in text.lines() {
-        if line.starts_with("progress ") && lines.last().is_some_and(|l| l.starts_with("progress ")) {
+        if line.starts_with("progress ") && lines.last().is_some_and(|l| l.starts_with("progress "))
+        {
             lines.pop();
         }
         lines.push(line.to_owned());

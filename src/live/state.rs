@@ -166,6 +166,8 @@ impl<R, C> State<R, C> {
     /// Moves the state machine's events to the progress cell and the log. The finishing
     /// call's `Finished` is left out: [`decide`](Self::decide) logs the end.
     pub(crate) fn take_events(&mut self) {
+        // Logged as events below: the machine need not keep them too.
+        self.machine.forget_anomalies();
         while let Some(event) = self.machine.poll_event() {
             match event {
                 Event::Progress(progress) => {

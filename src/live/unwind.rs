@@ -6,8 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `work`; a panic is caught and returned as its message.
 ///
-/// The payload is dropped inside `catch_unwind` too: a payload whose own `Drop` panics is
-/// forgotten instead, so nothing escapes.
+/// The payload is dropped inside `catch_unwind` too ([`drop_payload`]), so nothing escapes.
 pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
         let message = panic_message(&*payload);
@@ -16,11 +15,17 @@ pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// Drops a panic payload, forgetting it if its `Drop` panics (and that payload likewise).
+/// Drops a panic payload inside `catch_unwind`. When its `Drop` panics, the payload of that
+/// panic is dropped the same way, a few times at most; one that still panics is forgotten.
 pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
-    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
+    let mut payload = payload;
+    for _ in 0..4 {
+        match catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(again) => payload = again,
+        }
     }
+    std::mem::forget(payload);
 }
 
 /// The text of a panic payload.

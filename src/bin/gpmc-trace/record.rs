@@ -192,10 +192,10 @@ mod windows {
     use windows::Win32::System::GroupPolicy::IGPMGPO;
 
     use super::ERROR;
-    use crate::exit::Status;
     use super::{
         Format, GpoName, GpoTarget, RecordArgs, RecordOperation, ReportOptions, TraceOptions,
     };
+    use crate::exit::Status;
     use crate::output;
     use crate::render::{self, AtViolation, Display, Follow, Told};
 
