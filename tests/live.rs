@@ -5,10 +5,10 @@
 //! wake-up; no test asserts how long anything takes.
 #![cfg(feature = "live")]
 
-mod plain;
+mod live_support;
 mod trace_buffer;
 
-use plain::normalized;
+use live_support::{normalized, read_to_end};
 use trace_buffer::SharedBuffer;
 
 use std::future::Future;
@@ -314,19 +314,7 @@ fn every_kind_of_end_reaches_every_consumer_once_and_last() {
         let (tracker, watched) =
             watched(Tracker::builder(OperationKind::GpoReport).rules(Rules::strict()));
         let before = tracker.updates();
-        let eager = {
-            let mut stream = tracker.updates();
-            thread::spawn(move || {
-                let mut seen = Vec::new();
-                loop {
-                    match stream.next_timeout(GUARD) {
-                        Ok(update) => seen.push(update),
-                        Err(NoUpdate::Ended) => return seen,
-                        Err(_) => panic!("deadlock guard"),
-                    }
-                }
-            })
-        };
+        let eager = read_to_end(tracker.updates());
         let future = {
             let future = tracker.outcome();
             thread::spawn(move || block_on(future))

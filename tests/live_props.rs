@@ -8,10 +8,10 @@
 //! recorded). Then a bounded stress test of racing ends, natively in CI.
 #![cfg(all(feature = "live", feature = "trace", not(miri)))]
 
-mod plain;
+mod live_support;
 mod trace_buffer;
 
-use plain::{judge, normalized};
+use live_support::{judge, normalized, read_to_end};
 use trace_buffer::SharedBuffer;
 
 use std::collections::HashSet;
@@ -20,7 +20,7 @@ use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use gpmc_progress::live::{Late, NoUpdate, Notification, TrackError, Tracker, Update, Updates};
+use gpmc_progress::live::{Late, Notification, TrackError, Tracker, Update};
 use gpmc_progress::trace::{TraceEvent, TraceReader};
 use gpmc_progress::{
     HResult, Input, OperationKind, OperationOutcome, ResultDescription, Rules, StatusCall,
@@ -111,20 +111,6 @@ impl std::io::Write for Closing {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// Reads a stream to its end on a thread of its own.
-fn read_to_end(mut stream: Updates) -> thread::JoinHandle<Vec<Update>> {
-    thread::spawn(move || {
-        let mut seen = Vec::new();
-        loop {
-            match stream.next_timeout(GUARD) {
-                Ok(update) => seen.push(update),
-                Err(NoUpdate::Ended) => return seen,
-                Err(_) => panic!("deadlock guard"),
-            }
-        }
-    })
 }
 
 /// What one run gave.

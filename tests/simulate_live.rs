@@ -5,7 +5,7 @@
 
 #![cfg(all(feature = "live", not(loom)))]
 
-mod plain;
+mod live_support;
 
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use gpmc_progress::live::{Notification, TrackError, Tracker, Update};
 use gpmc_progress::simulate::{Served, SimulatedServer, Simulation, SimulationError};
 use gpmc_progress::{Event, HResult, OperationKind, OutcomeKind, Rule, Rules};
-use plain::{judge, normalized, End, Judged};
+use live_support::{judge, normalized, End, Judged};
 
 /// Every update the observer saw.
 type Seen = Arc<Mutex<Vec<Update>>>;

@@ -5,9 +5,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use super::engine::End;
-use super::sync::EventListener;
 use super::tracker::Client;
-use super::waker::Registration;
+use super::waker::Waiting;
 use crate::ResultDescription;
 
 /// The end of the operation, as a future: resolves to the outcome, or to a
@@ -18,16 +17,14 @@ use crate::ResultDescription;
 #[must_use = "futures do nothing unless polled"]
 pub struct OutcomeFuture<R = ResultDescription> {
     client: Client<R>,
-    listener: Option<EventListener>,
-    registration: Registration,
+    waiting: Waiting,
 }
 
 impl<R> OutcomeFuture<R> {
     pub(crate) fn new(client: Client<R>) -> Self {
         OutcomeFuture {
-            registration: Registration::new(&client.0.inbox),
+            waiting: Waiting::new(&client.0.inbox),
             client,
-            listener: None,
         }
     }
 }
@@ -37,22 +34,17 @@ impl<R: Clone> Future for OutcomeFuture<R> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        let shared = &this.client.0;
         loop {
-            if let Some(end) = this.client.0.visible_end() {
-                this.listener = None;
+            if let Some(end) = shared.visible_end() {
+                this.waiting.done();
                 return Poll::Ready(end);
             }
-            let Some(listener) = this.listener.as_mut() else {
-                this.listener = Some(this.client.0.ended.listen());
-                continue;
-            };
-            let waker = this.registration.guard(cx);
-            let polled = Pin::new(&mut *listener).poll(&mut Context::from_waker(&waker));
+            let polled = this.waiting.poll(&shared.ended, cx);
             // A task waker that panicked while replaced is reported now.
-            this.client.0.report_wakers();
-            match polled {
-                Poll::Ready(()) => this.listener = None,
-                Poll::Pending => return Poll::Pending,
+            shared.report_wakers();
+            if polled.is_pending() {
+                return Poll::Pending;
             }
         }
     }

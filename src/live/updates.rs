@@ -2,15 +2,14 @@
 
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 
 use super::state::{Cursor, Read};
-use super::sync::{self, EventListener};
+use super::sync;
 use super::tracker::Client;
-use super::waker::Registration;
+use super::waker::Waiting;
 use super::Update;
 use crate::ResultDescription;
 
@@ -46,18 +45,16 @@ pub enum NoUpdate {
 pub struct Updates<R = ResultDescription> {
     client: Client<R>,
     cursor: Cursor,
-    listener: Option<EventListener>,
-    registration: Registration,
+    waiting: Waiting,
     ended: bool,
 }
 
 impl<R> Updates<R> {
     pub(crate) fn new(client: Client<R>) -> Self {
         Updates {
-            registration: Registration::new(&client.0.inbox),
+            waiting: Waiting::new(&client.0.inbox),
             client,
             cursor: Cursor::default(),
-            listener: None,
             ended: false,
         }
     }
@@ -128,27 +125,20 @@ impl<R: Clone> Stream for Updates<R> {
         loop {
             match this.try_next() {
                 Ok(update) => {
-                    this.listener = None;
+                    this.waiting.done();
                     return Poll::Ready(Some(update));
                 }
                 Err(NoUpdate::Ended) => {
-                    this.listener = None;
+                    this.waiting.done();
                     return Poll::Ready(None);
                 }
                 Err(NoUpdate::NotYet) => {}
             }
-            let Some(listener) = this.listener.as_mut() else {
-                // Listen, then look again: a change made in between is not missed.
-                this.listener = Some(this.client.0.changed.listen());
-                continue;
-            };
-            let waker = this.registration.guard(cx);
-            let polled = Pin::new(&mut *listener).poll(&mut Context::from_waker(&waker));
+            let polled = this.waiting.poll(&this.client.0.changed, cx);
             // A task waker that panicked while replaced is reported now.
             this.client.0.report_wakers();
-            match polled {
-                Poll::Ready(()) => this.listener = None,
-                Poll::Pending => return Poll::Pending,
+            if polled.is_pending() {
+                return Poll::Pending;
             }
         }
     }

@@ -1,12 +1,17 @@
-//! [`Guarded`]: a task's waker as the engine registers it with `event-listener`, so that a
+//! [`Waiting`]: a task waiting for one of the engine's events, and the guarded waker it
+//! registers with `event-listener`, so that a
 //! waker that panics (in its wake, or in its drop) never unwinds through `event-listener`,
 //! whose bookkeeping a panic in the middle of a notification would leave wrong (later
 //! notifications would be lost). The panic is kept in an [`Inbox`] and reported as a fault
 //! once the notification is over.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::sync::{Event, EventListener};
 
 use super::unwind::catch;
 
@@ -111,5 +116,43 @@ impl Drop for Registration {
         if let Err(message) = catch(move || drop(current)) {
             self.inbox.put(message);
         }
+    }
+}
+
+/// A task waiting for an event: it listens, looks at the state again, and only then waits,
+/// so that no change made in between is missed.
+pub(crate) struct Waiting {
+    listener: Option<EventListener>,
+    registration: Registration,
+}
+
+impl Waiting {
+    pub(crate) fn new(inbox: &Arc<Inbox>) -> Self {
+        Waiting {
+            listener: None,
+            registration: Registration::new(inbox),
+        }
+    }
+
+    /// After the task found nothing: `Ready` when it must look again (it just started
+    /// listening, or `event` was notified), `Pending` when it waits, to be woken by `event`.
+    pub(crate) fn poll(&mut self, event: &Event, cx: &Context<'_>) -> Poll<()> {
+        let Some(listener) = self.listener.as_mut() else {
+            self.listener = Some(event.listen());
+            return Poll::Ready(());
+        };
+        let waker = self.registration.guard(cx);
+        match Pin::new(listener).poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(()) => {
+                self.listener = None;
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The task found what it waited for: it stops listening.
+    pub(crate) fn done(&mut self) {
+        self.listener = None;
     }
 }

@@ -1,11 +1,15 @@
-//! What the live engine's tests compare it with: a plain `StatusMachine` fed the same
-//! inputs in the order the engine judged them, read the way every consumer of a tracker
-//! reads (progress a latest value, the end last), and a normal form of a sequence of
-//! updates in which consumers that read at different paces agree.
+//! What the live engine's tests share: what they compare it with (a plain `StatusMachine`
+//! fed the same inputs in the order the engine judged them, read the way every consumer of
+//! a tracker reads: progress a latest value, the end last), a normal form of a sequence of
+//! updates in which consumers that read at different paces agree, and a stream read to its
+//! end on a thread of its own.
 
 #![allow(dead_code)] // each test file uses part of it
 
-use gpmc_progress::live::{TrackError, Update};
+use std::thread;
+use std::time::Duration;
+
+use gpmc_progress::live::{NoUpdate, TrackError, Update, Updates};
 use gpmc_progress::{Event, Input, OperationKind, OperationOutcome, Rules, StatusMachine};
 
 pub type End = Result<OperationOutcome, TrackError>;
@@ -76,4 +80,19 @@ pub fn normalized(updates: &[Update]) -> Vec<Update> {
         normal.push(update.clone());
     }
     normal
+}
+
+/// Reads `stream` to its end on a thread of its own, one `next_timeout` at a time (a minute
+/// without an update fails the test: a lost wake-up).
+pub fn read_to_end(mut stream: Updates) -> thread::JoinHandle<Vec<Update>> {
+    thread::spawn(move || {
+        let mut seen = Vec::new();
+        loop {
+            match stream.next_timeout(Duration::from_secs(60)) {
+                Ok(update) => seen.push(update),
+                Err(NoUpdate::Ended) => return seen,
+                Err(_) => panic!("no update for a minute: a lost wake-up"),
+            }
+        }
+    })
 }
