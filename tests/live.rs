@@ -1321,3 +1321,19 @@ fn threads_reporting_at_once_agree_with_every_consumer() {
     assert_eq!(future.join().unwrap(), end.clone());
     assert_eq!(expected.last(), Some(&Update::End(end)));
 }
+
+/// An observer that never ran (no reporter was ever made) and whose drop panics: dropped
+/// with the last tracker handle, the panic caught.
+#[test]
+fn an_observer_that_never_ran_is_dropped_with_the_tracker() {
+    let bomb = DropBomb("observer drop bug");
+    let tracker = Tracker::builder(OperationKind::GpoReport)
+        .observer(move |_| {
+            let _ = &bomb;
+        })
+        .build();
+    let clone = tracker.clone();
+    assert!(tracker.cancel());
+    let dropped = catch_unwind(AssertUnwindSafe(move || drop((tracker, clone))));
+    assert!(dropped.is_ok(), "the observer's drop panic escaped");
+}

@@ -46,6 +46,18 @@ pub(crate) struct Wake {
     pub(crate) full: bool,
 }
 
+impl<R> Drop for Shared<R> {
+    /// An observer and a recorder that never started (no reporter was ever made) are user
+    /// code, dropped here with the last handle: a panic is caught, and nobody is left to
+    /// tell.
+    fn drop(&mut self) {
+        let mut st = sync::lock(&self.state);
+        let delivery = std::mem::replace(&mut st.delivery, Delivery::Off);
+        drop(st);
+        let _ = catch(move || drop(delivery));
+    }
+}
+
 impl<R> Shared<R> {
     pub(crate) fn new(
         machine: StatusMachine<R>,
