@@ -133,7 +133,6 @@ fn try_turn<R>(
 fn next_read<R, C>(st: &mut State<R, C>, cursor: &mut Cursor, observing: bool) -> Read<R> {
     loop {
         match st.read(cursor, true) {
-            Read::Late(_) if !observing => {}
             Read::Update(update) if !observing && !update.is_end() => {}
             Read::Progress(_) if !observing => {}
             read => return read,
