@@ -10,6 +10,7 @@
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use gpmc_progress::simulate::Simulation;
@@ -72,6 +73,10 @@ struct SimulateArgs {
     operation: OperationKind,
     #[command(flatten)]
     options: SimulationOptions,
+    /// Milliseconds between two Status calls of the simulated server (its pace): each line
+    /// then carries its planned moment as `ms` [default: no pace, no `ms`].
+    #[arg(long, value_name = "MS")]
+    delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +103,9 @@ struct DemoArgs {
     #[arg(long, value_name = "MS", default_value_t = 600)]
     delay_ms: u64,
 }
+
+/// Trace events, each with its `ms` or none.
+type TimedEvents = Vec<(TraceEvent, Option<u64>)>;
 
 /// What the simulated server does (shared by `simulate` and `demo`).
 #[derive(Debug, Args)]
@@ -169,12 +177,12 @@ impl SimulationOptions {
         (simulation, seed)
     }
 
-    /// The simulation's events, its extension count and its seed; the simulation's error
-    /// is reported on standard error, and `Err` holds the exit status (2).
-    fn events(&self, operation: OperationKind) -> Result<(Vec<TraceEvent>, u32, u64), u8> {
+    /// The simulation's events at their planned moments (at `pace`) and its seed; the
+    /// simulation's error is reported on standard error, and `Err` holds the exit status (2).
+    fn events(&self, operation: OperationKind, pace: Duration) -> Result<(TimedEvents, u64), u8> {
         let (simulation, seed) = self.simulation(operation);
-        match simulation.events() {
-            Ok(events) => Ok((events, simulation.extension_count(), seed)),
+        match simulation.pace(pace).timed_events() {
+            Ok(events) => Ok((events, seed)),
             Err(error) => {
                 eprintln!("gpmc-trace: {error}");
                 Err(2)
@@ -216,7 +224,8 @@ fn main() -> ExitCode {
 }
 
 fn simulate(args: &SimulateArgs) -> u8 {
-    let (events, _, seed) = match args.options.events(args.operation) {
+    let pace = Duration::from_millis(args.delay_ms.unwrap_or(0));
+    let (events, seed) = match args.options.events(args.operation, pace) {
         Ok(planned) => planned,
         Err(code) => return code,
     };
@@ -225,8 +234,8 @@ fn simulate(args: &SimulateArgs) -> u8 {
     }
     let written = output::StandardOutput::open().and_then(|stdout| {
         let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
-        for event in &events {
-            writer.write_event(event)?;
+        for (event, ms) in &events {
+            writer.write_event_at(event, *ms)?;
         }
         // Flushes the buffer, then standard output itself.
         writer.flush()
