@@ -293,7 +293,7 @@ pub use call::{Input, StatusCall};
 pub use fraction::{FractionError, ProgressFraction};
 pub use hresult::{HResult, ParseHResultError};
 pub use id::ParseIdError;
-pub use machine::{Accepted, DrainEvents, Event, Phase, StatusMachine};
+pub use machine::{Accepted, Event, Phase, StatusMachine};
 pub use message::StatusMessage;
 pub use operation::{OperationKind, ResultType};
 pub use outcome::{OperationFailed, OperationOutcome, OutcomeKind};

@@ -263,12 +263,6 @@ impl<R> StatusMachine<R> {
         }
     }
 
-    /// Whether the finishing call was accepted.
-    #[inline]
-    pub fn is_finished(&self) -> bool {
-        self.finishing_call.is_some()
-    }
-
     /// The progress of the last accepted call, `None` before the first.
     #[inline]
     pub fn progress(&self) -> Option<ProgressFraction> {
@@ -319,18 +313,7 @@ impl<R> StatusMachine<R> {
         self.outcome
     }
 
-    /// The next event not yet polled, oldest first.
-    #[must_use]
-    #[inline]
-    pub fn poll_event(&mut self) -> Option<Event> {
-        match self.pending_progress.take() {
-            Some(progress) => Some(Event::Progress(progress)),
-            None => self.events.pop_front(),
-        }
-    }
-
-    /// Every event not yet polled, oldest first, as an iterator that takes them out of the
-    /// machine: the same as calling [`poll_event`](Self::poll_event) until it returns `None`.
+    /// The next event not yet polled, oldest first; `None` when every event was polled.
     ///
     /// ```
     /// use gpmc_progress::{Event, OutcomeKind, StatusCall, StatusMachine, StatusMessage};
@@ -340,7 +323,7 @@ impl<R> StatusMachine<R> {
     /// machine.handle_status(
     ///     StatusCall::progress(2, 2).with_messages(vec![StatusMessage::new("a warning")]),
     /// )?;
-    /// let events: Vec<Event> = machine.drain_events().collect();
+    /// let events: Vec<Event> = std::iter::from_fn(|| machine.poll_event()).collect();
     /// assert_eq!(
     ///     events,
     ///     [
@@ -349,11 +332,16 @@ impl<R> StatusMachine<R> {
     ///         Event::Finished(OutcomeKind::Succeeded),
     ///     ]
     /// );
-    /// assert_eq!(machine.drain_events().next(), None);
+    /// assert_eq!(machine.poll_event(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn drain_events(&mut self) -> DrainEvents<'_, R> {
-        DrainEvents { machine: self }
+    #[must_use]
+    #[inline]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        match self.pending_progress.take() {
+            Some(progress) => Some(Event::Progress(progress)),
+            None => self.events.pop_front(),
+        }
     }
 
     /// Records the client's `IGPMAsyncCancel::Cancel` request.
@@ -782,32 +770,6 @@ fn first_rule(bits: u16) -> Option<Rule> {
     }
 }
 
-/// The iterator of [`StatusMachine::drain_events`]: it takes each event out of the machine
-/// as it is yielded, so events it did not reach stay for the next poll.
-#[derive(Debug)]
-#[must_use = "an iterator does nothing unless consumed"]
-pub struct DrainEvents<'a, R = ResultDescription> {
-    machine: &'a mut StatusMachine<R>,
-}
-
-impl<R> Iterator for DrainEvents<'_, R> {
-    type Item = Event;
-
-    fn next(&mut self) -> Option<Event> {
-        self.machine.poll_event()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let pending = usize::from(self.machine.pending_progress.is_some());
-        let len = self.machine.events.len() + pending;
-        (len, Some(len))
-    }
-}
-
-impl<R> ExactSizeIterator for DrainEvents<'_, R> {}
-
-impl<R> core::iter::FusedIterator for DrainEvents<'_, R> {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -851,34 +813,5 @@ mod tests {
         let accepted = full.handle_progress(1, 4, HResult::S_OK).unwrap();
         assert_eq!(accepted.call, 3);
         assert_eq!(accepted.anomalies[0].rule(), Rule::NumeratorDecreased);
-    }
-
-    /// The drain takes only what it yields: events it did not reach stay for the next poll,
-    /// and its length is exact, the merged progress included.
-    #[test]
-    fn draining_part_of_the_events_leaves_the_rest() {
-        let mut machine = StatusMachine::default();
-        machine.handle_status(StatusCall::progress(0, 2)).unwrap();
-        machine.handle_cancel();
-        machine
-            .handle_status(
-                StatusCall::progress(1, 2).with_messages(vec![StatusMessage::new("one")]),
-            )
-            .unwrap();
-        let mut drain = machine.drain_events();
-        assert_eq!(drain.len(), 4);
-        assert_eq!(drain.next(), Some(Event::Progress("0/2".parse().unwrap())));
-        assert_eq!(drain.len(), 3);
-        assert_eq!(drain.next(), Some(Event::CancelRequested));
-        let rest: Vec<Event> = machine.drain_events().collect();
-        assert_eq!(
-            rest,
-            [
-                Event::Progress("1/2".parse().unwrap()),
-                Event::Message(StatusMessage::new("one")),
-            ]
-        );
-        assert_eq!(machine.drain_events().len(), 0);
-        assert_eq!(machine.poll_event(), None);
     }
 }

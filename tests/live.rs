@@ -1672,7 +1672,7 @@ fn a_panic_while_dropping_a_panicked_observer_stops_no_later_delivery() {
     );
     #[cfg(feature = "trace")]
     assert_eq!(trace.text().lines().count(), 4, "every call recorded");
-    assert!(matches!(block_on(future), Ok(outcome) if outcome.is_success()));
+    assert!(matches!(block_on(future), Ok(outcome) if outcome.kind() == OutcomeKind::Succeeded));
 }
 
 /// Holds an `Updates` stream and drops it when the waker is dropped.

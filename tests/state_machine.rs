@@ -13,7 +13,7 @@ use gpmc_progress::strategy::proptest_state_machine::{
     prop_state_machine, ReferenceStateMachine, StateMachineTest,
 };
 use gpmc_progress::strategy::{ModelStep, ReferenceState, StatusMachineReference};
-use gpmc_progress::{Event, HResult, Input, Rule, StatusCall, StatusMachine, StatusMessage};
+use gpmc_progress::{Event, HResult, Input, Phase, Rule, StatusCall, StatusMachine, StatusMessage};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
@@ -141,7 +141,7 @@ impl StateMachineTest for MachineBesideModel {
             panic!("{mismatch}");
         }
         assert_eq!(
-            machine.is_finished(),
+            machine.phase() == Phase::Finished,
             state.model().finished().is_some(),
             "finished"
         );
