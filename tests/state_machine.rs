@@ -137,7 +137,7 @@ impl StateMachineTest for MachineBesideModel {
 
     fn check_invariants(machine: &StatusMachine, state: &ReferenceState) {
         // The machine's whole visible state against the model's, field by field.
-        if let Err(mismatch) = state.check_machine(machine) {
+        if let Err(mismatch) = state.model().check_machine(machine) {
             panic!("{mismatch}");
         }
         assert_eq!(
@@ -192,7 +192,7 @@ fn shrunk_failure(spoil: fn(&mut StatusCall, &StatusMachine)) -> Vec<Input> {
                 }
                 Input::Cancel => state.check_cancel(broken.machine.handle_cancel()),
             }
-            .and_then(|()| state.check_machine(&broken.machine))
+            .and_then(|()| state.model().check_machine(&broken.machine))
             .map_err(|mismatch| TestCaseError::fail(mismatch.to_string()))?;
         }
         Ok(())

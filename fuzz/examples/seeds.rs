@@ -146,7 +146,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             assert_eq!(decoded.encode(), bytes, "{name}");
             fs::write(machine_dir.join(format!("{name}-{preset}")), bytes)?;
         }
-        let rules = if n % 2 == 0 {
+        let rules = if n.is_multiple_of(2) {
             Rules::documented()
         } else {
             Rules::strict()
