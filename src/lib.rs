@@ -257,6 +257,8 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// Crate-internal items are `pub(crate)`: `pub` means part of the public API.
+#![warn(unreachable_pub)]
 // On docs.rs (`--cfg docsrs`, nightly), every item gated by a feature or a platform shows
 // it as a badge; the badges are derived from the `cfg` attributes themselves.
 #![cfg_attr(docsrs, feature(doc_cfg))]
