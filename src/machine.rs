@@ -423,9 +423,8 @@ impl<R: TypedResult> StatusMachine<R> {
         if call.result.is_none() && call.messages.is_none() {
             let judged = self.judge(call.numerator, call.denominator, call.hr, None);
             if judged.is_quiet() {
-                if let Ok(progress) = ProgressFraction::new(call.numerator, call.denominator) {
-                    return Ok(self.apply_progress(index, progress));
-                }
+                let progress = ProgressFraction::judged_valid(call.numerator, call.denominator);
+                return Ok(self.apply_progress(index, progress));
             }
             return self.conclude(index, judged, call);
         }
@@ -461,9 +460,8 @@ impl<R: TypedResult> StatusMachine<R> {
         let index = self.count_call();
         let judged = self.judge(numerator, denominator, hr, None);
         if judged.is_quiet() {
-            if let Ok(progress) = ProgressFraction::new(numerator, denominator) {
-                return Ok(self.apply_progress(index, progress));
-            }
+            let progress = ProgressFraction::judged_valid(numerator, denominator);
+            return Ok(self.apply_progress(index, progress));
         }
         self.conclude_progress(index, judged, numerator, denominator, hr)
     }
@@ -499,7 +497,7 @@ impl<R: TypedResult> StatusMachine<R> {
         if !self.judge(numerator, denominator, hr, None).is_quiet() {
             return None;
         }
-        let progress = ProgressFraction::new(numerator, denominator).ok()?;
+        let progress = ProgressFraction::judged_valid(numerator, denominator);
         let index = self.count_call();
         Some(self.apply_progress(index, progress))
     }
@@ -549,19 +547,7 @@ impl<R: TypedResult> StatusMachine<R> {
             return Err((violation, call));
         }
         // Negative or exceeding progress is always a violation: the fraction is valid.
-        let progress = match ProgressFraction::new(numerator, denominator) {
-            Ok(progress) => progress,
-            Err(_) => {
-                let breach = breach(Rule::NumeratorExceedsDenominator);
-                return Err((
-                    Violation {
-                        call: index,
-                        breach,
-                    },
-                    call,
-                ));
-            }
-        };
+        let progress = ProgressFraction::judged_valid(numerator, denominator);
         let mut anomalies = Vec::new();
         let mut rest = judged.breaks;
         while let Some(rule) = first_rule(rest) {
@@ -739,7 +725,8 @@ struct Judged {
 }
 
 impl Judged {
-    /// Accepted with no anomaly, not finishing: applying it changes only the progress.
+    /// Accepted with no anomaly, not finishing: applying it changes only the progress (and
+    /// its fraction is valid).
     #[inline(always)]
     fn is_quiet(self) -> bool {
         self.breaks == 0 && !self.finishing
