@@ -208,7 +208,11 @@
 //!   and cancelled outcomes; `anomalies` lists `{"line":N,"rule":ID}` in line order (several
 //!   on one line in the rules' precedence order).
 //! - `{"file":F,"verdict":"violation","line":3,"rule":"numerator-decreased","message":"..."}`:
-//!   the first call that breaks a rule that is a violation under the rules in force.
+//!   the first call that breaks a rule that is a violation under the rules in force. A call
+//!   after the finishing one (a *late* call, rule `status-after-completion`) changes nothing
+//!   of the end that call decided, so its verdict also carries that end: `outcome`, `result`
+//!   and, for failed and cancelled, `hr`, as a `complete` verdict has them
+//!   (`{"file":F,"verdict":"violation","line":5,"rule":"status-after-completion","message":"...","outcome":"cancelled","result":null,"hr":"0x800704C7"}`).
 //! - `{"file":F,"verdict":"incomplete","progress":"4/9","anomalies":[]}`: the trace ended
 //!   before the finishing call; `progress` is the last `Status` call's fraction, or null when
 //!   there was none.
@@ -241,8 +245,8 @@
 //!   the `simulate` module: a seeded simulated GPMC server, as a plan of inputs for a plain
 //!   state machine or live on its own thread driving a tracker (cancel, failures, a broken
 //!   rule, a failed start, a server that lets go, overlapping calls). Needs no `serde_json`.
-//! - `cli`: the `gpmc-trace` command-line tool (`check`, `simulate`, `demo`). Implies `trace`
-//!   and `live`.
+//! - `cli`: the `gpmc-trace` command-line tool (`check`, `show`, `simulate`, `demo`; `record`
+//!   with `com` on Windows). Implies `trace` and `live`.
 //! - `com` (Windows only): the `com` module: safe, typed entry points for the 14
 //!   asynchronous GPMC methods (an operation handle to cancel, wait, await or stream, with
 //!   the typed result), and below them a real `IGPMAsyncProgress` sink built on the

@@ -1,7 +1,8 @@
 //! The `gpmc-trace` binary, one process per case: exit codes, the multi-file rule, usage
 //! errors, files that cannot be opened, `simulate` piped into `check`, `demo` (Ctrl-C
 //! included), and standard output that cannot be written (not open for writing, full, a
-//! pipe without reader).
+//! pipe without reader). The output for people is in tests/cli_human.rs, the terminal in
+//! tests/terminal.rs.
 
 mod common;
 
@@ -80,6 +81,34 @@ fn a_file_that_cannot_be_opened_is_an_error_without_line_and_the_others_are_chec
     assert_eq!(got[2]["line"], serde_json::Value::Null);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no-such-trace"), "{stderr}");
+}
+
+/// A call after the finishing one is late: its violation carries the end that call decided,
+/// as a complete verdict has it (`hr` for failed and cancelled only).
+#[test]
+fn a_late_call_s_violation_carries_the_end() {
+    let cancelled = fixture("cancelled-then-a-late-call");
+    let output = run(&["check", &cancelled], None);
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        format!(
+            "{{\"file\":{},\"verdict\":\"violation\",\"line\":6,\"rule\":\"status-after-completion\",\"message\":\"status call 4 violates status-after-completion: the operation already ended at status call 3\",\"outcome\":\"cancelled\",\"result\":null,\"hr\":\"0x800704C7\"}}\n",
+            serde_json::Value::from(cancelled.as_str())
+        )
+    );
+    let succeeded = "{\"event\":\"begin\",\"operation\":\"gpo-report\"}\n\
+        {\"event\":\"status\",\"numerator\":1,\"denominator\":1,\"result\":{\"type\":\"text\",\"value\":\"<r/>\"}}\n\
+        {\"event\":\"status\",\"numerator\":1,\"denominator\":1}\n";
+    let output = run(&["check", "-"], Some(succeeded.as_bytes()));
+    assert_eq!(code(&output), 1);
+    let got = verdicts(&output);
+    assert_eq!(got[0]["outcome"], "succeeded");
+    assert_eq!(got[0]["result"], "text");
+    assert!(got[0].get("hr").is_none(), "{}", got[0]);
+    // A violation before the end has none.
+    let output = run(&["check", &fixture(VIOLATION)], None);
+    assert!(verdicts(&output)[0].get("outcome").is_none());
 }
 
 /// Each input error's message in full, as `check` prints it, with its line.
@@ -186,7 +215,7 @@ fn usage_errors_exit_two_with_nothing_on_stdout() {
         &["simulate", "gpo-delete"],
         &["simulate", "gpo-backup", "--break", "no-such-rule"],
         &["simulate", "gpo-backup", "--fail-hr", "0x80004005"],
-        &["demo", "gpo-backup", "--delay-ms", "soon"],
+        &["demo", "gpo-backup", "--pace-ms", "soon"],
     ] {
         let output = run(args, None);
         assert_eq!(code(&output), 2, "{args:?}");
@@ -381,7 +410,7 @@ fn simulate_with_a_pace_writes_each_line_s_planned_moment() {
     let untimed = run(&base, None);
     assert_eq!(code(&untimed), 0);
     assert_eq!(moments(&untimed), [None; 5]);
-    let timed = run(&[&base[..], &["--delay-ms", "250"]].concat(), None);
+    let timed = run(&[&base[..], &["--pace-ms", "250"]].concat(), None);
     assert_eq!(code(&timed), 0, "{timed:?}");
     assert_eq!(
         moments(&timed),
@@ -421,7 +450,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
         &[
             "demo",
             "gpo-backup",
-            "--delay-ms",
+            "--pace-ms",
             "0",
             "--seed",
             "5",
@@ -472,7 +501,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
         &[
             "demo",
             "gpo-copy",
-            "--delay-ms",
+            "--pace-ms",
             "0",
             "--cancel-at",
             "1",
@@ -492,7 +521,7 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
         &[
             "demo",
             "gpo-copy",
-            "--delay-ms",
+            "--pace-ms",
             "0",
             "--rules",
             "strict",
@@ -509,19 +538,21 @@ fn demo_prints_one_plain_line_per_event_when_not_on_a_terminal() {
 
 #[test]
 fn demo_draws_a_progress_bar_on_a_terminal() {
-    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-finishing.
+    // `script` (util-linux, essential on Debian) runs the demo on a pseudo-terminal, one that
+    // draws (whatever TERM the tests run with).
     let command = format!(
-        "{} demo gpo-backup --delay-ms 0 --seed 1 --extensions 3",
+        "{} demo gpo-backup --pace-ms 0 --seed 1 --extensions 3",
         common::binary()
     );
     let output = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm-256color")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("script(1) from util-linux runs");
     assert_eq!(code(&output), 0, "{output:?}");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains('\u{1b}'), "finishing drawing: {text}");
+    assert!(text.contains('\u{1b}'), "terminal drawing: {text}");
     assert!(text.contains("IGPMGPO::Backup ["), "{text}");
     assert!(text.contains("========"), "a filled bar: {text}");
     assert!(text.contains("3/3 (100%)"), "{text}");
@@ -545,7 +576,7 @@ fn slow_demo(
         .args([
             "demo",
             "gpo-backup",
-            "--delay-ms",
+            "--pace-ms",
             "200",
             "--extensions",
             "100",
@@ -647,15 +678,15 @@ fn the_readme_demo_transcript_is_what_the_demo_prints() {
         .expect("`$ gpmc-trace ... | cat`");
     let mut args: Vec<&str> = args.split(' ').collect();
     // The pace changes nothing but the time it takes.
-    args.extend(["--delay-ms", "0"]);
+    args.extend(["--pace-ms", "0"]);
     let output = run(&args, None);
     assert_eq!(code(&output), 0, "{output:?}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
 }
 
 #[test]
-fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
-    let base = ["demo", "gpo-backup", "--delay-ms", "0", "--seed", "4"];
+fn demo_shows_a_failed_start_a_server_that_lets_go_and_overlapping_calls() {
+    let base = ["demo", "gpo-backup", "--pace-ms", "0", "--seed", "4"];
     let with = |extra: &[&str]| {
         let mut args = base.to_vec();
         args.extend(["--extensions", "3"]);
@@ -687,9 +718,9 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
         "{text}"
     );
 
-    // Two threads show what one shows.
+    // Overlapping calls from two threads show what one thread shows.
     let one = with(&["--warn-at", "1", "--cancel-at", "2"]);
-    let two = with(&["--warn-at", "1", "--cancel-at", "2", "--two-threads"]);
+    let two = with(&["--warn-at", "1", "--cancel-at", "2", "--overlapping"]);
     assert_eq!(code(&two), 0, "{two:?}");
     assert_eq!(
         String::from_utf8(two.stdout).unwrap(),
@@ -698,11 +729,18 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_two_threads() {
 }
 
 /// The commands that write to standard output: `check` of `checked` copies of a complete
-/// trace, and `simulate` and `demo` of a backup over `extensions` extensions.
+/// trace (JSON) and of a violation (for people), `simulate` and `demo` of a backup over
+/// `extensions` extensions, and `show` (both formats) of such a backup's trace.
 #[cfg(unix)]
 fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
     let mut check = vec!["check".to_owned()];
     check.extend(std::iter::repeat(fixture(COMPLETE)).take(checked));
+    let mut human = vec![
+        "check".to_owned(),
+        "--format".to_owned(),
+        "human".to_owned(),
+    ];
+    human.extend(std::iter::repeat(fixture(VIOLATION)).take(checked));
     let extensions = extensions.to_string();
     let simulate = [
         "simulate",
@@ -715,17 +753,35 @@ fn commands_writing(checked: usize, extensions: u32) -> Vec<Vec<String>> {
     let demo = [
         "demo",
         "gpo-backup",
-        "--delay-ms",
+        "--pace-ms",
         "0",
         "--seed",
         "1",
         "--extensions",
         &extensions,
     ];
+    // The trace `show` lists, written by `simulate`.
+    let trace =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("backup-{extensions}.jsonl"));
+    let written = std::process::Command::new(common::binary())
+        .args(simulate)
+        .stdout(std::fs::File::create(&trace).unwrap())
+        .status()
+        .unwrap();
+    assert!(written.success());
+    let trace = trace.to_str().unwrap();
+    let show = |format: &str| {
+        ["show", "--format", format, trace]
+            .map(str::to_owned)
+            .to_vec()
+    };
     vec![
         check,
+        human,
         simulate.map(str::to_owned).to_vec(),
         demo.map(str::to_owned).to_vec(),
+        show("json"),
+        show("human"),
     ]
 }
 

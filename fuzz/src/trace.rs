@@ -117,9 +117,11 @@ fn normalized(verdict: &Verdict, position: impl Fn(u64) -> u64) -> String {
                 .map(|a| (position(a.line), a.anomaly))
                 .collect::<Vec<_>>()
         ),
-        Verdict::Violation { line, violation } => {
-            format!("violation {} {violation:?}", position(*line))
-        }
+        Verdict::Violation {
+            line,
+            violation,
+            end,
+        } => format!("violation {} {violation:?} {end:?}", position(*line)),
         Verdict::Unfinished {
             progress,
             anomalies,

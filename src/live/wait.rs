@@ -28,6 +28,10 @@ use crate::{HResult, OperationOutcome, TypedResult, Violation};
 ///     TrackError::Abandoned { calls_received: 2 }.to_string(),
 ///     "the server let go of the operation after 2 status calls without finishing"
 /// );
+/// assert_eq!(
+///     TrackError::Abandoned { calls_received: 1 }.to_string(),
+///     "the server let go of the operation after 1 status call without finishing"
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -42,7 +46,8 @@ pub enum TrackError {
     /// The server let go (the last reporter, or the COM sink's last reference, was released)
     /// before a finishing `Status` call: no more calls can come.
     #[error(
-        "the server let go of the operation after {calls_received} status calls without finishing"
+        "the server let go of the operation after {calls_received} status call{} without finishing",
+        if *calls_received == 1 { "" } else { "s" }
     )]
     Abandoned {
         /// How many `Status` calls had been received.

@@ -173,8 +173,19 @@ impl TraceReadError {
         }
     }
 
-    /// An error no line is to blame for.
-    pub(crate) fn unplaced(kind: TraceErrorKind) -> Self {
+    /// An error no line is to blame for: what a program that reads a trace itself gives
+    /// when it cannot open or read it, as [`replay_file`](super::replay_file) does.
+    ///
+    /// ```
+    /// use gpmc_progress::trace::{TraceErrorKind, TraceReadError};
+    ///
+    /// let source = std::io::Error::from(std::io::ErrorKind::NotFound);
+    /// let path = "missing.jsonl".to_owned();
+    /// let error = TraceReadError::unplaced(TraceErrorKind::Open { path, source });
+    /// assert_eq!(error.line, None);
+    /// assert_eq!(error.to_string(), "cannot open `missing.jsonl`");
+    /// ```
+    pub fn unplaced(kind: TraceErrorKind) -> Self {
         TraceReadError { line: None, kind }
     }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::{
     Anomaly, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMachine,
-    TypedResult, Violation,
+    StatusMessage, TypedResult, Violation,
 };
 
 use super::error::message_and_sources;
@@ -67,6 +67,13 @@ pub enum Verdict {
         line: u64,
         /// The rule it broke, and how.
         violation: Violation,
+        /// The end of the operation when the offending call is *late*: it came after the
+        /// finishing call (rule `status-after-completion`), which had already decided how
+        /// the operation ended; the late call changes nothing of that end. The outcome is
+        /// the one a [`Finished`](Self::Finished) verdict of the trace cut before the late
+        /// call would have (with its messages under [`replay`], none under [`check`]).
+        /// `None` for a violation before the end, which is itself how the operation ends.
+        end: Option<OperationOutcome>,
     },
     /// The trace ended before the finishing call. Its name in the checker's JSON is
     /// `incomplete`.
@@ -96,7 +103,9 @@ impl Verdict {
     /// set to `file`, keys in the order of the [crate docs' Checking traces
     /// section](crate#checking-traces). An error's `message` is its kind's message followed
     /// by its sources' (`cannot open `t.jsonl`: No such file or directory (os error 2)`),
-    /// without the line, which is the `line` key.
+    /// without the line, which is the `line` key. A late violation (one with an
+    /// [`end`](Self::Violation::end)) also has the end's `outcome`, `result` and, for failed
+    /// and cancelled, `hr`, as a `complete` verdict has them.
     ///
     /// ```
     /// use gpmc_progress::trace::replay;
@@ -107,6 +116,13 @@ impl Verdict {
     /// assert_eq!(
     ///     verdict.to_json("t.jsonl"),
     ///     r#"{"file":"t.jsonl","verdict":"incomplete","progress":"1/2","anomalies":[]}"#
+    /// );
+    ///
+    /// let late = "{\"event\":\"status\",\"numerator\":1,\"denominator\":1,\"hr\":\"0x80004005\"}\n\
+    ///             {\"event\":\"status\",\"numerator\":1,\"denominator\":1}\n";
+    /// assert_eq!(
+    ///     replay(late.as_bytes(), Rules::strict()).to_json("t.jsonl"),
+    ///     r#"{"file":"t.jsonl","verdict":"violation","line":2,"rule":"status-after-completion","message":"status call 2 violates status-after-completion: the operation already ended at status call 1","outcome":"failed","result":null,"hr":"0x80004005"}"#
     /// );
     /// ```
     pub fn to_json(&self, file: &str) -> String {
@@ -133,17 +149,20 @@ impl Verdict {
         };
         match self {
             Verdict::Finished { outcome, anomalies } => {
-                json.outcome = Some(outcome.kind().as_str());
-                json.result = Some(outcome.result().map(|r| r.result_type().id()));
-                if outcome.kind() != OutcomeKind::Succeeded {
-                    json.hr = Some(outcome.hr().to_string());
-                }
+                json.set_end(outcome);
                 json.anomalies = Some(anomaly_list(anomalies));
             }
-            Verdict::Violation { line, violation } => {
+            Verdict::Violation {
+                line,
+                violation,
+                end,
+            } => {
                 json.line = Some(Some(*line));
                 json.rule = Some(violation.rule().id());
                 json.message = Some(violation.to_string());
+                if let Some(outcome) = end {
+                    json.set_end(outcome);
+                }
             }
             Verdict::Unfinished {
                 progress,
@@ -169,7 +188,8 @@ impl fmt::Display for Verdict {
     /// - `finished: ` and the [outcome](OperationOutcome)'s kind and code, then after `; `
     ///   the result's type (`backup result`) or `no result`, and how many anomalies there
     ///   were (`no anomalies`, `1 anomaly`, `2 anomalies`);
-    /// - `violation: line N: ` and the [`Violation`];
+    /// - `violation: line N: ` and the [`Violation`]; for a late one, then `; the operation
+    ///   had ended: ` and the end as `finished: ` shows it (`succeeded; backup result`);
     /// - `unfinished: ` and the last progress (`progress 1/2 (50%)`) or `no status call`,
     ///   then how many anomalies there were;
     /// - `error: ` and the [`TraceReadError`] (with its line when one is to blame), then
@@ -194,6 +214,13 @@ impl fmt::Display for Verdict {
     ///      numerator 3 exceeds denominator 2"
     /// );
     /// assert_eq!(
+    ///     check("{\"event\":\"status\",\"numerator\":0,\"denominator\":0}\n\
+    ///            {\"event\":\"status\",\"numerator\":0,\"denominator\":0}"),
+    ///     "violation: line 2: status call 2 violates status-after-completion: \
+    ///      the operation already ended at status call 1; the operation had ended: succeeded; \
+    ///      no result"
+    /// );
+    /// assert_eq!(
     ///     check(r#"{"event":"status","numerator":1,"denominator":2}"#),
     ///     "unfinished: progress 1/2 (50%); no anomalies"
     /// );
@@ -209,17 +236,30 @@ impl fmt::Display for Verdict {
             1 => f.write_str("; 1 anomaly"),
             n => write!(f, "; {n} anomalies"),
         };
+        let end = |f: &mut fmt::Formatter<'_>, outcome: &OperationOutcome| {
+            write!(f, "{outcome}")?;
+            match outcome.result() {
+                Some(result) => write!(f, "; {} result", result.result_type()),
+                None => f.write_str("; no result"),
+            }
+        };
         match self {
             Verdict::Finished { outcome, anomalies } => {
-                write!(f, "finished: {outcome}")?;
-                match outcome.result() {
-                    Some(result) => write!(f, "; {} result", result.result_type())?,
-                    None => f.write_str("; no result")?,
-                }
+                f.write_str("finished: ")?;
+                end(f, outcome)?;
                 count(f, anomalies)
             }
-            Verdict::Violation { line, violation } => {
-                write!(f, "violation: line {line}: {violation}")
+            Verdict::Violation {
+                line,
+                violation,
+                end: decided,
+            } => {
+                write!(f, "violation: line {line}: {violation}")?;
+                if let Some(outcome) = decided {
+                    f.write_str("; the operation had ended: ")?;
+                    end(f, outcome)?;
+                }
+                Ok(())
             }
             Verdict::Unfinished {
                 progress,
@@ -241,16 +281,12 @@ impl fmt::Display for Verdict {
 }
 
 /// The checker's output line; `None` fields are omitted, `Some(None)` ones written as null.
+/// The fields are in the order of the keys: a verdict that has no `line`, `rule` or
+/// `message` starts with `outcome`, a late violation has the end after its message.
 #[derive(Serialize)]
 struct VerdictJson<'a> {
     file: &'a str,
     verdict: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<Option<&'static str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hr: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<Option<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -258,9 +294,27 @@ struct VerdictJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Option<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     anomalies: Option<Vec<AnomalyJson>>,
+}
+
+impl VerdictJson<'_> {
+    /// The end's keys: `outcome`, `result` (the kept result's type or null) and, for failed
+    /// and cancelled, `hr`.
+    fn set_end(&mut self, outcome: &OperationOutcome) {
+        self.outcome = Some(outcome.kind().as_str());
+        self.result = Some(outcome.result().map(|r| r.result_type().id()));
+        if outcome.kind() != OutcomeKind::Succeeded {
+            self.hr = Some(outcome.hr().to_string());
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -296,8 +350,9 @@ struct AnomalyJson {
 ///     other => panic!("{other:?}"),
 /// }
 /// match replay(trace.as_bytes(), Rules::strict()) {
-///     Verdict::Violation { line, violation } => {
+///     Verdict::Violation { line, violation, end } => {
 ///         assert_eq!((line, violation.rule()), (3, Rule::FailureBeforeCompletion));
+///         assert!(end.is_none(), "the violation is how the operation ends");
 ///     }
 ///     other => panic!("{other:?}"),
 /// }
@@ -341,7 +396,8 @@ pub fn check_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
 
 /// Replays what `reader` reads.
 fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
-    let mut machine: Option<StatusMachine> = None;
+    // Created at the first event, which names the operation when it is a `begin`.
+    let mut state: Option<StatusMachine> = None;
     let mut anomalies = Vec::new();
     // The messages of the accepted calls, for the outcome.
     let mut messages = Vec::new();
@@ -351,7 +407,7 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
             Ok(None) => break,
             Err(error) => return Verdict::Error(error),
         };
-        let machine = machine.get_or_insert_with(|| {
+        let machine = state.get_or_insert_with(|| {
             let operation = match event {
                 TraceEvent::Begin { operation } => operation,
                 _ => OperationKind::Unknown,
@@ -384,24 +440,41 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
                             }
                         }
                     }
-                    Err(violation) => return Verdict::Violation { line, violation },
+                    Err(violation) => {
+                        // After the finishing call (a late call), the machine keeps the end
+                        // that call decided.
+                        let end = state
+                            .and_then(StatusMachine::into_outcome)
+                            .map(|outcome| with_messages(outcome, messages));
+                        return Verdict::Violation {
+                            line,
+                            violation,
+                            end,
+                        };
+                    }
                 }
             }
         }
         while machine.poll_event().is_some() {}
     }
-    let progress = machine.as_ref().and_then(StatusMachine::progress);
-    match machine.and_then(StatusMachine::into_outcome) {
-        Some(outcome) => {
-            let (hr, cancel_requested, result, _) = outcome.into_parts();
-            let outcome = OperationOutcome::new(hr, cancel_requested, result, messages);
-            Verdict::Finished { outcome, anomalies }
-        }
+    let progress = state.as_ref().and_then(StatusMachine::progress);
+    match state.and_then(StatusMachine::into_outcome) {
+        Some(outcome) => Verdict::Finished {
+            outcome: with_messages(outcome, messages),
+            anomalies,
+        },
         None => Verdict::Unfinished {
             progress,
             anomalies,
         },
     }
+}
+
+/// The machine's outcome with the messages the replay kept (the machine judged the calls
+/// without them).
+fn with_messages(outcome: OperationOutcome, messages: Vec<StatusMessage>) -> OperationOutcome {
+    let (hr, cancel_requested, result, _) = outcome.into_parts();
+    OperationOutcome::new(hr, cancel_requested, result, messages)
 }
 
 /// Opens `path` and [`replay`]s it; a file that cannot be opened is an
@@ -467,6 +540,64 @@ mod tests {
             "{text}"
         );
         assert!(matches!(unopened, Verdict::Error(_)));
+    }
+
+    #[test]
+    fn a_late_violation_carries_the_end_the_finishing_call_decided() {
+        let cancelled = "{\"event\":\"begin\",\"operation\":\"gpo-copy\"}\n\
+            {\"event\":\"status\",\"numerator\":0,\"denominator\":2,\"messages\":[{\"message\":\"a\"}]}\n\
+            {\"event\":\"cancel\"}\n\
+            {\"event\":\"status\",\"numerator\":2,\"denominator\":2,\"hr\":\"0x800704C7\"}\n\
+            {\"event\":\"status\",\"numerator\":2,\"denominator\":2,\"messages\":[{\"message\":\"late\"}]}\n";
+        for rules in [Rules::documented(), Rules::strict()] {
+            assert_eq!(
+                json(cancelled, rules),
+                r#"{"file":"f","verdict":"violation","line":5,"rule":"status-after-completion","message":"status call 3 violates status-after-completion: the operation already ended at status call 2","outcome":"cancelled","result":null,"hr":"0x800704C7"}"#
+            );
+        }
+        match replay(cancelled.as_bytes(), Rules::documented()) {
+            Verdict::Violation {
+                line: 5,
+                violation,
+                end: Some(end),
+            } => {
+                assert_eq!(violation.rule(), Rule::StatusAfterCompletion);
+                assert_eq!(end.kind(), OutcomeKind::Cancelled);
+                // The end's messages are the accepted calls', not the late call's.
+                let texts: Vec<_> = end.messages().iter().map(|m| &m.message[..]).collect();
+                assert_eq!(texts, ["a"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match check(cancelled.as_bytes(), Rules::documented()) {
+            Verdict::Violation { end: Some(end), .. } => assert!(end.messages().is_empty()),
+            other => panic!("{other:?}"),
+        }
+
+        let succeeded = "{\"event\":\"begin\",\"operation\":\"gpo-backup\"}\n\
+            {\"event\":\"status\",\"numerator\":1,\"denominator\":1,\"result\":{\"type\":\"backup\"}}\n\
+            \n\
+            {\"event\":\"status\",\"numerator\":0,\"denominator\":1}\n";
+        assert_eq!(
+            json(succeeded, Rules::strict()),
+            r#"{"file":"f","verdict":"violation","line":4,"rule":"status-after-completion","message":"status call 2 violates status-after-completion: the operation already ended at status call 1","outcome":"succeeded","result":"backup"}"#
+        );
+        assert_eq!(
+            replay(succeeded.as_bytes(), Rules::strict()).to_string(),
+            "violation: line 4: status call 2 violates status-after-completion: the operation \
+             already ended at status call 1; the operation had ended: succeeded; backup result"
+        );
+
+        // A violation before the end is the end itself: no outcome.
+        let early = "{\"event\":\"status\",\"numerator\":2,\"denominator\":1}\n";
+        assert!(matches!(
+            replay(early.as_bytes(), Rules::documented()),
+            Verdict::Violation { end: None, .. }
+        ));
+        assert_eq!(
+            json(early, Rules::documented()),
+            r#"{"file":"f","verdict":"violation","line":1,"rule":"numerator-exceeds-denominator","message":"status call 1 violates numerator-exceeds-denominator: numerator 2 exceeds denominator 1"}"#
+        );
     }
 
     /// The error's message and each source's, in order.

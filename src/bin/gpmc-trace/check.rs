@@ -1,84 +1,125 @@
 //! `gpmc-trace check`: the verdicts of the `gpmc_progress` crate docs' "Checking traces"
-//! section, and the command's exit statuses.
+//! section, as JSON lines or as diagnostics for people, and the command's exit statuses.
 
 use std::ffi::OsString;
-use std::io::{self, BufReader, LineWriter, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, LineWriter, Write};
+use std::path::Path;
 
-use gpmc_progress::trace::{check as check_trace, check_file, TraceErrorKind, Verdict};
+use gpmc_progress::trace::{
+    check as check_trace, check_file, TraceErrorKind, TraceReadError, Verdict,
+};
 use gpmc_progress::{Preset, Rules};
 
+use crate::diagnostic::Human;
+use crate::exit::Status;
 use crate::output::{self, StandardOutput};
+use crate::tap::LineTap;
+use crate::{Format, OutputOptions};
 
-/// Checks every file in order, prints one verdict line each, returns the exit status (2
-/// when standard output cannot be written: a verdict must not be lost silently).
-pub fn run(preset: Preset, files: &[OsString]) -> u8 {
+/// Checks every file in order, writes each verdict, returns the exit status (2 when
+/// standard output cannot be written: a verdict must not be lost silently).
+pub fn run(preset: Preset, options: &OutputOptions, files: &[OsString]) -> u8 {
+    let human = match Format::or_by_terminal(options.format) {
+        Format::Json => None,
+        Format::Human => Some(Human::for_stdout(options.color)),
+    };
     let written = StandardOutput::open().and_then(|stdout| {
         let mut stdout = LineWriter::new(stdout);
-        let code = check(preset, files, &mut stdout)?;
+        let status = check(Rules::preset(preset), human, files, &mut stdout)?;
         stdout.flush()?;
-        Ok(code)
+        Ok(status)
     });
     written.unwrap_or_else(|error| output::failed(&error))
 }
 
 /// Checks the files, writing each verdict as soon as it is known; the first failed write
 /// stops the checking.
-fn check(preset: Preset, files: &[OsString], stdout: &mut impl Write) -> io::Result<u8> {
-    let rules = Rules::preset(preset);
-    let mut codes = Vec::with_capacity(files.len());
+fn check(
+    rules: Rules,
+    human: Option<Human>,
+    files: &[OsString],
+    stdout: &mut impl Write,
+) -> io::Result<u8> {
+    let mut statuses = Vec::with_capacity(files.len());
     for file in files {
-        let name = file.to_string_lossy();
-        // The verdict line shows no message: none is kept.
-        let verdict = if file == "-" {
-            check_trace(
-                BufReader::with_capacity(64 * 1024, io::stdin().lock()),
-                rules,
-            )
-        } else {
-            check_file(file, rules)
-        };
-        if let Verdict::Error(error) = &verdict {
-            match error.kind {
-                // The message names the file.
-                TraceErrorKind::Open { .. } => {
-                    eprintln!("gpmc-trace: {}", error.message_and_sources())
-                }
-                TraceErrorKind::Io(_) => {
-                    eprintln!("gpmc-trace: {name}: {}", error.message_and_sources())
-                }
-                _ => {}
+        match human {
+            None => {
+                let name = file.to_string_lossy();
+                let verdict = if file == "-" {
+                    check_trace(
+                        BufReader::with_capacity(64 * 1024, io::stdin().lock()),
+                        rules,
+                    )
+                } else {
+                    check_file(file, rules)
+                };
+                report_io_error(&name, &verdict);
+                statuses.push(Status::of_verdict(&verdict));
+                writeln!(stdout, "{}", verdict.to_json(&name))?;
+            }
+            Some(human) => {
+                // The diagnostic quotes the line where reading stopped, and says what an
+                // I/O error is (standard error repeats nothing).
+                let (verdict, line) = if file == "-" {
+                    quoting(
+                        BufReader::with_capacity(64 * 1024, io::stdin().lock()),
+                        rules,
+                    )
+                } else {
+                    match File::open(file) {
+                        Ok(opened) => quoting(BufReader::with_capacity(64 * 1024, opened), rules),
+                        Err(source) => (unopened(Path::new(file), source), None),
+                    }
+                };
+                statuses.push(Status::of_verdict(&verdict));
+                let name = crate::human_name(file);
+                write!(
+                    stdout,
+                    "{}",
+                    human.verdict(&name, &verdict, line.as_deref())
+                )?;
             }
         }
-        codes.push(exit_code(&verdict));
-        writeln!(stdout, "{}", verdict.to_json(&name))?;
     }
-    Ok(combined_exit_code(codes))
+    Ok(Status::combined(statuses).code())
 }
 
-/// The exit status for one verdict: 0 complete, 1 violation, 3 incomplete, 2 error.
-fn exit_code(verdict: &Verdict) -> u8 {
-    match verdict {
-        Verdict::Finished { .. } => 0,
-        Verdict::Violation { .. } => 1,
-        Verdict::Unfinished { .. } => 3,
-        // An error, and any verdict a later version adds, until it has its own status.
-        _ => 2,
-    }
-}
-
-/// The exit status for several verdicts: 2 if any is 2, else 1 if any is 1, else 3 if any
-/// is 3, else 0 (also for none).
-fn combined_exit_code(codes: impl IntoIterator<Item = u8>) -> u8 {
-    let rank = |code: u8| match code {
-        2 => 3,
-        1 => 2,
-        3 => 1,
-        _ => 0,
+/// The verdict of a trace and the text of the line it names (where reading stopped).
+fn quoting(input: impl BufRead, rules: Rules) -> (Verdict, Option<Vec<u8>>) {
+    let mut tap = LineTap::new(input);
+    let verdict = check_trace(&mut tap, rules);
+    let line = match &verdict {
+        Verdict::Violation { line, .. } => Some(*line),
+        Verdict::Error(error) => error.line,
+        _ => None,
     };
-    codes
-        .into_iter()
-        .max_by_key(|code| rank(*code))
-        .unwrap_or(0)
+    let text = line.and_then(|line| tap.line(line)).map(<[u8]>::to_vec);
+    (verdict, text)
+}
+
+/// The verdict of a file that cannot be opened, as `check_file` gives it.
+fn unopened(path: &Path, source: io::Error) -> Verdict {
+    Verdict::Error(TraceReadError::unplaced(TraceErrorKind::Open {
+        path: path.display().to_string(),
+        source,
+    }))
+}
+
+/// Describes an I/O error on standard error too (JSON verdicts are for programs).
+fn report_io_error(name: &str, verdict: &Verdict) {
+    if let Verdict::Error(error) = verdict {
+        match error.kind {
+            // The message names the file.
+            TraceErrorKind::Open { .. } => {
+                eprintln!("gpmc-trace: {}", error.message_and_sources())
+            }
+            TraceErrorKind::Io(_) => {
+                eprintln!("gpmc-trace: {name}: {}", error.message_and_sources())
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -86,38 +127,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn combined_exit_code_is_the_worst_in_the_order_2_1_3_0() {
-        assert_eq!(combined_exit_code([]), 0);
-        assert_eq!(combined_exit_code([0, 0]), 0);
-        assert_eq!(combined_exit_code([0, 3, 1, 0]), 1);
-        assert_eq!(combined_exit_code([3, 0]), 3);
-        assert_eq!(combined_exit_code([1, 2]), 2);
-        assert_eq!(combined_exit_code([2, 3, 1, 0]), 2);
+    fn an_unopened_file_is_the_verdict_check_file_gives() {
+        let path = Path::new("/nonexistent/trace.jsonl");
+        let source = File::open(path).unwrap_err();
+        assert_eq!(
+            unopened(path, source).to_json("t"),
+            check_file(path, Rules::strict()).to_json("t")
+        );
     }
 
     #[test]
-    fn exit_code_of_each_verdict() {
-        let rules = Rules::preset(Preset::Strict);
-        for (trace, code) in [
-            (
-                "{\"event\":\"status\",\"numerator\":1,\"denominator\":1}",
-                0,
-            ),
-            (
-                "{\"event\":\"status\",\"numerator\":2,\"denominator\":1}",
-                1,
-            ),
-            (
-                "{\"event\":\"status\",\"numerator\":0,\"denominator\":1}",
-                3,
-            ),
-            ("{\"event\":\"status\"}", 2),
-        ] {
-            assert_eq!(
-                exit_code(&check_trace(trace.as_bytes(), rules)),
-                code,
-                "{trace}"
-            );
-        }
+    fn the_quoted_line_is_where_reading_stopped() {
+        let trace = "{\"event\":\"status\",\"numerator\":1,\"denominator\":2}\r\n\n\
+                     {\"event\":\"status\",\"numerator\":3,\"denominator\":2}\n\
+                     {\"event\":\"status\",\"numerator\":2,\"denominator\":2}\n";
+        let (verdict, line) = quoting(trace.as_bytes(), Rules::strict());
+        assert!(matches!(verdict, Verdict::Violation { line: 3, .. }));
+        assert_eq!(
+            line.as_deref(),
+            Some(&b"{\"event\":\"status\",\"numerator\":3,\"denominator\":2}"[..])
+        );
+        let (verdict, line) = quoting(
+            &b"{\"event\":\"status\",\"numerator\":1}"[..],
+            Rules::strict(),
+        );
+        assert!(matches!(verdict, Verdict::Error(_)));
+        assert_eq!(
+            line.as_deref(),
+            Some(&b"{\"event\":\"status\",\"numerator\":1}"[..])
+        );
+        let (_, line) = quoting(&trace.as_bytes()[..50], Rules::strict());
+        assert_eq!(line, None, "an incomplete trace names no line");
     }
 }

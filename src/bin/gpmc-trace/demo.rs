@@ -8,6 +8,7 @@ use std::time::Duration;
 use gpmc_progress::live::{Tracker, Update};
 use gpmc_progress::Rules;
 
+use crate::exit::Status;
 use crate::output;
 use crate::render::{self, AtViolation, Display, Follow};
 use crate::DemoArgs;
@@ -15,8 +16,8 @@ use crate::DemoArgs;
 pub fn run(args: &DemoArgs) -> u8 {
     let (simulation, seed) = args.options.simulation(args.operation);
     let mut simulation = simulation
-        .pace(Duration::from_millis(args.delay_ms))
-        .overlapping(args.two_threads);
+        .pace(Duration::from_millis(args.pace_ms))
+        .overlapping(args.overlapping);
     if let Some(hr) = args.fail_to_start {
         simulation = simulation.fail_to_start(hr);
     }
@@ -43,7 +44,7 @@ pub fn run(args: &DemoArgs) -> u8 {
         Ok(server) => server,
         Err(error) => {
             eprintln!("gpmc-trace: {error}");
-            return 2;
+            return Status::Error.code();
         }
     };
     let shown = Display::open().and_then(|mut display| {
@@ -64,7 +65,7 @@ pub fn run(args: &DemoArgs) -> u8 {
 }
 
 /// Shows what the engine reports until the server lets go of the operation; returns the
-/// exit status (0 finished, 1 violation, 3 no outcome).
+/// exit status (the one `check` gives the run's trace).
 #[allow(clippy::too_many_arguments)]
 fn show(
     args: &DemoArgs,

@@ -5,7 +5,7 @@
 //! descriptor 1 instead: every failure (EBADF, ENOSPC, EPIPE, ...) comes back as an error,
 //! is reported on standard error by [`failed`] and ends the command with exit status 2.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 /// The process's standard output. On unix a duplicate of file descriptor 1 written to
 /// directly (wrap it in a `BufWriter` or `LineWriter`); elsewhere std's `Stdout`.
@@ -46,5 +46,17 @@ impl Write for StandardOutput {
 /// Reports a failed write to standard output on standard error; returns exit status 2.
 pub fn failed(error: &io::Error) -> u8 {
     eprintln!("gpmc-trace: cannot write to standard output: {error}");
-    2
+    crate::exit::Status::Error.code()
+}
+
+/// The width of the terminal standard output is, or 100 columns when it is none (a file, a
+/// pipe), so that what is written there does not depend on where it was run.
+pub fn width() -> usize {
+    const NOT_A_TERMINAL: usize = 100;
+    if !io::stdout().is_terminal() {
+        return NOT_A_TERMINAL;
+    }
+    console::Term::stdout()
+        .size_checked()
+        .map_or(NOT_A_TERMINAL, |(_, columns)| usize::from(columns))
 }

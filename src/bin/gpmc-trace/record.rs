@@ -10,20 +10,14 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use gpmc_progress::Preset;
 
-use crate::parse_preset;
+use crate::exit::Status;
+use crate::ids;
+
+/// The exit status when nothing could be recorded, or the report not written.
+const ERROR: u8 = Status::Error.code();
 
 /// The operation to run and record.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Supported: gpo-backup, gpo-report, backup-report, rsop-report: the four \
-that change nothing in the domain. Not yet: gpo-import, gpo-copy, domain-restore-gpo and the \
-domain's Starter GPO loads and restores create or overwrite GPOs (they need more options and \
-care); the Starter GPO methods need look-ups this command lacks. All 14 can be recorded from a \
-program through gpmc_progress::com and Call::record.\n\nExit status: 2 nothing recorded (GPMC \
-missing, bad arguments, a look-up failed, the method failed to start, not built for Windows \
-with com); otherwise as `check --rules R` of the trace: 0 complete, 1 violation, 3 incomplete; \
-2 also when the --report file cannot be written (the trace is kept)."
-)]
 pub struct RecordArgs {
     #[command(subcommand)]
     pub operation: RecordOperation,
@@ -115,8 +109,8 @@ pub struct TraceOptions {
     /// are found, just before the method starts.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// The rules the client judges the server by: documented or strict.
-    #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = parse_preset)]
+    /// The rules the client judges the server by.
+    #[arg(long, value_name = "PRESET", default_value = "documented", value_parser = ids(Preset::ALL, Preset::id))]
     pub rules: Preset,
 }
 
@@ -179,7 +173,7 @@ pub fn run(args: &RecordArgs) -> u8 {
     {
         let _ = &args.operation;
         eprintln!("gpmc-trace: record needs Windows and the com feature (this gpmc-trace was built without them)");
-        2
+        ERROR
     }
 }
 
@@ -197,6 +191,7 @@ mod windows {
     use gpmc_progress::Rules;
     use windows::Win32::System::GroupPolicy::IGPMGPO;
 
+    use super::ERROR;
     use super::{
         Format, GpoName, GpoTarget, RecordArgs, RecordOperation, ReportOptions, TraceOptions,
     };
@@ -210,7 +205,7 @@ mod windows {
                 eprintln!(
                     "gpmc-trace: creating GPMgmt.GPM failed ({error}): is the Group Policy Management Console installed?"
                 );
-                return 2;
+                return ERROR;
             }
         };
         match &args.operation {
@@ -254,7 +249,7 @@ mod windows {
                         "gpmc-trace: finding the backup {id} in {} failed ({error})",
                         dir.display()
                     );
-                    2
+                    ERROR
                 }
             },
             RecordOperation::RsopReport {
@@ -276,7 +271,7 @@ mod windows {
                 ),
                 Err(error) => {
                     eprintln!("gpmc-trace: creating the RSoP query results failed ({error})");
-                    2
+                    ERROR
                 }
             },
         }
@@ -299,7 +294,7 @@ mod windows {
                     "gpmc-trace: opening the domain {} failed ({error})",
                     target.domain
                 );
-                2
+                ERROR
             })?;
         let gpo = match &target.gpo {
             GpoName::Id(id) => Gpm::gpo(&domain, id).map_err(|error| {
@@ -307,7 +302,7 @@ mod windows {
                     "gpmc-trace: finding the GPO {id} in {} failed ({error})",
                     target.domain
                 );
-                2
+                ERROR
             })?,
             GpoName::DisplayName(name) => {
                 let mut found = gpm.gpos_named(&domain, name).map_err(|error| {
@@ -315,7 +310,7 @@ mod windows {
                         "gpmc-trace: searching {} for the GPO named \"{name}\" failed ({error})",
                         target.domain
                     );
-                    2
+                    ERROR
                 })?;
                 if found.len() != 1 {
                     eprintln!(
@@ -323,7 +318,7 @@ mod windows {
                         found.len(),
                         target.domain
                     );
-                    return Err(2);
+                    return Err(ERROR);
                 }
                 found.remove(0)
             }
@@ -361,7 +356,7 @@ mod windows {
                     "gpmc-trace: cannot create the trace file {}: {error}",
                     trace.out.display()
                 );
-                return 2;
+                return ERROR;
             }
         };
         let (to_main, from_server) = mpsc::channel::<Vec<Update>>();
@@ -383,7 +378,7 @@ mod windows {
                     M::KIND.gpmc_method(),
                     trace.out.display()
                 );
-                return 2;
+                return ERROR;
             }
         };
         let shown = Display::open().and_then(|mut display| {
@@ -430,7 +425,7 @@ mod windows {
                     if let Err(error) = keep(result) {
                         display.close()?;
                         eprintln!("gpmc-trace: {error}");
-                        return Ok(code.max(2));
+                        return Ok(code.max(ERROR));
                     }
                 }
             }

@@ -1,19 +1,169 @@
 //! What `demo` and `record` draw of a running operation: a live progress bar on a terminal,
 //! plain lines otherwise, the engine's updates as they come, Ctrl-C as the client's cancel,
-//! and the end with the exit status `gpmc-trace check` would give its trace.
+//! and the end (the bar's last look says how it ended) with the exit status `gpmc-trace
+//! check` would give its trace.
 
 use std::fmt;
 use std::io::{self, IsTerminal, LineWriter, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gpmc_progress::live::{TrackError, Update};
-use gpmc_progress::{Event, OperationOutcome, ProgressFraction};
+use gpmc_progress::{Event, OperationOutcome, OutcomeKind, ProgressFraction};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::exit::Status;
 use crate::output::StandardOutput;
+
+/// The bar on the screen, for the Ctrl-C handler: a second Ctrl-C draws it one last time,
+/// as interrupted, before the process exits.
+static SHOWN_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// How a run ended, as the bar's last look shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The operation succeeded.
+    Succeeded,
+    /// The operation failed.
+    Failed,
+    /// The operation was cancelled (GPMC still ends it at n/n: the bar is full).
+    Cancelled,
+    /// The server broke a rule.
+    Violation,
+    /// No outcome: the method failed to start, or the server let go.
+    NoOutcome,
+    /// A second Ctrl-C: the process exits without waiting for the end.
+    Interrupted,
+}
+
+impl Ending {
+    /// The ending of a tracked operation's end.
+    pub fn of<R>(end: &Result<OperationOutcome<R>, TrackError>) -> Self {
+        match end {
+            Ok(outcome) => match outcome.kind() {
+                OutcomeKind::Succeeded => Ending::Succeeded,
+                OutcomeKind::Cancelled => Ending::Cancelled,
+                _ => Ending::Failed,
+            },
+            Err(TrackError::Violation(_)) => Ending::Violation,
+            Err(_) => Ending::NoOutcome,
+        }
+    }
+
+    /// The ending at a violation: the finishing call's when it came first (the violation is
+    /// late and changes nothing of the end), else the violation's.
+    pub fn at_violation(finished: Option<OutcomeKind>) -> Self {
+        match finished {
+            Some(OutcomeKind::Succeeded) => Ending::Succeeded,
+            Some(OutcomeKind::Cancelled) => Ending::Cancelled,
+            Some(_) => Ending::Failed,
+            None => Ending::Violation,
+        }
+    }
+
+    /// The word after the bar's progress.
+    pub fn word(self) -> &'static str {
+        match self {
+            Ending::Succeeded => "succeeded",
+            Ending::Failed => "failed",
+            Ending::Cancelled => "cancelled",
+            Ending::Violation => "violation",
+            Ending::NoOutcome => "no outcome",
+            Ending::Interrupted => "interrupted",
+        }
+    }
+
+    /// The bar's last style: no spinner, a colour and a fill of its own.
+    fn style(self) -> ProgressStyle {
+        let (color, fill) = match self {
+            Ending::Succeeded => ("green", "=> "),
+            Ending::Failed => ("red", "x> "),
+            Ending::Cancelled => ("yellow", "/> "),
+            Ending::Violation => ("red", "!> "),
+            Ending::NoOutcome | Ending::Interrupted => ("dim", ".> "),
+        };
+        bar_style(&format!("  {{prefix}} [{{bar:40.{color}}}] {{msg}}"), fill)
+    }
+
+    /// Draws `bar` one last time in this ending's style, and leaves it there.
+    fn finish(self, bar: &ProgressBar) {
+        bar.set_style(self.style());
+        let message = bar.message();
+        let message = if message.is_empty() || message == WAITING {
+            self.word().to_owned()
+        } else {
+            format!("{message}, {}", self.word())
+        };
+        bar.abandon_with_message(message);
+    }
+}
+
+/// The bar's message before the first Status call.
+const WAITING: &str = "waiting for the first Status call";
+
+/// A bar style from a template that is known to be valid.
+fn bar_style(template: &str, fill: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars(fill)
+}
+
+/// The terminal's echo of control characters, off while the bar is drawn. indicatif keeps
+/// the cursor at the right edge of the bar's line, where the `^C` a terminal echoes for a
+/// Ctrl-C would wrap onto a new line: the next drawing would start there and leave a frozen
+/// copy of the bar above it. Restored when the bar is left, and before a second Ctrl-C
+/// exits.
+#[cfg(unix)]
+mod quiet_echo {
+    use std::io::{self, IsTerminal};
+    use std::sync::Mutex;
+
+    use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg, Termios};
+    use nix::unistd::{getpgrp, tcgetpgrp};
+
+    /// The settings to restore, while the echo is off.
+    static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
+
+    /// Turns the echo of control characters off, when standard input is a terminal that
+    /// echoes them and this process is in its foreground (changing a terminal's settings
+    /// from the background would stop the process, SIGTTOU).
+    pub fn start() {
+        let stdin = io::stdin();
+        if !stdin.is_terminal() || tcgetpgrp(&stdin) != Ok(getpgrp()) {
+            return;
+        }
+        let Ok(settings) = tcgetattr(&stdin) else {
+            return;
+        };
+        if !settings.local_flags.contains(LocalFlags::ECHOCTL) {
+            return;
+        }
+        let mut quiet = settings.clone();
+        quiet.local_flags.remove(LocalFlags::ECHOCTL);
+        if tcsetattr(&stdin, SetArg::TCSANOW, &quiet).is_ok() {
+            if let Ok(mut saved) = SAVED.lock() {
+                *saved = Some(settings);
+            }
+        }
+    }
+
+    /// Restores the terminal's settings (nothing when they were not changed).
+    pub fn end() {
+        let saved = SAVED.lock().ok().and_then(|mut saved| saved.take());
+        if let Some(settings) = saved {
+            let _ = tcsetattr(io::stdin(), SetArg::TCSANOW, &settings);
+        }
+    }
+}
+
+/// Elsewhere the console echoes no `^C` after the bar.
+#[cfg(not(unix))]
+mod quiet_echo {
+    pub fn start() {}
+    pub fn end() {}
+}
 
 /// Where a command shows what happens: a live progress bar on a terminal, plain lines
 /// otherwise (and below the bar once it is left). A plain line that cannot be written is an
@@ -37,16 +187,19 @@ impl Display {
         if !io::stdout().is_terminal() {
             return;
         }
+        quiet_echo::start();
         let bar =
             ProgressBar::with_draw_target(Some(length.max(1) as u64), ProgressDrawTarget::stdout());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix} [{bar:40.cyan/blue}] {msg}")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
+        bar.set_style(bar_style(
+            "{spinner} {prefix} [{bar:40.cyan/blue}] {msg}",
+            "=> ",
+        ));
         bar.set_prefix(prefix.to_owned());
-        bar.set_message("waiting for the first Status call");
+        bar.set_message(WAITING);
         bar.enable_steady_tick(Duration::from_millis(100));
+        if let Ok(mut shown) = SHOWN_BAR.lock() {
+            *shown = Some(bar.clone());
+        }
         self.bar = Some(bar);
     }
 
@@ -78,35 +231,63 @@ impl Display {
         }
     }
 
-    /// Leaves the bar where it stands; what follows is printed below it, as plain lines.
-    pub fn finish(&mut self) -> io::Result<()> {
+    /// Draws the bar one last time as `ending` and leaves it where it stands, without its
+    /// spinner; what follows is printed below it, as plain lines.
+    pub fn finish(&mut self, ending: Ending) -> io::Result<()> {
         if let Some(bar) = self.bar.take() {
-            bar.abandon();
-            // The bar is drawn through std's `Stdout`: all of it before the plain lines.
+            if let Ok(mut shown) = SHOWN_BAR.lock() {
+                shown.take();
+            }
+            ending.finish(&bar);
+            quiet_echo::end();
+            // The bar is drawn through its own handle on standard output: all of it before
+            // the plain lines.
             io::stdout().flush()?;
         }
         Ok(())
     }
 
-    /// Leaves the bar and flushes the plain lines.
+    /// Flushes the plain lines (a bar still drawn ends as having no outcome).
     pub fn close(mut self) -> io::Result<()> {
-        self.finish()?;
+        self.finish(Ending::NoOutcome)?;
         self.out.flush()
     }
 }
 
-/// Counts Ctrl-C presses; the second one exits at once with status 130.
+impl Drop for Display {
+    /// A bar left without [`Display::finish`] (an error) gives the terminal back as it was.
+    fn drop(&mut self) {
+        if self.bar.is_some() {
+            quiet_echo::end();
+        }
+    }
+}
+
+/// Counts Ctrl-C presses; the second one draws the bar a last time, as interrupted, and
+/// exits at once with status 130.
 pub fn interrupts() -> Arc<AtomicUsize> {
     let interrupts = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&interrupts);
     if let Err(error) = ctrlc::set_handler(move || {
         if counted.fetch_add(1, Ordering::SeqCst) >= 1 {
-            std::process::exit(130);
+            interrupted()
         }
     }) {
         eprintln!("gpmc-trace: Ctrl-C cannot cancel the operation: {error}");
     }
     interrupts
+}
+
+/// A second Ctrl-C: leaves the bar drawn as interrupted (no spinner frozen mid-turn), then
+/// exits with status 130.
+fn interrupted() -> ! {
+    let bar = SHOWN_BAR.lock().ok().and_then(|mut shown| shown.take());
+    if let Some(bar) = bar {
+        Ending::Interrupted.finish(&bar);
+    }
+    quiet_echo::end();
+    let _ = io::stdout().flush();
+    std::process::exit(i32::from(Status::Interrupted.code()))
 }
 
 /// The running operation as the client sees it.
@@ -120,7 +301,8 @@ pub struct Follow<'a> {
 impl Follow<'_> {
     /// Shows the updates until the server lets go of the operation (the observer's channel
     /// is closed) or `ended` says the end is known and nothing is left to show. At the first
-    /// Ctrl-C, calls `cancel`. Returns `Some(1)` at a violation (shown), `None` otherwise.
+    /// Ctrl-C, calls `cancel`. Returns `Some(1)` at a violation (shown, the bar finished),
+    /// `None` otherwise (the bar still drawn, for [`show_end`]).
     ///
     /// At a violation it returns at once, or with [`AtViolation::WaitForServer`] only once
     /// the server let go (showing the later calls): a real GPMC server runs in this process,
@@ -135,15 +317,21 @@ impl Follow<'_> {
         let mut interrupted = false;
         let mut shown = None;
         let mut violated = false;
+        // How the finishing call ended the operation, once it came: a violation after it is
+        // late, and the end stands.
+        let mut finished = None;
         loop {
             match self.from_server.recv_timeout(Duration::from_millis(50)) {
                 Ok(updates) => {
                     for update in updates {
+                        if let Update::Event(Event::Finished(kind)) = update {
+                            finished.get_or_insert(kind);
+                        }
                         match update {
                             Update::Violation(_) if at_violation == AtViolation::Stop => {
-                                display.finish()?;
-                                display.line(&update.to_string())?;
-                                return Ok(Some(1));
+                                display.finish(Ending::at_violation(finished))?;
+                                display.line(&violation_line(&update, finished))?;
+                                return Ok(Some(Status::Violation.code()));
                             }
                             Update::Violation(_) => {
                                 if !violated {
@@ -153,7 +341,7 @@ impl Follow<'_> {
                                     )?;
                                 }
                                 violated = true;
-                                display.line(&update.to_string())?;
+                                display.line(&violation_line(&update, finished))?;
                             }
                             // A repeated fraction (a second thread's) shows nothing new.
                             Update::Event(Event::Progress(progress))
@@ -173,8 +361,18 @@ impl Follow<'_> {
                 cancel(display)?;
             }
         }
-        display.finish()?;
-        Ok(violated.then_some(1))
+        if violated {
+            display.finish(Ending::at_violation(finished))?;
+        }
+        Ok(violated.then_some(Status::Violation.code()))
+    }
+}
+
+/// A violation's line: `late call, ` before it when it came after the finishing call.
+fn violation_line(update: &Update, finished: Option<OutcomeKind>) -> String {
+    match finished {
+        Some(_) => format!("late call, {update}"),
+        None => update.to_string(),
     }
 }
 
@@ -204,45 +402,16 @@ fn show_update(update: &Update, interrupted: bool, display: &mut Display) -> io:
     }
 }
 
-/// How `gpmc-trace check` would judge the trace of an operation with this end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// The operation ended (succeeded, failed or cancelled): 0.
-    Complete,
-    /// The server broke the rules: 1.
-    Violation,
-    /// No outcome (the server let go without finishing): 3.
-    Incomplete,
-}
-
-impl Verdict {
-    /// The verdict of the tracker's end.
-    pub fn of<R>(end: &Result<OperationOutcome<R>, TrackError>) -> Self {
-        match end {
-            Ok(_) => Verdict::Complete,
-            Err(TrackError::Violation(_)) => Verdict::Violation,
-            Err(_) => Verdict::Incomplete,
-        }
-    }
-
-    /// The exit status, as `gpmc-trace check` gives it.
-    pub fn exit_status(self) -> u8 {
-        match self {
-            Verdict::Complete => 0,
-            Verdict::Violation => 1,
-            Verdict::Incomplete => 3,
-        }
-    }
-}
-
-/// Shows the end: the outcome with its `result` (described) and counts, the violation, or
-/// why there is none; returns the exit status.
+/// Shows the end: the bar's last look, then the outcome with its `result` (described) and
+/// counts, the violation, or why there is none; returns the exit status (what `check` gives
+/// the operation's trace).
 pub fn show_end<R>(
     end: &Result<OperationOutcome<R>, TrackError>,
     result: Option<&dyn fmt::Display>,
     anomalies: usize,
     display: &mut Display,
 ) -> io::Result<u8> {
+    display.finish(Ending::of(end))?;
     match end {
         Ok(outcome) => {
             let mut text = format!("outcome: {outcome}");
@@ -252,13 +421,9 @@ pub fn show_end<R>(
             }
             let messages = outcome.messages().len();
             text.push_str(&format!(
-                "; {messages} message{}, {anomalies} {}",
-                if messages == 1 { "" } else { "s" },
-                if anomalies == 1 {
-                    "anomaly"
-                } else {
-                    "anomalies"
-                }
+                "; {}, {}",
+                counted(messages, "message", "messages"),
+                counted(anomalies, "anomaly", "anomalies")
             ));
             display.line(&text)?;
         }
@@ -267,7 +432,12 @@ pub fn show_end<R>(
         }
         Err(error) => display.line(&format!("no outcome: {error}"))?,
     }
-    Ok(Verdict::of(end).exit_status())
+    Ok(Status::of_end(end).code())
+}
+
+/// `1 message`, `2 messages`.
+fn counted(count: usize, one: &str, more: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { more })
 }
 
 #[cfg(test)]
@@ -276,22 +446,71 @@ mod tests {
     use gpmc_progress::HResult;
 
     #[test]
-    fn the_exit_status_is_the_verdict_of_check() {
-        let done: Result<OperationOutcome<()>, TrackError> = Ok(OperationOutcome::new(
-            HResult::E_ACCESSDENIED,
-            false,
-            None,
-            vec![],
-        ));
+    fn each_end_has_its_own_last_look() {
+        let outcome = |hr, cancel| -> Result<OperationOutcome<()>, TrackError> {
+            Ok(OperationOutcome::new(hr, cancel, None, vec![]))
+        };
+        assert_eq!(Ending::of(&outcome(HResult::S_OK, true)), Ending::Succeeded);
         assert_eq!(
-            Verdict::of(&done).exit_status(),
-            0,
-            "a failure is a complete trace"
+            Ending::of(&outcome(HResult::E_ACCESSDENIED, false)),
+            Ending::Failed
+        );
+        assert_eq!(
+            Ending::of(&outcome(HResult::ERROR_CANCELLED, true)),
+            Ending::Cancelled
         );
         let start_failed: Result<OperationOutcome<()>, TrackError> =
             Err(TrackError::StartFailed(HResult::E_ACCESSDENIED));
-        assert_eq!(Verdict::of(&start_failed), Verdict::Incomplete);
-        assert_eq!(Verdict::Violation.exit_status(), 1);
-        assert_eq!(Verdict::Incomplete.exit_status(), 3);
+        assert_eq!(Ending::of(&start_failed), Ending::NoOutcome);
+        assert_eq!(Ending::at_violation(None), Ending::Violation);
+        assert_eq!(
+            Ending::at_violation(Some(OutcomeKind::Cancelled)),
+            Ending::Cancelled,
+            "a late call changes nothing of the end"
+        );
+        let words: Vec<&str> = [
+            Ending::Succeeded,
+            Ending::Failed,
+            Ending::Cancelled,
+            Ending::Violation,
+            Ending::NoOutcome,
+            Ending::Interrupted,
+        ]
+        .iter()
+        .map(|ending| ending.word())
+        .collect();
+        assert_eq!(
+            words,
+            [
+                "succeeded",
+                "failed",
+                "cancelled",
+                "violation",
+                "no outcome",
+                "interrupted"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_look_keeps_the_progress_and_says_how_it_ended() {
+        let bar = ProgressBar::hidden();
+        bar.set_length(4);
+        bar.set_position(4);
+        bar.set_message("4/4 (100%)");
+        Ending::Cancelled.finish(&bar);
+        assert!(bar.is_finished());
+        assert_eq!(bar.position(), 4);
+        assert_eq!(bar.message(), "4/4 (100%), cancelled");
+        let waiting = ProgressBar::hidden();
+        waiting.set_message(WAITING);
+        Ending::NoOutcome.finish(&waiting);
+        assert_eq!(waiting.message(), "no outcome");
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(counted(1, "message", "messages"), "1 message");
+        assert_eq!(counted(0, "message", "messages"), "0 messages");
     }
 }
