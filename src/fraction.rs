@@ -96,6 +96,17 @@ impl ProgressFraction {
         }
     }
 
+    /// A fraction the state machine's judgement found valid (it breaks neither
+    /// `negative-progress` nor `numerator-exceeds-denominator`), without checking again.
+    #[inline(always)]
+    pub(crate) const fn judged_valid(numerator: i32, denominator: i32) -> Self {
+        debug_assert!(0 <= numerator && numerator <= denominator);
+        ProgressFraction {
+            numerator,
+            denominator,
+        }
+    }
+
     /// The numerator (`lProgressNumerator`).
     #[inline]
     pub const fn numerator(self) -> i32 {

@@ -209,18 +209,6 @@ impl HResult {
         self.0 < 0
     }
 
-    /// The severity bit: 0 for success, 1 for failure.
-    ///
-    /// ```
-    /// use gpmc_progress::HResult;
-    /// assert_eq!(HResult::S_FALSE.severity(), 0);
-    /// assert_eq!(HResult::E_FAIL.severity(), 1);
-    /// ```
-    #[inline]
-    pub const fn severity(self) -> u8 {
-        (self.bits() >> 31) as u8
-    }
-
     /// The facility: bits 16 to 26 (7 is `FACILITY_WIN32`, 4 `FACILITY_ITF`).
     #[inline]
     pub const fn facility(self) -> u16 {
@@ -536,7 +524,6 @@ mod tests {
     fn classifiers_follow_the_sign_bit() {
         assert!(HResult::new(i32::MAX).is_success());
         assert!(HResult::new(i32::MIN).is_failure());
-        assert_eq!(HResult::new(i32::MIN).severity(), 1);
         assert_eq!(HResult::from_bits(0xFFFF_FFFF).facility(), 0x7FF);
         assert_eq!(HResult::from_bits(0xFFFF_FFFF).code(), 0xFFFF);
     }

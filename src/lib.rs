@@ -160,11 +160,11 @@
 //! are skipped but counted: a line number is the 1-based position in the file.
 //!
 //! ```text
-//! {"event":"begin","operation":"gpo-backup"}
-//! {"event":"status","numerator":0,"denominator":3,"hr":"0x00000000"}
-//! {"event":"status","numerator":1,"denominator":3,"messages":[{"extension_name":"Security","error_code":"0x80070005","message":"a group could not be resolved"}]}
-//! {"event":"cancel"}
-//! {"event":"status","numerator":3,"denominator":3,"hr":"0x800704C7"}
+//! {"event":"begin","ms":0,"operation":"gpo-backup"}
+//! {"event":"status","ms":15,"numerator":0,"denominator":3,"hr":"0x00000000"}
+//! {"event":"status","ms":840,"numerator":1,"denominator":3,"messages":[{"extension_name":"Security","error_code":"0x80070005","message":"a group could not be resolved"}]}
+//! {"event":"cancel","ms":1210}
+//! {"event":"status","ms":1232,"numerator":3,"denominator":3,"hr":"0x800704C7"}
 //! ```
 //!
 //! | event | fields |
@@ -172,6 +172,7 @@
 //! | `begin` | `operation` (required): an operation id from the table above. Optional; if present, the first event. Without it the operation is `unknown`. |
 //! | `status` | `numerator`, `denominator` (required, 32-bit signed JSON integers: no fraction, no exponent); `hr` (default S_OK); `result` (absent = no result); `messages` (a list; absent = a null collection, `[]` = an empty one) |
 //! | `cancel` | none: the client called `IGPMAsyncCancel::Cancel` |
+//! | every event | `ms` (optional): the milliseconds since the operation began (the `begin` line, or the first event without one), a JSON integer from 0 to 2^63-1, never less than the last `ms` given before it |
 //!
 //! - An HRESULT is a string, `0x` or `0X` and 1 to 8 hex digits in any case, or a JSON
 //!   integer in -2147483648..=4294967295 (negative as signed, large as the unsigned bit
@@ -182,6 +183,9 @@
 //!   `object` (none).
 //! - A message has optional `object_path`, `extension_name`, `settings_name`, `message`
 //!   (strings, default empty) and `error_code`, `operation_code` (HRESULTs, default 0).
+//! - `ms` is when the event happened, as a recorder saw it; a trace without it has no
+//!   timing. Checking a trace does not judge timing, but a negative, fractional, too large
+//!   or decreasing `ms` is an input error.
 //! - An optional field given as JSON null is the same as absent; a required one (`event`,
 //!   `operation`, `numerator`, `denominator`, a result's `type`) given as null is an input
 //!   error.
@@ -257,6 +261,8 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// Crate-internal items are `pub(crate)`: `pub` means part of the public API.
+#![warn(unreachable_pub)]
 // On docs.rs (`--cfg docsrs`, nightly), every item gated by a feature or a platform shows
 // it as a badge; the badges are derived from the `cfg` attributes themselves.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -293,7 +299,7 @@ pub use call::{Input, StatusCall};
 pub use fraction::{FractionError, ProgressFraction};
 pub use hresult::{HResult, ParseHResultError};
 pub use id::ParseIdError;
-pub use machine::{Accepted, DrainEvents, Event, Phase, StatusMachine};
+pub use machine::{Accepted, Event, Phase, StatusMachine};
 pub use message::StatusMessage;
 pub use operation::{OperationKind, ResultType};
 pub use outcome::{OperationFailed, OperationOutcome, OutcomeKind};

@@ -5,7 +5,8 @@ use std::collections::VecDeque;
 
 use crate::{
     Anomaly, Breach, HResult, Input, OperationKind, OperationOutcome, OutcomeKind,
-    ProgressFraction, ResultDescription, Rules, StatusCall, StatusMessage, TypedResult, Violation,
+    ProgressFraction, ResultDescription, ResultType, Rule, Rules, StatusCall, StatusMessage,
+    TypedResult, Violation,
 };
 
 /// Where an operation is, as far as its `Status` calls tell.
@@ -262,12 +263,6 @@ impl<R> StatusMachine<R> {
         }
     }
 
-    /// Whether the finishing call was accepted.
-    #[inline]
-    pub fn is_finished(&self) -> bool {
-        self.finishing_call.is_some()
-    }
-
     /// The progress of the last accepted call, `None` before the first.
     #[inline]
     pub fn progress(&self) -> Option<ProgressFraction> {
@@ -333,18 +328,7 @@ impl<R> StatusMachine<R> {
         self.outcome.take()
     }
 
-    /// The next event not yet polled, oldest first.
-    #[must_use]
-    #[inline]
-    pub fn poll_event(&mut self) -> Option<Event> {
-        match self.pending_progress.take() {
-            Some(progress) => Some(Event::Progress(progress)),
-            None => self.events.pop_front(),
-        }
-    }
-
-    /// Every event not yet polled, oldest first, as an iterator that takes them out of the
-    /// machine: the same as calling [`poll_event`](Self::poll_event) until it returns `None`.
+    /// The next event not yet polled, oldest first; `None` when every event was polled.
     ///
     /// ```
     /// use gpmc_progress::{Event, OutcomeKind, StatusCall, StatusMachine, StatusMessage};
@@ -354,7 +338,7 @@ impl<R> StatusMachine<R> {
     /// machine.handle_status(
     ///     StatusCall::progress(2, 2).with_messages(vec![StatusMessage::new("a warning")]),
     /// )?;
-    /// let events: Vec<Event> = machine.drain_events().collect();
+    /// let events: Vec<Event> = std::iter::from_fn(|| machine.poll_event()).collect();
     /// assert_eq!(
     ///     events,
     ///     [
@@ -363,11 +347,16 @@ impl<R> StatusMachine<R> {
     ///         Event::Finished(OutcomeKind::Succeeded),
     ///     ]
     /// );
-    /// assert_eq!(machine.drain_events().next(), None);
+    /// assert_eq!(machine.poll_event(), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn drain_events(&mut self) -> DrainEvents<'_, R> {
-        DrainEvents { machine: self }
+    #[must_use]
+    #[inline]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        match self.pending_progress.take() {
+            Some(progress) => Some(Event::Progress(progress)),
+            None => self.events.pop_front(),
+        }
     }
 
     /// Records the client's `IGPMAsyncCancel::Cancel` request.
@@ -376,7 +365,7 @@ impl<R> StatusMachine<R> {
     /// nothing (the operation already ended) and returns `false`. A repeated request before it
     /// returns `true` again but reports [`Event::CancelRequested`] only once.
     pub fn handle_cancel(&mut self) -> bool {
-        if self.is_finished() {
+        if self.finishing_call.is_some() {
             return false;
         }
         if !self.cancel_requested {
@@ -431,6 +420,7 @@ impl<R: TypedResult> StatusMachine<R> {
     /// Judges and, unless it is a violation, applies one `Status` call.
     ///
     /// On `Err` nothing changed but the count of calls received.
+    #[inline]
     pub fn handle_status(&mut self, call: StatusCall<R>) -> Result<Accepted, Violation> {
         self.handle_status_or_return(call)
             .map_err(|(violation, _)| violation)
@@ -439,26 +429,31 @@ impl<R: TypedResult> StatusMachine<R> {
     /// [`handle_status`](Self::handle_status), handing a rejected call back, so that the
     /// caller chooses where its result and messages are dropped (the live engine: outside
     /// its lock).
+    #[inline(always)]
     pub(crate) fn handle_status_or_return(
         &mut self,
         call: StatusCall<R>,
     ) -> Result<Accepted, (Violation, StatusCall<R>)> {
+        let index = self.count_call();
         if call.result.is_none() && call.messages.is_none() {
-            if let Some(accepted) =
-                self.quiet_progress_call(call.numerator, call.denominator, call.hr)
-            {
-                return Ok(accepted);
+            let judged = self.judge(call.numerator, call.denominator, call.hr, None);
+            if judged.is_quiet() {
+                let progress = ProgressFraction::judged_valid(call.numerator, call.denominator);
+                return Ok(self.apply_progress(index, progress));
             }
+            return self.conclude(index, judged, call);
         }
-        self.judge_and_apply(call)
+        let result_type = call.result.as_ref().map(TypedResult::result_type);
+        let judged = self.judge(call.numerator, call.denominator, call.hr, result_type);
+        self.conclude(index, judged, call)
     }
 
     /// Judges and applies a `Status` call with no result and a null message collection:
     /// the same as [`handle_status`](Self::handle_status) with
     /// `StatusCall::new(numerator, denominator, hr, None, None)`, without building the call.
     ///
-    /// Most calls of an operation are like this, and most of those (the second and later,
-    /// neither finishing nor breaking a rule) are decided with a few comparisons.
+    /// Most calls of an operation are like this, and most of those (neither finishing nor
+    /// breaking a rule) are decided with a few comparisons.
     ///
     /// ```
     /// use gpmc_progress::{HResult, StatusMachine};
@@ -470,76 +465,92 @@ impl<R: TypedResult> StatusMachine<R> {
     /// assert!(!machine.handle_progress(1, 4, HResult::S_OK)?.anomalies.is_empty()); // it went back
     /// # Ok::<(), gpmc_progress::Violation>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn handle_progress(
         &mut self,
         numerator: i32,
         denominator: i32,
         hr: HResult,
     ) -> Result<Accepted, Violation> {
-        match self.quiet_progress_call(numerator, denominator, hr) {
-            Some(accepted) => Ok(accepted),
-            None => self
-                .judge_and_apply(StatusCall::new(numerator, denominator, hr, None, None))
-                .map_err(|(violation, _)| violation),
+        let index = self.count_call();
+        let judged = self.judge(numerator, denominator, hr, None);
+        if judged.is_quiet() {
+            let progress = ProgressFraction::judged_valid(numerator, denominator);
+            return Ok(self.apply_progress(index, progress));
         }
+        self.conclude_progress(index, judged, numerator, denominator, hr)
     }
 
-    /// Applies a call with no result and no messages when it cannot break a rule, which takes
-    /// a previous call and a same-denominator, non-decreasing, not complete fraction, success
-    /// and no finishing call yet: then [`judge`](Self::judge) finds nothing (no rule on results
-    /// applies to a call that has none and is not the finishing call). Anything else is `None`, for the
-    /// full judgement.
-    #[inline(always)]
-    pub(crate) fn quiet_progress_call(
+    /// [`conclude`](Self::conclude) for a progress-only call, out of the fast path's way.
+    #[inline(never)]
+    fn conclude_progress(
         &mut self,
+        index: u64,
+        judged: Judged,
         numerator: i32,
         denominator: i32,
         hr: HResult,
-    ) -> Option<Accepted> {
-        let previous = self.last?;
-        let plain = self.finishing_call.is_none()
-            && !hr.is_failure()
-            && denominator == previous.denominator()
-            && numerator >= previous.numerator()
-            && numerator < denominator;
-        if !plain {
-            return None;
-        }
-        // `0 <= previous.numerator() <= numerator < denominator`: a valid fraction.
-        let progress = ProgressFraction::new(numerator, denominator).ok()?;
+    ) -> Result<Accepted, Violation> {
+        let call = StatusCall::new(numerator, denominator, hr, None, None);
+        self.conclude(index, judged, call)
+            .map_err(|(violation, _)| violation)
+    }
+
+    /// Counts one more call received, and returns its 1-based index.
+    #[inline(always)]
+    fn count_call(&mut self) -> u64 {
         let index = self.calls_received.saturating_add(1);
         self.calls_received = index;
+        index
+    }
+
+    /// Applies a quiet call (see [`Judged::is_quiet`]): only its progress.
+    #[inline(always)]
+    fn apply_progress(&mut self, index: u64, progress: ProgressFraction) -> Accepted {
         self.last = Some(progress);
         self.push_progress(progress);
-        Some(Accepted {
+        Accepted {
             call: index,
             progress,
             anomalies: Vec::new(),
             finished: None,
-        })
+        }
     }
 
-    /// The full judgement of [`judge`](Self::judge), then the call applied.
+    /// The verdict on call `index` from its judgement: the first rule it breaks that is a
+    /// violation rejects it (handed back with the call); otherwise the rules it breaks are
+    /// its anomalies, and the call is applied: its progress, its messages, its anomalies
+    /// and, when it finishes the operation, the outcome, queueing their events in that
+    /// order.
     #[inline(never)]
-    fn judge_and_apply(
+    fn conclude(
         &mut self,
+        index: u64,
+        judged: Judged,
         call: StatusCall<R>,
     ) -> Result<Accepted, (Violation, StatusCall<R>)> {
-        let index = self.calls_received.saturating_add(1);
-        self.calls_received = index;
-        // Judging only counts the anomalies: most calls raise none, and the few that do are
-        // judged a second time to record them (the verdict is the same both times).
-        let mut raised = 0;
-        let (progress, finishing) = match self.judge(index, &call, &mut |_| raised += 1) {
-            Ok(judged) => judged,
-            Err(violation) => return Err((violation, call)),
-        };
-        let breaches = if raised > 0 {
-            self.breaches(index, &call)
-        } else {
-            Vec::new()
-        };
+        let (numerator, denominator) = (call.numerator, call.denominator);
+        let result_type = call.result.as_ref().map(TypedResult::result_type);
+        let breach = |rule| self.breach(rule, numerator, denominator, call.hr, result_type);
+        let violations = judged.breaks & self.rules.violation_bits();
+        if let Some(rule) = first_rule(violations) {
+            let violation = Violation {
+                call: index,
+                breach: breach(rule),
+            };
+            return Err((violation, call));
+        }
+        // Negative or exceeding progress is always a violation: the fraction is valid.
+        let progress = ProgressFraction::judged_valid(numerator, denominator);
+        let mut anomalies = Vec::new();
+        let mut rest = judged.breaks;
+        while let Some(rule) = first_rule(rest) {
+            rest &= !rule.bit();
+            anomalies.push(Anomaly {
+                call: index,
+                breach: breach(rule),
+            });
+        }
 
         self.last = Some(progress);
         self.push_progress(progress);
@@ -552,17 +563,10 @@ impl<R: TypedResult> StatusMachine<R> {
         if let Some(messages) = messages {
             self.record_messages(messages);
         }
-        let anomalies: Vec<Anomaly> = breaches
-            .into_iter()
-            .map(|breach| Anomaly {
-                call: index,
-                breach,
-            })
-            .collect();
         self.anomalies.extend_from_slice(&anomalies);
         self.events
             .extend(anomalies.iter().copied().map(Event::Anomaly));
-        let finished = if finishing {
+        let finished = if judged.finishing {
             Some(self.finish(index, hr, result))
         } else {
             None
@@ -575,27 +579,13 @@ impl<R: TypedResult> StatusMachine<R> {
         })
     }
 
-    #[cold]
     fn record_messages(&mut self, messages: Vec<StatusMessage>) {
         self.events
             .extend(messages.iter().cloned().map(Event::Message));
         self.messages.extend(messages);
     }
 
-    /// Judges an accepted call again, before it is applied, this time keeping its anomalies.
-    #[cold]
-    fn breaches(&self, index: u64, call: &StatusCall<R>) -> Vec<Breach> {
-        let mut breaches = Vec::new();
-        let judged = self.judge(index, call, &mut |breach| breaches.push(breach));
-        debug_assert!(
-            judged.is_ok(),
-            "the second judgement differs from the first"
-        );
-        breaches
-    }
-
     /// Applies the finishing call: the outcome, decided once.
-    #[cold]
     fn finish(&mut self, call: u64, hr: HResult, result: Option<R>) -> OutcomeKind {
         let outcome = OperationOutcome::new(
             hr,
@@ -610,166 +600,169 @@ impl<R: TypedResult> StatusMachine<R> {
         kind
     }
 
-    /// Applies the [crate docs' rules](crate#the-rules) to one call without changing anything:
-    /// the anomalies it would record, its progress and whether it finishes the operation, or the
-    /// violation.
-    #[inline]
+    /// Applies the [crate docs' rules](crate#the-rules) to a call (its fraction, its
+    /// `hrStatus` and the type of its result, if any) given the state so far, without
+    /// changing anything: every rule it breaks and whether it finishes the operation. The
+    /// one judgement of every call; what follows from it (the first violation in
+    /// precedence order, or the anomalies) is [`conclude`](Self::conclude)'s.
+    #[inline(always)]
     fn judge(
         &self,
-        index: u64,
-        call: &StatusCall<R>,
-        anomaly: &mut impl FnMut(Breach),
-    ) -> Result<(ProgressFraction, bool), Violation> {
-        let rules = self.rules;
-        let mut found = |breach: Breach| -> Result<(), Violation> {
-            if rules.is_violation(breach.rule()) {
-                Err(Violation {
-                    call: index,
-                    breach,
-                })
-            } else {
-                anomaly(breach);
-                Ok(())
+        numerator: i32,
+        denominator: i32,
+        hr: HResult,
+        result_type: Option<ResultType>,
+    ) -> Judged {
+        // Every check is a branch expected not to be taken: most calls break nothing.
+        let mut breaks = 0;
+        let mut check = |rule: Rule, broken: bool| {
+            if unlikely(broken) {
+                breaks |= rule.bit();
             }
         };
-
-        if let Some(finishing_call) = self.finishing_call {
-            found(Breach::StatusAfterCompletion { finishing_call })?;
-        }
-        let (numerator, denominator) = (call.numerator, call.denominator);
-        let progress = match ProgressFraction::new(numerator, denominator) {
-            Ok(progress) => progress,
-            Err(_) if numerator < 0 || denominator < 0 => {
-                return Err(Violation {
-                    call: index,
-                    breach: Breach::NegativeProgress {
-                        numerator,
-                        denominator,
-                    },
-                })
-            }
-            Err(_) => {
-                return Err(Violation {
-                    call: index,
-                    breach: Breach::NumeratorExceedsDenominator {
-                        numerator,
-                        denominator,
-                    },
-                })
-            }
-        };
+        check(Rule::StatusAfterCompletion, self.finishing_call.is_some());
+        let negative = numerator < 0 || denominator < 0;
+        check(Rule::NegativeProgress, negative);
+        check(
+            Rule::NumeratorExceedsDenominator,
+            !negative && numerator > denominator,
+        );
         if let Some(previous) = self.last {
-            if denominator != previous.denominator() {
-                found(Breach::DenominatorChanged {
-                    previous: previous.denominator(),
-                    denominator,
-                })?;
-            }
-            if numerator < previous.numerator() {
-                found(Breach::NumeratorDecreased {
-                    previous: previous.numerator(),
-                    numerator,
-                })?;
-            }
+            check(
+                Rule::DenominatorChanged,
+                denominator != previous.denominator(),
+            );
+            check(Rule::NumeratorDecreased, numerator < previous.numerator());
         }
-        let failure = call.hr.is_failure();
-        let finishing = progress.is_complete() || failure;
-        if failure && !progress.is_complete() {
-            found(Breach::FailureBeforeCompletion {
-                hr: call.hr,
+        let failure = hr.is_failure();
+        let complete = numerator == denominator;
+        let finishing = unlikely(complete || failure);
+        check(Rule::FailureBeforeCompletion, failure && !complete);
+        match result_type {
+            Some(result_type) => {
+                check(Rule::ResultBeforeCompletion, !finishing);
+                check(Rule::ResultOnFailure, failure);
+                check(Rule::UnexpectedResult, !self.operation.allows(result_type));
+            }
+            None => check(
+                Rule::MissingResult,
+                finishing && !failure && self.operation.defines_result(),
+            ),
+        }
+        Judged { breaks, finishing }
+    }
+
+    /// How a call breaks `rule`, given the state before it: the details of a rule that
+    /// [`judge`](Self::judge) found broken (the previous call of `denominator-changed`, the
+    /// result type of `unexpected-result`, …), which it found because they exist.
+    #[cold]
+    fn breach(
+        &self,
+        rule: Rule,
+        numerator: i32,
+        denominator: i32,
+        hr: HResult,
+        result_type: Option<ResultType>,
+    ) -> Breach {
+        let previous = self.last.map_or((numerator, denominator), |previous| {
+            (previous.numerator(), previous.denominator())
+        });
+        let result_type = result_type.unwrap_or(ResultType::Object);
+        match rule {
+            Rule::StatusAfterCompletion => Breach::StatusAfterCompletion {
+                finishing_call: self.finishing_call.unwrap_or_default(),
+            },
+            Rule::NegativeProgress => Breach::NegativeProgress {
                 numerator,
                 denominator,
-            })?;
+            },
+            Rule::NumeratorExceedsDenominator => Breach::NumeratorExceedsDenominator {
+                numerator,
+                denominator,
+            },
+            Rule::DenominatorChanged => Breach::DenominatorChanged {
+                previous: previous.1,
+                denominator,
+            },
+            Rule::NumeratorDecreased => Breach::NumeratorDecreased {
+                previous: previous.0,
+                numerator,
+            },
+            Rule::FailureBeforeCompletion => Breach::FailureBeforeCompletion {
+                hr,
+                numerator,
+                denominator,
+            },
+            Rule::ResultBeforeCompletion => Breach::ResultBeforeCompletion {
+                result_type,
+                numerator,
+                denominator,
+            },
+            Rule::ResultOnFailure => Breach::ResultOnFailure { result_type, hr },
+            Rule::UnexpectedResult => Breach::UnexpectedResult {
+                result_type,
+                operation: self.operation,
+            },
+            Rule::MissingResult => Breach::MissingResult {
+                operation: self.operation,
+            },
         }
-        match call.result.as_ref().map(TypedResult::result_type) {
-            Some(result_type) => {
-                if !finishing {
-                    found(Breach::ResultBeforeCompletion {
-                        result_type,
-                        numerator,
-                        denominator,
-                    })?;
-                }
-                if failure {
-                    found(Breach::ResultOnFailure {
-                        result_type,
-                        hr: call.hr,
-                    })?;
-                }
-                if !self.operation.allows(result_type) {
-                    found(Breach::UnexpectedResult {
-                        result_type,
-                        operation: self.operation,
-                    })?;
-                }
-            }
-            None if finishing && !failure && self.operation.defines_result() => {
-                found(Breach::MissingResult {
-                    operation: self.operation,
-                })?;
-            }
-            None => {}
-        }
-        Ok((progress, finishing))
     }
 }
 
-/// The iterator of [`StatusMachine::drain_events`]: it takes each event out of the machine
-/// as it is yielded, so events it did not reach stay for the next poll.
-#[derive(Debug)]
-#[must_use = "an iterator does nothing unless consumed"]
-pub struct DrainEvents<'a, R = ResultDescription> {
-    machine: &'a mut StatusMachine<R>,
+/// A call's judgement: the rules it breaks (one [`Rule::bit`] each) and whether it
+/// finishes the operation (when accepted).
+#[derive(Debug, Clone, Copy)]
+struct Judged {
+    breaks: u16,
+    finishing: bool,
 }
 
-impl<R> Iterator for DrainEvents<'_, R> {
-    type Item = Event;
-
-    fn next(&mut self) -> Option<Event> {
-        self.machine.poll_event()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let pending = usize::from(self.machine.pending_progress.is_some());
-        let len = self.machine.events.len() + pending;
-        (len, Some(len))
+impl Judged {
+    /// Accepted with no anomaly, not finishing: applying it changes only the progress (and
+    /// its fraction is valid).
+    #[inline(always)]
+    fn is_quiet(self) -> bool {
+        self.breaks == 0 && !self.finishing
     }
 }
 
-impl<R> ExactSizeIterator for DrainEvents<'_, R> {}
+/// `condition`, telling the compiler that it is rarely true (stable Rust has no hint for
+/// this but a call to a cold function).
+#[inline(always)]
+fn unlikely(condition: bool) -> bool {
+    #[cold]
+    #[inline(always)]
+    fn rarely() {}
 
-impl<R> core::iter::FusedIterator for DrainEvents<'_, R> {}
+    if condition {
+        rarely();
+    }
+    condition
+}
+
+/// The first rule of a set of [`Rule::bit`]s in precedence order, if any.
+#[inline]
+fn first_rule(bits: u16) -> Option<Rule> {
+    if bits == 0 {
+        None
+    } else {
+        Rule::ALL.get(bits.trailing_zeros() as usize).copied()
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The drain takes only what it yields: events it did not reach stay for the next poll,
-    /// and its length is exact, the merged progress included.
     #[test]
-    fn draining_part_of_the_events_leaves_the_rest() {
-        let mut machine = StatusMachine::default();
-        machine.handle_status(StatusCall::progress(0, 2)).unwrap();
-        machine.handle_cancel();
-        machine
-            .handle_status(
-                StatusCall::progress(1, 2).with_messages(vec![StatusMessage::new("one")]),
-            )
-            .unwrap();
-        let mut drain = machine.drain_events();
-        assert_eq!(drain.len(), 4);
-        assert_eq!(drain.next(), Some(Event::Progress("0/2".parse().unwrap())));
-        assert_eq!(drain.len(), 3);
-        assert_eq!(drain.next(), Some(Event::CancelRequested));
-        let rest: Vec<Event> = machine.drain_events().collect();
-        assert_eq!(
-            rest,
-            [
-                Event::Progress("1/2".parse().unwrap()),
-                Event::Message(StatusMessage::new("one")),
-            ]
-        );
-        assert_eq!(machine.drain_events().len(), 0);
-        assert_eq!(machine.poll_event(), None);
+    fn a_rule_s_bit_is_its_place_in_precedence_order() {
+        for (i, rule) in Rule::ALL.iter().enumerate() {
+            assert_eq!(rule.bit(), 1 << i, "{rule}");
+            assert_eq!(first_rule(rule.bit()), Some(*rule));
+        }
+        assert_eq!(first_rule(0), None);
+        let both = Rule::MissingResult.bit() | Rule::DenominatorChanged.bit();
+        assert_eq!(first_rule(both), Some(Rule::DenominatorChanged));
     }
 }

@@ -101,12 +101,6 @@ impl<R> OperationOutcome<R> {
         }
     }
 
-    /// Whether the operation succeeded.
-    #[inline]
-    pub fn is_success(&self) -> bool {
-        self.hr.is_success()
-    }
-
     /// The finishing call's `hrStatus` (`S_OK`, `S_FALSE`, … for a success).
     #[inline]
     pub fn hr(&self) -> HResult {

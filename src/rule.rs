@@ -72,7 +72,9 @@ impl Rule {
         self as usize
     }
 
-    const fn bit(self) -> u16 {
+    /// The rule's bit in a set of rules: bit `i` for the `i`-th in precedence order, so the
+    /// lowest bit of a set is its first rule in that order.
+    pub(crate) const fn bit(self) -> u16 {
         1 << self as u16
     }
 }
@@ -158,6 +160,12 @@ impl Rules {
         Rules {
             violations: Self::ALWAYS,
         }
+    }
+
+    /// The violations, one [`Rule::bit`] each.
+    #[inline]
+    pub(crate) const fn violation_bits(self) -> u16 {
+        self.violations
     }
 
     /// The `strict` preset: every rule is a violation.

@@ -348,6 +348,57 @@ impl Simulation {
         Ok(events)
     }
 
+    /// The [`events`](Self::events), each with its planned moment in milliseconds since the
+    /// operation began when a [`pace`](Self::pace) is set (`None` without one): a trace's
+    /// `ms`. The first call comes at 0 and each later call one pace after the one before;
+    /// `begin` is at 0, and the client's planned cancel at the moment of the call it follows.
+    /// Feature `trace`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gpmc_progress::simulate::Simulation;
+    /// use gpmc_progress::OperationKind;
+    ///
+    /// let simulation = Simulation::new(OperationKind::GpoReport).extensions(2).seed(1);
+    /// let moments: Vec<Option<u64>> = simulation
+    ///     .clone()
+    ///     .pace(Duration::from_millis(250))
+    ///     .timed_events()?
+    ///     .into_iter()
+    ///     .map(|(_, ms)| ms)
+    ///     .collect();
+    /// assert_eq!(moments, [Some(0), Some(0), Some(250), Some(500)]);
+    /// assert!(simulation.timed_events()?.iter().all(|(_, ms)| ms.is_none()));
+    /// # Ok::<(), gpmc_progress::simulate::SimulationError>(())
+    /// ```
+    #[cfg(feature = "trace")]
+    pub fn timed_events(
+        &self,
+    ) -> Result<Vec<(crate::trace::TraceEvent, Option<u64>)>, SimulationError> {
+        let pace = (!self.pace.is_zero()).then_some(self.pace);
+        let mut calls: u32 = 0;
+        let moment = |calls: u32| {
+            pace.map(|pace| {
+                let ms = pace
+                    .as_nanos()
+                    .saturating_mul(u128::from(calls.saturating_sub(1)))
+                    / 1_000_000;
+                u64::try_from(ms).map_or(i64::MAX as u64, |ms| ms.min(i64::MAX as u64))
+            })
+        };
+        Ok(self
+            .events()?
+            .into_iter()
+            .map(|event| {
+                if matches!(event, crate::trace::TraceEvent::Status(_)) {
+                    calls += 1;
+                }
+                let ms = moment(calls);
+                (event, ms)
+            })
+            .collect())
+    }
+
     /// The plan, with what a second server thread may repeat.
     fn plan(&self) -> Result<Vec<Planned>, SimulationError> {
         let n = self.extension_count();
@@ -1259,6 +1310,22 @@ mod tests {
             .map(Into::into)
             .collect();
         assert_eq!(events[1..], inputs[..]);
+    }
+
+    #[cfg(feature = "trace")]
+    #[test]
+    fn timed_events_are_the_events_at_their_planned_moments() {
+        use crate::trace::TraceEvent;
+        let simulation = Simulation::new(OperationKind::GpoCopy)
+            .extensions(3)
+            .cancel_at(1, HResult::E_ABORT)
+            .pace(Duration::from_micros(1500));
+        let timed = simulation.timed_events().unwrap();
+        let (events, moments): (Vec<TraceEvent>, Vec<Option<u64>>) = timed.into_iter().unzip();
+        assert_eq!(events, simulation.events().unwrap());
+        // begin, 0/3, 1/3, the client's cancel right after 1/3, the answer one pace later.
+        assert!(matches!(events[3], TraceEvent::Cancel), "{events:?}");
+        assert_eq!(moments, [Some(0), Some(0), Some(1), Some(1), Some(3)]);
     }
 
     #[test]

@@ -396,6 +396,33 @@ fn simulate_output_checks_as_intended() {
 }
 
 #[test]
+fn simulate_with_a_pace_writes_each_line_s_planned_moment() {
+    let base = ["simulate", "gpo-backup", "--seed", "1", "--extensions", "3"];
+    let moments = |output: &std::process::Output| -> Vec<Option<u64>> {
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                value.get("ms").map(|ms| ms.as_u64().unwrap())
+            })
+            .collect()
+    };
+    let untimed = run(&base, None);
+    assert_eq!(code(&untimed), 0);
+    assert_eq!(moments(&untimed), [None; 5]);
+    let timed = run(&[&base[..], &["--pace-ms", "250"]].concat(), None);
+    assert_eq!(code(&timed), 0, "{timed:?}");
+    assert_eq!(
+        moments(&timed),
+        [Some(0), Some(0), Some(250), Some(500), Some(750)]
+    );
+    // The same trace but for the time, with the same verdict.
+    let check = |trace: &[u8]| verdicts(&run(&["check", "--rules", "strict", "-"], Some(trace)));
+    assert_eq!(check(&timed.stdout), check(&untimed.stdout));
+    assert_eq!(check(&timed.stdout)[0]["verdict"], "complete");
+}
+
+#[test]
 fn simulate_is_reproducible_with_a_seed_and_refuses_impossible_runs() {
     let args = [
         "simulate",

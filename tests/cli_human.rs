@@ -176,6 +176,20 @@ fn error_wrong_type() {
 }
 
 #[test]
+fn error_bad_ms_points_at_the_ms() {
+    let texts: Vec<String> = [
+        "error-ms-negative.jsonl",
+        "error-ms-fractional.jsonl",
+        "error-ms-out-of-range.jsonl",
+        "error-ms-decreasing.jsonl",
+    ]
+    .iter()
+    .map(|file| human_check("documented", file, 2))
+    .collect();
+    insta::assert_snapshot!(texts.join("\n"));
+}
+
+#[test]
 fn error_unknown_operation_lists_the_operations() {
     insta::assert_snapshot!(human_check(
         "documented",

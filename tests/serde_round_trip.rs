@@ -461,30 +461,69 @@ fn outcome_round_trips_with_its_kind() {
 
 #[cfg(feature = "proptest")]
 mod generated {
-    //! Round trips of everything the exported strategies generate.
+    //! Round trips of everything the exported strategies generate: the inputs of arbitrary
+    //! scenarios (raw calls with any numbers, codes, results and message texts) and every
+    //! value in them, and the rules.
     use super::*;
-    use gpmc_progress::{strategy, Input};
+    use gpmc_progress::strategy::{self, Scenario};
+    use gpmc_progress::{Input, StatusMachine, TypedResult};
+
+    fn calls(scenario: &Scenario) -> impl Iterator<Item = &StatusCall> {
+        scenario.inputs.iter().filter_map(|input| match input {
+            Input::Status(call) => Some(call),
+            Input::Cancel => None,
+        })
+    }
 
     proptest! {
         #[test]
-        fn fractions_round_trip(fraction in strategy::fraction()) {
-            prop_assert_eq!(round_trip(&fraction), fraction);
+        fn inputs_and_every_value_in_them_round_trip(
+            scenario in strategy::prefixed_arbitrary_scenario(12),
+        ) {
+            for input in &scenario.inputs {
+                prop_assert_eq!(&round_trip(input), input);
+            }
+            for call in calls(&scenario) {
+                prop_assert_eq!(&round_trip(call), call);
+                prop_assert_eq!(round_trip(&call.hr), call.hr);
+                if let Ok(fraction) = ProgressFraction::new(call.numerator, call.denominator) {
+                    prop_assert_eq!(round_trip(&fraction), fraction);
+                }
+                for message in call.messages.iter().flatten() {
+                    prop_assert_eq!(&round_trip(message), message);
+                }
+                if let Some(result) = &call.result {
+                    let value = serde_json::to_value(result).unwrap();
+                    prop_assert_eq!(&value["type"], &json!(result.result_type().id()));
+                    // Absent properties are omitted, never written as null.
+                    let object = value.as_object().unwrap();
+                    prop_assert!(object.values().all(|v| !v.is_null()));
+                    prop_assert_eq!(&serde_json::from_value::<ResultDescription>(value).unwrap(), result);
+                }
+            }
         }
 
         #[test]
-        fn messages_round_trip(message in strategy::status_message()) {
-            prop_assert_eq!(round_trip(&message), message);
-        }
-
-        #[test]
-        fn results_round_trip_with_their_type_tag(result in strategy::result_description()) {
-            use gpmc_progress::TypedResult;
-            let value = serde_json::to_value(&result).unwrap();
-            prop_assert_eq!(&value["type"], &json!(result.result_type().id()));
-            // Absent properties are omitted, never written as null.
-            let object = value.as_object().unwrap();
-            prop_assert!(object.values().all(|v| !v.is_null()));
-            prop_assert_eq!(serde_json::from_value::<ResultDescription>(value).unwrap(), result);
+        fn outcomes_round_trip(
+            scenario in strategy::prefixed_arbitrary_scenario(12),
+            cancel in any::<bool>(),
+        ) {
+            let mut outcomes: Vec<OperationOutcome> = calls(&scenario)
+                .map(|call| {
+                    let messages = call.messages.clone().unwrap_or_default();
+                    OperationOutcome::new(call.hr, cancel, call.result.clone(), messages)
+                })
+                .collect();
+            let mut machine = StatusMachine::new(scenario.operation, Rules::documented());
+            for input in scenario.inputs.iter().cloned() {
+                let _ = machine.handle(input);
+            }
+            outcomes.extend(machine.into_outcome());
+            for outcome in outcomes {
+                let back = round_trip(&outcome);
+                prop_assert_eq!(back.kind(), outcome.kind());
+                prop_assert_eq!(back, outcome);
+            }
         }
 
         #[test]
@@ -493,31 +532,10 @@ mod generated {
         }
 
         #[test]
-        fn status_calls_and_inputs_round_trip(call in strategy::status_call()) {
-            prop_assert_eq!(round_trip(&call), call.clone());
-            let input = Input::Status(call);
-            prop_assert_eq!(round_trip(&input), input);
-            prop_assert_eq!(round_trip(&Input::<ResultDescription>::Cancel), Input::Cancel);
-        }
-
-        #[test]
-        fn outcomes_round_trip(
-            hr in strategy::hresult(),
-            cancel in any::<bool>(),
-            result in proptest::option::of(strategy::result_description()),
-            messages in proptest::collection::vec(strategy::status_message(), 0..3),
-        ) {
-            let outcome: OperationOutcome = OperationOutcome::new(hr, cancel, result, messages);
-            let back = round_trip(&outcome);
-            prop_assert_eq!(back.kind(), outcome.kind());
-            prop_assert_eq!(back, outcome);
-        }
-
-        #[test]
         fn ids_round_trip(
-            operation in strategy::operation_kind(),
-            result_type in strategy::result_type(),
-            rule in strategy::rule(),
+            operation in proptest::sample::select(OperationKind::ALL),
+            result_type in proptest::sample::select(ResultType::ALL),
+            rule in proptest::sample::select(Rule::ALL),
         ) {
             prop_assert_eq!(round_trip(&operation), operation);
             prop_assert_eq!(round_trip(&result_type), result_type);

@@ -23,8 +23,29 @@ fn write_all(events: &[TraceEvent]) -> Vec<u8> {
 }
 
 fn read_all(bytes: &[u8]) -> Vec<TraceEvent> {
+    read_timed(bytes)
+        .into_iter()
+        .map(|(event, _)| event)
+        .collect()
+}
+
+/// A trace of events with their `ms`.
+type Timed = Vec<(TraceEvent, Option<u64>)>;
+
+fn write_timed(events: &Timed) -> Vec<u8> {
+    let mut writer = TraceWriter::new(Vec::new());
+    for (event, ms) in events {
+        writer.write_event_at(event, *ms).unwrap();
+    }
+    writer.into_inner()
+}
+
+fn read_timed(bytes: &[u8]) -> Timed {
     TraceReader::new(bytes)
-        .map(|traced| traced.unwrap_or_else(|e| panic!("{e}")).event)
+        .map(|traced| {
+            let traced = traced.unwrap_or_else(|e| panic!("{e}"));
+            (traced.event, traced.ms)
+        })
         .collect()
 }
 
@@ -111,19 +132,39 @@ fn operation() -> impl Strategy<Value = OperationKind> {
 }
 
 fn trace() -> impl Strategy<Value = Vec<TraceEvent>> {
+    timed_trace().prop_map(|events| events.into_iter().map(|(event, _)| event).collect())
+}
+
+/// A trace whose events each have an `ms` or none; those given never decrease, from 0 or
+/// from near the largest value.
+fn timed_trace() -> impl Strategy<Value = Timed> {
+    const LARGEST: u64 = i64::MAX as u64;
     (
         proptest::option::of(operation()),
         proptest::collection::vec(
-            prop_oneof![4 => status(), 1 => Just(TraceEvent::Cancel)],
+            (
+                prop_oneof![4 => status(), 1 => Just(TraceEvent::Cancel)],
+                proptest::option::of(0u64..1000),
+            ),
             0..8,
         ),
+        prop_oneof![Just(0), 0u64..10_000, Just(LARGEST - 9 * 1000)],
+        proptest::option::of(0u64..1000),
     )
-        .prop_map(|(begin, rest)| {
-            begin
-                .map(|operation| TraceEvent::Begin { operation })
+        .prop_map(|(begin, rest, start, begin_ms)| {
+            let mut now = start;
+            let mut at = |step: Option<u64>| {
+                step.map(|step| {
+                    now += step;
+                    now
+                })
+            };
+            let begin = begin.map(|operation| (TraceEvent::Begin { operation }, at(begin_ms)));
+            let rest: Vec<_> = rest
                 .into_iter()
-                .chain(rest)
-                .collect()
+                .map(|(event, step)| (event, at(step)))
+                .collect();
+            begin.into_iter().chain(rest).collect()
         })
 }
 
@@ -138,6 +179,69 @@ proptest! {
         let read = read_all(&bytes);
         prop_assert_eq!(&read, &events);
         prop_assert_eq!(write_all(&read), bytes);
+    }
+
+    /// Written events read back equal with their `ms`, and writing them again gives the
+    /// same bytes.
+    #[test]
+    fn timed_write_then_read_is_lossless(events in timed_trace()) {
+        let bytes = write_timed(&events);
+        let read = read_timed(&bytes);
+        prop_assert_eq!(&read, &events);
+        prop_assert_eq!(write_timed(&read), bytes);
+    }
+
+    /// Timing changes no verdict: a trace with `ms` checks as the same trace without.
+    #[test]
+    fn ms_changes_no_verdict(events in timed_trace(), strict in any::<bool>()) {
+        let rules = if strict { Rules::strict() } else { Rules::documented() };
+        let timed = write_timed(&events);
+        let untimed: Vec<TraceEvent> = events.into_iter().map(|(event, _)| event).collect();
+        let untimed = write_all(&untimed);
+        prop_assert_eq!(replay(&timed[..], rules).to_json("t"), replay(&untimed[..], rules).to_json("t"));
+    }
+
+    /// Any `ms` on any event: the reader stops exactly at the first one below the last one
+    /// given, naming both lines, and the writer refuses the same event.
+    #[test]
+    fn the_first_decreasing_ms_is_the_error(
+        events in proptest::collection::vec(
+            (prop_oneof![3 => status(), 1 => Just(TraceEvent::Cancel)], proptest::option::of(0u64..20)),
+            1..10,
+        ),
+    ) {
+        let mut text = Vec::new();
+        for (event, ms) in &events {
+            let mut line = TraceWriter::new(Vec::new());
+            line.write_event_at(event, *ms).unwrap();
+            text.extend(line.into_inner());
+        }
+        let mut last: Option<(u64, u64)> = None;
+        let mut expected = None;
+        for (line, ms) in (1u64..).zip(events.iter().map(|(_, ms)| *ms)) {
+            let Some(ms) = ms else { continue };
+            match last {
+                Some((previous, previous_line)) if ms < previous => {
+                    expected = Some((line, ms, previous, previous_line));
+                    break;
+                }
+                _ => last = Some((ms, line)),
+            }
+        }
+        let found = TraceReader::new(&text[..]).find_map(Result::err);
+        let mut writer = TraceWriter::new(Vec::new());
+        let refused = events.iter().find_map(|(event, ms)| writer.write_event_at(event, *ms).err());
+        match expected {
+            None => {
+                prop_assert!(found.is_none(), "{:?}", found);
+                prop_assert!(refused.is_none(), "{:?}", refused);
+            }
+            Some((line, ms, previous, previous_line)) => {
+                let message = format!("line {line}: `ms` is {ms}, less than the {previous} on line {previous_line}");
+                prop_assert_eq!(found.map(|e| e.to_string()), Some(message.clone()));
+                prop_assert_eq!(refused.map(|e| e.to_string()), Some(message));
+            }
+        }
     }
 
     /// `check` gives `replay`'s verdict, whose outcome only lacks the messages.

@@ -1,17 +1,22 @@
-//! Writes the seed corpora under `seeds/` (run from the `fuzz` directory):
+//! Writes the seed corpora under `seeds/` (run from the `fuzz` directory), or under the
+//! directory given:
 //!
 //! ```text
-//! cargo run --example seeds
+//! cargo run --example seeds [DIR]
 //! ```
 //!
-//! `seeds/trace_replay` gets the repository's trace fixtures (`tests/fixtures/*.jsonl`) and
-//! traces of the simulated server; every trace found there (including any copied in by hand)
-//! is then turned into inputs of `machine_vs_model` and `live_engine`, and its HRESULTs,
-//! fractions, messages and results into inputs of `values`.
+//! `trace_replay` gets the repository's trace fixtures (`tests/fixtures/*.jsonl`, as
+//! `fixture-*`) and traces of the simulated server (`sim-*`, some paced so that their lines
+//! carry `ms`); every trace found there (including any copied in by hand under another
+//! name) is then turned into inputs of `machine_vs_model` and `live_engine`, and its
+//! HRESULTs, fractions, messages and results into inputs of `values`. What this writes is
+//! removed first (the `fixture-*` and `sim-*` traces and the three other corpora), so no
+//! stale seed stays; `.ci/run` checks that the committed seeds are what this writes.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 use gpmc_progress::simulate::Simulation;
@@ -23,13 +28,29 @@ use gpmc_progress_fuzz::values::{encode, Mode};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let seeds = fuzz.join("seeds");
+    let seeds = std::env::args_os()
+        .nth(1)
+        .map_or_else(|| fuzz.join("seeds"), PathBuf::from);
     let dir = |target: &str| -> std::io::Result<PathBuf> {
         let dir = seeds.join(target);
         fs::create_dir_all(&dir)?;
         Ok(dir)
     };
+    // What this writes, removed first: the generated traces and the derived corpora.
+    for derived in ["machine_vs_model", "live_engine", "values"] {
+        let derived = seeds.join(derived);
+        if derived.exists() {
+            fs::remove_dir_all(derived)?;
+        }
+    }
     let traces_dir = dir("trace_replay")?;
+    for entry in fs::read_dir(&traces_dir)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap().to_string_lossy();
+        if name.starts_with("fixture-") || name.starts_with("sim-") {
+            fs::remove_file(&path)?;
+        }
+    }
 
     // The fixtures, byte for byte.
     let fixtures = fuzz.join("../tests/fixtures");
@@ -41,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     // The simulator: every operation, plain and with warnings, failures, cancels and each
-    // broken rule.
+    // broken rule; some paced, so that their lines carry `ms`.
     for (i, operation) in OperationKind::ALL.iter().enumerate() {
         let base = Simulation::new(*operation)
             .extensions(2 + (i as u32 % 4))
@@ -55,6 +76,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 base.clone().cancel_at(1, HResult::ERROR_CANCELLED),
             ),
             ("cancel-too-late", base.clone().cancel_at(0, HResult::S_OK)),
+            (
+                "paced",
+                base.clone()
+                    .warning_at(1)
+                    .cancel_at(1, HResult::E_ABORT)
+                    .pace(Duration::from_millis(40 + i as u64)),
+            ),
         ];
         if let Some(other) = ResultType::ALL.iter().find(|t| !operation.allows(**t)) {
             variants.push(("other-result", base.clone().result_type(*other)));
@@ -63,12 +91,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             variants.push((rule.id(), base.clone().break_rule(*rule)));
         }
         for (variant, simulation) in variants {
-            let Ok(events) = simulation.events() else {
+            let Ok(events) = simulation.timed_events() else {
                 continue;
             };
             let mut writer = TraceWriter::new(Vec::new());
-            for event in &events {
-                writer.write_event(event)?;
+            for (event, ms) in &events {
+                writer.write_event_at(event, *ms)?;
             }
             let name = format!("sim-{operation}-{variant}");
             fs::write(traces_dir.join(name), writer.into_inner())?;
@@ -100,10 +128,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let machine_dir = dir("machine_vs_model")?;
     let live_dir = dir("live_engine")?;
-    for (n, (name, _, operation, inputs)) in traces.iter().enumerate() {
+    for (name, _, operation, inputs) in &traces {
         if inputs.is_empty() {
             continue;
         }
+        // The variations come from the name, not the position: a new trace changes no
+        // other seed.
+        let n = fnv1a(name.as_bytes()) as usize;
         for (preset, rules) in [
             ("documented", Rules::documented()),
             ("strict", Rules::strict()),
@@ -115,7 +146,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             assert_eq!(decoded.encode(), bytes, "{name}");
             fs::write(machine_dir.join(format!("{name}-{preset}")), bytes)?;
         }
-        let rules = if n % 2 == 0 {
+        let rules = if n.is_multiple_of(2) {
             Rules::documented()
         } else {
             Rules::strict()
@@ -205,10 +236,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (i, bytes) in (0u32..64).map(|i| (i, i.to_le_bytes().repeat(16))) {
         values.insert(encode(Mode::Built, &[&bytes[..], &[i as u8; 32]].concat()));
     }
-    for (i, value) in values.iter().enumerate() {
-        fs::write(values_dir.join(format!("value-{i:04}")), value)?;
+    for value in &values {
+        // Named by content, so that a new value renames no other.
+        fs::write(
+            values_dir.join(format!("value-{:016x}", fnv1a(value))),
+            value,
+        )?;
     }
     Ok(())
+}
+
+/// The 64-bit FNV-1a hash: a stable name or number for some bytes.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A trace's inputs as live operations: a reporter, a stream and a future first, the calls

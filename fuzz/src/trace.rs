@@ -8,8 +8,11 @@ use gpmc_progress::Rules;
 const PRESETS: [Rules; 2] = [Rules::documented(), Rules::strict()];
 
 /// Never panics; the verdict is deterministic (twice the same, and the same through a tiny
-/// read buffer); `check`, which keeps no message, gives the same checker line; what was read, written back canonically, reads back as the same events and
-/// the same verdict (lines renumbered), and the canonical form is a fixed point.
+/// read buffer); `check`, which keeps no message, gives the same checker line; every `ms`
+/// read is at least the last one read before it; what was read, written back canonically
+/// with its `ms`, reads back as the same events at the same `ms` and the same verdict (lines
+/// renumbered), and the canonical form is a fixed point; written back without `ms`, it gives
+/// the same verdict (timing is not judged).
 pub fn check(data: &[u8]) {
     let capacity = 1 + usize::from(data.first().copied().unwrap_or(0) % 7);
     for rules in PRESETS {
@@ -27,12 +30,18 @@ pub fn check(data: &[u8]) {
     let mut events = Vec::new();
     let mut lines = Vec::new();
     let mut error_line = None;
+    let mut last_ms = None;
     loop {
         match reader.read_line() {
             Ok(Some(traced)) => {
                 assert!(lines.last().is_none_or(|last| *last < traced.line));
+                if let Some(ms) = traced.ms {
+                    assert!(ms <= i64::MAX as u64);
+                    assert!(last_ms.is_none_or(|last| last <= ms), "ms went back");
+                    last_ms = Some(ms);
+                }
                 lines.push(traced.line);
-                events.push(traced.event);
+                events.push((traced.event, traced.ms));
             }
             Ok(None) => break,
             Err(error) => {
@@ -50,8 +59,11 @@ pub fn check(data: &[u8]) {
     }
 
     let written = write(&events);
-    let reread: Vec<TraceEvent> = TraceReader::new(&written[..])
-        .map(|traced| traced.expect("a canonical trace reads").event)
+    let reread: Vec<(TraceEvent, Option<u64>)> = TraceReader::new(&written[..])
+        .map(|traced| {
+            let traced = traced.expect("a canonical trace reads");
+            (traced.event, traced.ms)
+        })
         .collect();
     assert_eq!(reread, events);
     assert_eq!(
@@ -60,6 +72,11 @@ pub fn check(data: &[u8]) {
         "the canonical form is a fixed point"
     );
 
+    let untimed: Vec<(TraceEvent, Option<u64>)> = events
+        .iter()
+        .map(|(event, _)| (event.clone(), None))
+        .collect();
+    let untimed = write(&untimed);
     for rules in PRESETS {
         let original = replay(data, rules);
         if error_line.is_some() && matches!(original, Verdict::Error(_)) {
@@ -74,13 +91,18 @@ pub fn check(data: &[u8]) {
             "{}",
             String::from_utf8_lossy(&written)
         );
+        let untimed = replay(&untimed[..], rules);
+        assert_eq!(rewritten.to_json("t"), untimed.to_json("t"));
     }
 }
 
-fn write(events: &[TraceEvent]) -> Vec<u8> {
+/// The events written canonically, each with its `ms`.
+fn write(events: &[(TraceEvent, Option<u64>)]) -> Vec<u8> {
     let mut writer = TraceWriter::new(Vec::new());
-    for event in events {
-        writer.write_event(event).expect("writing to memory");
+    for (event, ms) in events {
+        writer
+            .write_event_at(event, *ms)
+            .expect("what was read is written");
     }
     writer.into_inner()
 }

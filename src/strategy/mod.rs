@@ -2,36 +2,37 @@
 //! semantics, for property-testing code that produces or consumes `Status` calls (feature
 //! `proptest`).
 //!
-//! Every strategy returns a [`BoxedStrategy`](proptest::strategy::BoxedStrategy), so no concrete strategy type is part of the
-//! API.
+//! What a test needs, and nothing else:
 //!
-//! - Values: [`hresult`], [`success_hresult`], [`failure_hresult`] (the well-known codes
-//!   of [`HResult::KNOWN`](crate::HResult::KNOWN) weighted up, the extremes included),
-//!   [`fraction`] (valid fractions, `0/0` and values near `i32::MAX` included),
-//!   [`progress_number`], [`status_message`], [`message_collection`], [`result_type`],
-//!   [`result_of_type`], [`result_description`], [`operation_kind`],
-//!   [`defined_operation_kind`], [`rule`], [`configurable_rule`] and [`rules`] (each
-//!   configurable rule set at random).
-//! - Raw input: [`status_call`] (any `i32`s, any code, any result or none, null, empty or
-//!   filled message collections) and [`input`] (those, or a cancel request).
-//! - Whole operations: [`valid_sequence`] and [`valid_scenario`] (what a conforming server
-//!   could send, accepted with no anomaly under `strict`), [`breaking_scenario`] (a
-//!   conforming prefix, then a call whose first breach is a chosen rule),
-//!   [`arbitrary_scenario`] and [`prefixed_arbitrary_scenario`].
+//! - Whole operations, as a [`Scenario`] (an operation's kind and its inputs):
+//!   [`valid_scenario`] (what a conforming server and client could send, accepted with no
+//!   anomaly under `strict`), [`breaking_scenario`] (a conforming prefix, then a call whose
+//!   first breach is the rule given) and [`prefixed_arbitrary_scenario`] (a conforming
+//!   prefix, then anything: raw calls with extreme numbers, codes and texts, and cancel
+//!   requests). Every strategy returns a [`BoxedStrategy`](proptest::strategy::BoxedStrategy),
+//!   so no concrete strategy type is part of the API.
+//! - [`rules`]: each configurable rule set at random, both presets included.
 //! - The oracle: [`ReferenceModel`], the crate docs' [rules](crate#the-rules) and
 //!   [outcomes](crate#outcomes) written out independently of
-//!   [`StatusMachine`](crate::StatusMachine); it says for each input whether it is accepted
-//!   (with which anomalies, and how the operation finished) or rejected (by which rule).
+//!   [`StatusMachine`](crate::StatusMachine). For each input it says ([`ModelStep`]) whether
+//!   it is accepted (with which anomalies, and how the operation finished, a
+//!   [`ModelFinish`]) or rejected (by which rule); its accessors give the state so far (the
+//!   anomalies as [`ModelAnomaly`]s), and [`ReferenceModel::check_machine`] compares a whole
+//!   [`StatusMachine`](crate::StatusMachine) with it, a [`ModelMismatch`] naming the first
+//!   difference.
 //! - The oracle as a state machine for the `proptest-state-machine` crate (re-exported as
 //!   [`proptest_state_machine`]): [`StatusMachineReference`] implements its
-//!   `ReferenceStateMachine` under any rules ([`DocumentedReference`] and [`StrictReference`]
-//!   under one preset), with [`ReferenceState`] (the model and its verdict on the last
-//!   input) as the state and [`Input`](crate::Input) as the transition; [`next_input`]
-//!   generates each input from the state the operation is in (mostly what a conforming
-//!   server or client could do next, each rule's breach at a small weight, and calls after
-//!   the end). [`ReferenceState::check_status`], [`ReferenceState::check_cancel`] and
-//!   [`ReferenceState::check_machine`] compare a [`StatusMachine`](crate::StatusMachine)
-//!   with the model, a [`ModelMismatch`] naming the first difference.
+//!   `ReferenceStateMachine` under any rules, with [`ReferenceState`] (the model and its
+//!   verdict on the last input, with [`check_status`](ReferenceState::check_status) and
+//!   [`check_cancel`](ReferenceState::check_cancel) for the verdicts) as the state and
+//!   [`Input`](crate::Input) as the transition; each input is generated from the state the
+//!   operation is in (mostly what a conforming server or client could do next, each rule's
+//!   breach at a small weight, and calls after the end).
+//!
+//! A failing case shrinks to a few inputs with small numbers and short ASCII text. A
+//! `StateMachineTest` reports a failure by panicking; this feature turns on proptest's
+//! `handle-panics`, so the panics of the cases tried while shrinking are not printed (no
+//! message and backtrace per step): only the final failure is.
 //!
 //! # Example: a downstream property test
 //!
@@ -85,7 +86,7 @@
 //! - `check_invariants` compares what your code shows with [`ReferenceState::model`] (its
 //!   phase, progress, cancel request, anomalies, messages and how it finished); if your
 //!   code is built on a [`StatusMachine`](crate::StatusMachine),
-//!   [`ReferenceState::check_machine`] compares all of that in one call.
+//!   [`ReferenceModel::check_machine`] compares all of that in one call.
 //!
 //! `prop_state_machine!` turns it into a test (it needs `proptest` as a direct dependency);
 //! in a test file, mark the function `#[test]`. Here a progress view that must not show
@@ -142,7 +143,7 @@
 //!             assert!(view.percent < 100);
 //!         }
 //!         assert_eq!(view.ended, model.finished().map(|finish| finish.kind.to_string()));
-//!         if let Err(mismatch) = state.check_machine(&view.machine) {
+//!         if let Err(mismatch) = model.check_machine(&view.machine) {
 //!             panic!("{mismatch}");
 //!         }
 //!     }
@@ -170,16 +171,6 @@ mod values;
 pub use proptest_state_machine;
 
 pub use model::{ModelAnomaly, ModelFinish, ModelStep, ReferenceModel};
-pub use sequence::{
-    any_breaking_scenario, arbitrary_scenario, breaking_scenario, prefixed_arbitrary_scenario,
-    valid_scenario, valid_sequence, Scenario,
-};
-pub use state_machine::{
-    next_input, DocumentedReference, ModelMismatch, ReferenceState, StatusMachineReference,
-    StrictReference,
-};
-pub use values::{
-    configurable_rule, defined_operation_kind, failure_hresult, fraction, hresult, input,
-    message_collection, operation_kind, progress_number, result_description, result_of_type,
-    result_type, rule, rules, status_call, status_message, success_hresult,
-};
+pub use sequence::{breaking_scenario, prefixed_arbitrary_scenario, valid_scenario, Scenario};
+pub use state_machine::{ModelMismatch, ReferenceState, StatusMachineReference};
+pub use values::rules;

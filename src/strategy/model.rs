@@ -10,8 +10,8 @@
 //! compare them after every input.
 
 use crate::{
-    HResult, Input, OperationKind, OutcomeKind, Phase, ResultType, Rule, Rules, StatusCall,
-    StatusMessage, TypedResult,
+    HResult, Input, OperationKind, OutcomeKind, Phase, ProgressFraction, ResultType, Rule, Rules,
+    StatusCall, StatusMessage, TypedResult,
 };
 
 /// How an operation ended according to the [`ReferenceModel`].
@@ -95,7 +95,8 @@ pub enum ModelStep {
 ///     other => panic!("{other:?}"),
 /// }
 /// assert_eq!(model.phase(), Phase::Finished);
-/// assert_eq!(model.progress(), Some((1, 5)));
+/// assert_eq!(model.progress(), Some("1/5".parse()?));
+/// # Ok::<(), gpmc_progress::FractionError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceModel {
@@ -131,6 +132,17 @@ fn defined_results(operation: OperationKind) -> Option<&'static [ResultType]> {
     })
 }
 
+/// Whether a result of `result_type` is one `operation` allows (any is, for `unknown`), by
+/// the model's own table.
+pub(super) fn allows(operation: OperationKind, result_type: ResultType) -> bool {
+    defined_results(operation).map_or(true, |types| types.contains(&result_type))
+}
+
+/// Whether `operation` defines a result (every kind but `unknown`), by the model's own table.
+pub(super) fn defines_result(operation: OperationKind) -> bool {
+    defined_results(operation).is_some()
+}
+
 impl ReferenceModel {
     /// A model of one operation of kind `operation` under `rules`, before any input.
     pub fn new(operation: OperationKind, rules: Rules) -> Self {
@@ -156,16 +168,6 @@ impl ReferenceModel {
         self.rules
     }
 
-    /// Whether a result of `result_type` is one `operation` allows (any is, for `unknown`).
-    pub fn allows(operation: OperationKind, result_type: ResultType) -> bool {
-        defined_results(operation).map_or(true, |types| types.contains(&result_type))
-    }
-
-    /// Whether `operation` defines a result (every kind but `unknown`).
-    pub fn defines_result(operation: OperationKind) -> bool {
-        defined_results(operation).is_some()
-    }
-
     /// Feeds one input and says what it did.
     pub fn step<R: TypedResult>(&mut self, input: &Input<R>) -> ModelStep {
         match input {
@@ -186,7 +188,7 @@ impl ReferenceModel {
         // `failure-before-completion` is an anomaly.
         let finishing =
             n == d || (failure && n < d && !self.rules.is_violation(Rule::FailureBeforeCompletion));
-        let defines = Self::defines_result(self.operation);
+        let defines = defines_result(self.operation);
 
         let mut broken = Vec::new();
         let mut check = |rule: Rule, breaks: bool| {
@@ -216,7 +218,7 @@ impl ReferenceModel {
         );
         check(
             Rule::UnexpectedResult,
-            result_type.is_some_and(|t| !Self::allows(self.operation, t)),
+            result_type.is_some_and(|t| !allows(self.operation, t)),
         );
         check(
             Rule::MissingResult,
@@ -285,9 +287,12 @@ impl ReferenceModel {
         }
     }
 
-    /// The last accepted call's `(numerator, denominator)`.
-    pub fn progress(&self) -> Option<(i32, i32)> {
+    /// The last accepted call's fraction, `None` before the first (an accepted call's
+    /// fraction is always a valid one: negative and exceeding progress are always
+    /// violations).
+    pub fn progress(&self) -> Option<ProgressFraction> {
         self.previous
+            .and_then(|(numerator, denominator)| ProgressFraction::new(numerator, denominator).ok())
     }
 
     /// Whether a cancel request was recorded (before the finishing call).
@@ -330,15 +335,12 @@ mod tests {
         for operation in OperationKind::ALL {
             for result_type in ResultType::ALL {
                 assert_eq!(
-                    ReferenceModel::allows(*operation, *result_type),
+                    allows(*operation, *result_type),
                     operation.allows(*result_type),
                     "{operation} {result_type}"
                 );
             }
-            assert_eq!(
-                ReferenceModel::defines_result(*operation),
-                operation.defines_result()
-            );
+            assert_eq!(defines_result(*operation), operation.defines_result());
         }
     }
 
@@ -367,7 +369,7 @@ mod tests {
                 rule: Rule::DenominatorChanged
             }
         );
-        assert_eq!(model.progress(), Some((3, 8)));
+        assert_eq!(model.progress(), Some("3/8".parse().unwrap()));
         assert_eq!(model.calls_received(), 2);
     }
 
@@ -427,7 +429,7 @@ mod tests {
         enum Verdict {
             Finished(OutcomeKind, Option<ResultType>, Vec<(u64, Rule)>),
             Violation(u64, Rule),
-            Unfinished((i32, i32)),
+            Unfinished(ProgressFraction),
         }
         fn run(operation: OperationKind, rules: Rules, inputs: &[Input]) -> Verdict {
             let mut model = ReferenceModel::new(operation, rules);
@@ -521,8 +523,8 @@ mod tests {
                 "still-running",
                 K::RsopReport,
                 vec![status(0, 9), status(4, 9)],
-                Verdict::Unfinished((4, 9)),
-                Verdict::Unfinished((4, 9)),
+                Verdict::Unfinished("4/9".parse().unwrap()),
+                Verdict::Unfinished("4/9".parse().unwrap()),
             ),
         ];
         for (name, operation, inputs, documented, strict) in cases {

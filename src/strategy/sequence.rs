@@ -4,6 +4,8 @@
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
+use proptest::strategy::{NewTree, ValueTree};
+use proptest::test_runner::TestRunner;
 
 use super::values::{
     defined_operation_kind, denominator, failure_hresult, hresult, message_collection,
@@ -154,31 +156,8 @@ fn finishing_call(operation: OperationKind, denominator: i32) -> BoxedStrategy<S
     prop_oneof![3 => success, 2 => failure].boxed()
 }
 
-/// A complete sequence a conforming server could produce for `operation`, accepted with no
-/// anomaly under [`Rules::strict`](crate::Rules::strict).
-///
-/// The denominator is fixed (often small, sometimes large or near `i32::MAX`, `0`
-/// included); zero to six calls before completion with non-decreasing numerators below it
-/// and success codes; then the finishing call at `numerator == denominator`, which succeeds
-/// with a result the operation allows (none or any for `unknown`) or fails without one.
-/// Up to two cancel requests come anywhere, after the finishing call included: the outcome
-/// is cancelled when one preceded a failing finishing call.
-///
-/// ```
-/// use gpmc_progress::strategy;
-/// use gpmc_progress::{OperationKind, Rules, StatusMachine};
-/// use proptest::prelude::*;
-///
-/// proptest!(|(inputs in strategy::valid_sequence(OperationKind::GpoBackup))| {
-///     let mut machine = StatusMachine::new(OperationKind::GpoBackup, Rules::strict());
-///     for input in inputs {
-///         machine.handle(input)?;
-///     }
-///     prop_assert!(machine.is_finished());
-///     prop_assert!(machine.anomalies().is_empty());
-/// });
-/// ```
-pub fn valid_sequence(operation: OperationKind) -> BoxedStrategy<Vec<Input>> {
+/// The inputs of a [`valid_scenario`] of `operation`.
+fn valid_sequence(operation: OperationKind) -> BoxedStrategy<Vec<Input>> {
     denominator(0)
         .prop_flat_map(move |d| {
             let body = if d > 0 {
@@ -198,7 +177,30 @@ pub fn valid_sequence(operation: OperationKind) -> BoxedStrategy<Vec<Input>> {
         .boxed()
 }
 
-/// A [`valid_sequence`] of any operation.
+/// A complete sequence a conforming server could produce for any operation (`unknown`
+/// included), accepted with no anomaly under [`Rules::strict`](crate::Rules::strict).
+///
+/// The denominator is fixed (often small, sometimes large or near `i32::MAX`, `0`
+/// included); zero to six calls before completion with non-decreasing numerators below it
+/// and success codes; then the finishing call at `numerator == denominator`, which succeeds
+/// with a result the operation allows (none or any for `unknown`) or fails without one.
+/// Up to two cancel requests come anywhere, after the finishing call included: the outcome
+/// is cancelled when one preceded a failing finishing call.
+///
+/// ```
+/// use gpmc_progress::strategy;
+/// use gpmc_progress::{Phase, Rules, StatusMachine};
+/// use proptest::prelude::*;
+///
+/// proptest!(|(scenario in strategy::valid_scenario())| {
+///     let mut machine = StatusMachine::new(scenario.operation, Rules::strict());
+///     for input in scenario.inputs {
+///         machine.handle(input)?;
+///     }
+///     prop_assert_eq!(machine.phase(), Phase::Finished);
+///     prop_assert!(machine.anomalies().is_empty());
+/// });
+/// ```
 pub fn valid_scenario() -> BoxedStrategy<Scenario> {
     operation_kind()
         .prop_flat_map(|operation| {
@@ -346,7 +348,7 @@ fn breaking_call(rule: Rule) -> (usize, i32, i32, BreakingCall) {
 /// a configurable `rule` is recorded as an anomaly (later configurable rules may be recorded
 /// after it) and the call applied, while an always-enforced one is the violation.
 ///
-/// - `status-after-completion`: a whole [`valid_sequence`], maybe a cancel, then any raw call.
+/// - `status-after-completion`: a whole [`valid_scenario`], maybe a cancel, then any raw call.
 /// - `negative-progress`, `numerator-exceeds-denominator`: any prefix, then such a call
 ///   with any code, result and messages.
 /// - `denominator-changed`, `numerator-decreased`: at least one call, then one with another
@@ -402,31 +404,41 @@ pub fn breaking_scenario(rule: Rule) -> BoxedStrategy<Scenario> {
     )
 }
 
-/// A rule and a [`breaking_scenario`] for it, for any rule.
-pub fn any_breaking_scenario() -> BoxedStrategy<(Rule, Scenario)> {
-    super::values::rule()
-        .prop_flat_map(|rule| (Just(rule), breaking_scenario(rule)))
-        .boxed()
-}
-
-/// A sequence of any inputs (see [`input`](super::input)) for any operation: raw calls and
-/// cancel requests, extremes included, up to `max_len` of them.
-pub fn arbitrary_scenario(max_len: usize) -> BoxedStrategy<Scenario> {
-    (operation_kind(), vec(super::values::input(), 0..=max_len))
-        .prop_map(|(operation, inputs)| Scenario::new(operation, inputs))
-        .boxed()
-}
-
-/// A conforming prefix of any operation followed by arbitrary inputs: reaches deeper
-/// states than [`arbitrary_scenario`] alone (a running or finished operation fed raw calls).
+/// A conforming prefix of any operation (none, a whole [`valid_scenario`], or a running
+/// operation and one more conforming call), followed by up to `max_len` arbitrary inputs:
+/// raw calls (any numbers, the extremes of `i32` included, any code, any result or none, a
+/// null, empty or filled message collection) and cancel requests. It reaches every state,
+/// and feeds each one anything.
+///
+/// A failing case shrinks toward few inputs: the prefix by dropping its inputs (what is
+/// left is still conforming, only shorter), the arbitrary inputs by dropping them and
+/// making each simpler.
+///
+/// ```
+/// use gpmc_progress::strategy;
+/// use gpmc_progress::{Rules, StatusMachine};
+/// use proptest::prelude::*;
+///
+/// proptest!(|(scenario in strategy::prefixed_arbitrary_scenario(8))| {
+///     let mut machine = StatusMachine::new(scenario.operation, Rules::documented());
+///     for input in scenario.inputs {
+///         let _ = machine.handle(input); // any input: accepted, or rejected with a reason
+///         if let Some(progress) = machine.progress() {
+///             prop_assert!(progress.percent() <= 100);
+///         }
+///     }
+/// });
+/// ```
 pub fn prefixed_arbitrary_scenario(max_len: usize) -> BoxedStrategy<Scenario> {
+    let prefix = prop_oneof![
+        1 => operation_kind().prop_map(|operation| Scenario::new(operation, Vec::new())),
+        3 => valid_scenario(),
+        3 => after_running(operation_kind(), 0, 1, 0, |_, d, last| {
+            call_of((last..d, Just(d)), success_hresult(), Just(None))
+        }),
+    ];
     (
-        prop_oneof![
-            valid_scenario(),
-            after_running(operation_kind(), 0, 1, 0, |_, d, last| {
-                call_of((last..d, Just(d)), success_hresult(), Just(None))
-            }),
-        ],
+        DroppingInputs(prefix.boxed()),
         vec(super::values::input(), 0..=max_len),
     )
         .prop_map(|(mut scenario, more)| {
@@ -434,4 +446,76 @@ pub fn prefixed_arbitrary_scenario(max_len: usize) -> BoxedStrategy<Scenario> {
             scenario
         })
         .boxed()
+}
+
+/// The scenarios of a strategy, shrinking only by dropping inputs, one at a time from the
+/// first: a conforming prefix stays conforming (a shorter run, or one not finished yet),
+/// where shrinking inside it would have to go through the strategies it was built from.
+#[derive(Debug)]
+struct DroppingInputs(BoxedStrategy<Scenario>);
+
+impl Strategy for DroppingInputs {
+    type Tree = DroppingTree;
+    type Value = Scenario;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let scenario = self.0.new_tree(runner)?.current();
+        Ok(DroppingTree {
+            kept: vec![true; scenario.inputs.len()],
+            scenario,
+            next: 0,
+            dropped: None,
+        })
+    }
+}
+
+/// The value tree of [`DroppingInputs`].
+#[derive(Debug)]
+struct DroppingTree {
+    scenario: Scenario,
+    /// Which inputs are still in.
+    kept: Vec<bool>,
+    /// The first input not yet tried for dropping.
+    next: usize,
+    /// The input the last `simplify` dropped.
+    dropped: Option<usize>,
+}
+
+impl ValueTree for DroppingTree {
+    type Value = Scenario;
+
+    fn current(&self) -> Scenario {
+        let inputs = self
+            .scenario
+            .inputs
+            .iter()
+            .zip(&self.kept)
+            .filter(|(_, kept)| **kept)
+            .map(|(input, _)| input.clone())
+            .collect();
+        Scenario::new(self.scenario.operation, inputs)
+    }
+
+    fn simplify(&mut self) -> bool {
+        while let Some(kept) = self.kept.get_mut(self.next) {
+            let index = self.next;
+            self.next += 1;
+            if *kept {
+                *kept = false;
+                self.dropped = Some(index);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn complicate(&mut self) -> bool {
+        match self.dropped.take() {
+            Some(index) => {
+                self.kept[index] = true;
+                true
+            }
+            None => false,
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! Strategies for the value types: HRESULTs, fractions, messages, results, raw calls, inputs,
-//! operations and rules.
+//! Strategies for the value types: HRESULTs, numbers, messages, results, raw calls, inputs,
+//! operations and rules ([`rules`] is exported; the others build the exported ones).
 
 use proptest::collection::vec;
 use proptest::option;
@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use crate::{
-    HResult, Input, OperationKind, ProgressFraction, ResultDescription, ResultType, Rule,
-    RuleSetting, Rules, StatusCall, StatusMessage,
+    HResult, Input, OperationKind, ResultDescription, ResultType, Rule, RuleSetting, Rules,
+    StatusCall, StatusMessage,
 };
 
 /// The bit patterns at the edges of the `HRESULT` range.
@@ -45,16 +45,7 @@ fn known(filter: fn(HResult) -> bool) -> Vec<HResult> {
 
 /// Any `HResult`: the well-known codes of [`HResult::KNOWN`] often, the extremes
 /// (`i32::MIN`, `-1`, `0`, `i32::MAX`, …) sometimes, and any other 32-bit pattern.
-///
-/// ```
-/// use gpmc_progress::strategy;
-/// use proptest::prelude::*;
-///
-/// proptest!(|(hr in strategy::hresult())| {
-///     prop_assert_eq!(hr.to_string().parse::<gpmc_progress::HResult>(), Ok(hr));
-/// });
-/// ```
-pub fn hresult() -> BoxedStrategy<HResult> {
+pub(crate) fn hresult() -> BoxedStrategy<HResult> {
     prop_oneof![
         4 => select(HResult::KNOWN),
         2 => select(EXTREME_HRESULTS.to_vec()),
@@ -65,7 +56,7 @@ pub fn hresult() -> BoxedStrategy<HResult> {
 
 /// A success `HResult` (non-negative): `S_OK` most often, `S_FALSE`, the extremes `0` and
 /// `i32::MAX`, and any other non-negative value.
-pub fn success_hresult() -> BoxedStrategy<HResult> {
+pub(crate) fn success_hresult() -> BoxedStrategy<HResult> {
     prop_oneof![
         5 => select(known(HResult::is_success)),
         1 => select(vec![HResult::new(1), HResult::new(i32::MAX - 1), HResult::new(i32::MAX)]),
@@ -77,7 +68,7 @@ pub fn success_hresult() -> BoxedStrategy<HResult> {
 /// A failure `HResult` (negative): the well-known failure codes often (`E_ABORT` and
 /// `HRESULT_FROM_WIN32(ERROR_CANCELLED)` among them), the extremes `i32::MIN` and `-1`, and
 /// any other negative value.
-pub fn failure_hresult() -> BoxedStrategy<HResult> {
+pub(crate) fn failure_hresult() -> BoxedStrategy<HResult> {
     prop_oneof![
         5 => select(known(HResult::is_failure)),
         1 => select(vec![HResult::new(i32::MIN), HResult::new(i32::MIN + 1), HResult::new(-1)]),
@@ -99,38 +90,9 @@ pub(crate) fn denominator(min: i32) -> BoxedStrategy<i32> {
     .boxed()
 }
 
-/// A valid [`ProgressFraction`]: `0/0` included, small denominators often, large ones and
-/// values near `i32::MAX` sometimes; the numerator is often `0`, the denominator (complete)
-/// or one below it.
-///
-/// ```
-/// use gpmc_progress::strategy;
-/// use proptest::prelude::*;
-///
-/// proptest!(|(fraction in strategy::fraction())| {
-///     prop_assert_eq!(fraction.percent() == 100, fraction.is_complete());
-/// });
-/// ```
-pub fn fraction() -> BoxedStrategy<ProgressFraction> {
-    denominator(0)
-        .prop_flat_map(|d| {
-            let numerator = prop_oneof![
-                1 => Just(0),
-                1 => Just(d),
-                1 => Just(d.saturating_sub(1).max(0)),
-                3 => 0..=d,
-            ];
-            (numerator, Just(d))
-        })
-        .prop_filter_map("a valid fraction", |(n, d)| {
-            ProgressFraction::new(n, d).ok()
-        })
-        .boxed()
-}
-
 /// Any 32-bit numerator or denominator as a server might pass it: the extremes and small
 /// values (negative ones included) often, anything else too.
-pub fn progress_number() -> BoxedStrategy<i32> {
+pub(crate) fn progress_number() -> BoxedStrategy<i32> {
     prop_oneof![
         2 => select(EXTREME_NUMBERS.to_vec()),
         3 => -3..=12i32,
@@ -151,7 +113,7 @@ fn text() -> BoxedStrategy<String> {
 }
 
 /// A [`StatusMessage`] with arbitrary text and codes.
-pub fn status_message() -> BoxedStrategy<StatusMessage> {
+pub(crate) fn status_message() -> BoxedStrategy<StatusMessage> {
     (text(), hresult(), text(), text(), hresult(), text())
         .prop_map(
             |(object_path, error_code, extension_name, settings_name, operation_code, message)| {
@@ -168,7 +130,7 @@ pub fn status_message() -> BoxedStrategy<StatusMessage> {
 
 /// A message collection as `Status` receives it: null (`None`), empty, or one to three
 /// messages.
-pub fn message_collection() -> BoxedStrategy<Option<Vec<StatusMessage>>> {
+pub(crate) fn message_collection() -> BoxedStrategy<Option<Vec<StatusMessage>>> {
     prop_oneof![
         3 => Just(None),
         1 => Just(Some(Vec::new())),
@@ -178,12 +140,12 @@ pub fn message_collection() -> BoxedStrategy<Option<Vec<StatusMessage>>> {
 }
 
 /// Any [`ResultType`].
-pub fn result_type() -> BoxedStrategy<ResultType> {
+pub(crate) fn result_type() -> BoxedStrategy<ResultType> {
     select(ResultType::ALL).boxed()
 }
 
 /// A [`ResultDescription`] of the given type, each property absent or any string.
-pub fn result_of_type(result_type: ResultType) -> BoxedStrategy<ResultDescription> {
+pub(crate) fn result_of_type(result_type: ResultType) -> BoxedStrategy<ResultDescription> {
     let opt = || option::of(text());
     match result_type {
         ResultType::Gpo => (opt(), opt(), opt())
@@ -224,7 +186,7 @@ pub fn result_of_type(result_type: ResultType) -> BoxedStrategy<ResultDescriptio
 }
 
 /// A [`ResultDescription`] of any type.
-pub fn result_description() -> BoxedStrategy<ResultDescription> {
+pub(crate) fn result_description() -> BoxedStrategy<ResultDescription> {
     result_type().prop_flat_map(result_of_type).boxed()
 }
 
@@ -236,19 +198,7 @@ pub(crate) fn result_among(types: Vec<ResultType>) -> BoxedStrategy<ResultDescri
 /// A raw, untrusted `Status` call: any numerator and denominator (the extremes and negative
 /// values included, plausible fractions often), any `hrStatus`, a result of any type or
 /// none, and a null, empty or filled message collection.
-///
-/// ```
-/// use gpmc_progress::strategy;
-/// use gpmc_progress::{OperationKind, Rules, StatusMachine};
-/// use proptest::prelude::*;
-///
-/// // Nothing a server sends makes the machine panic.
-/// proptest!(|(call in strategy::status_call())| {
-///     let mut machine = StatusMachine::new(OperationKind::Unknown, Rules::documented());
-///     let _ = machine.handle_status(call);
-/// });
-/// ```
-pub fn status_call() -> BoxedStrategy<StatusCall> {
+pub(crate) fn status_call() -> BoxedStrategy<StatusCall> {
     let plausible = denominator(0).prop_flat_map(|d| {
         (
             prop_oneof![Just(d), -1..=d.saturating_add(1), Just(d.saturating_add(1))],
@@ -270,7 +220,7 @@ pub fn status_call() -> BoxedStrategy<StatusCall> {
 }
 
 /// One input: mostly a raw [`status_call`], sometimes the client's cancel request.
-pub fn input() -> BoxedStrategy<Input> {
+pub(crate) fn input() -> BoxedStrategy<Input> {
     prop_oneof![
         6 => status_call().prop_map(Input::Status),
         1 => Just(Input::Cancel),
@@ -279,12 +229,12 @@ pub fn input() -> BoxedStrategy<Input> {
 }
 
 /// Any [`OperationKind`], `unknown` included.
-pub fn operation_kind() -> BoxedStrategy<OperationKind> {
+pub(crate) fn operation_kind() -> BoxedStrategy<OperationKind> {
     select(OperationKind::ALL).boxed()
 }
 
 /// An [`OperationKind`] that defines a result (every kind but `unknown`).
-pub fn defined_operation_kind() -> BoxedStrategy<OperationKind> {
+pub(crate) fn defined_operation_kind() -> BoxedStrategy<OperationKind> {
     let defined: Vec<OperationKind> = OperationKind::ALL
         .iter()
         .copied()
@@ -293,23 +243,18 @@ pub fn defined_operation_kind() -> BoxedStrategy<OperationKind> {
     select(defined).boxed()
 }
 
-/// Any [`Rule`].
-pub fn rule() -> BoxedStrategy<Rule> {
-    select(Rule::ALL).boxed()
-}
-
-/// A configurable [`Rule`] (one [`Rules`] can make an anomaly).
-pub fn configurable_rule() -> BoxedStrategy<Rule> {
-    let configurable: Vec<Rule> = Rule::ALL
-        .iter()
-        .copied()
-        .filter(|rule| rule.is_configurable())
-        .collect();
-    select(configurable).boxed()
-}
-
 /// [`Rules`] with each configurable rule set to violation or anomaly at random (both
-/// presets included).
+/// presets included); the always-enforced rules stay violations.
+///
+/// ```
+/// use gpmc_progress::strategy;
+/// use gpmc_progress::Rule;
+/// use proptest::prelude::*;
+///
+/// proptest!(|(rules in strategy::rules())| {
+///     prop_assert!(rules.is_violation(Rule::NegativeProgress));
+/// });
+/// ```
 pub fn rules() -> BoxedStrategy<Rules> {
     vec(any::<bool>(), Rule::ALL.len())
         .prop_map(|anomaly| {

@@ -113,6 +113,34 @@ pub enum TraceErrorKind {
         /// The line of the first `begin`.
         first_begin_line: u64,
     },
+    /// `ms` is a negative integer.
+    #[error("`ms` is {value}, a negative number of milliseconds")]
+    NegativeMs {
+        /// The value as written (at most its first 64 characters).
+        value: String,
+    },
+    /// `ms` is a number with a fraction or an exponent: not a JSON integer.
+    #[error("`ms` is {value}, not a whole number of milliseconds (no fraction, no exponent)")]
+    FractionalMs {
+        /// The value as written (at most its first 64 characters).
+        value: String,
+    },
+    /// `ms` is an integer above 2^63-1.
+    #[error("`ms` is {value}, more than the largest 9223372036854775807")]
+    MsOutOfRange {
+        /// The value as written (at most its first 64 characters).
+        value: String,
+    },
+    /// `ms` is less than the `ms` of an earlier event: time went back.
+    #[error("`ms` is {ms}, less than the {previous} on line {previous_line}")]
+    MsDecreased {
+        /// This event's `ms`.
+        ms: u64,
+        /// The last `ms` given before it.
+        previous: u64,
+        /// The line of that `ms`.
+        previous_line: u64,
+    },
 }
 
 /// The error's message followed by each of its sources', separated by `: `.
@@ -138,14 +166,25 @@ fn column_and(column: usize, message: &str) -> String {
 
 impl TraceReadError {
     /// An error blamed on `line`.
-    pub fn at(line: u64, kind: TraceErrorKind) -> Self {
+    pub(crate) fn at(line: u64, kind: TraceErrorKind) -> Self {
         TraceReadError {
             line: Some(line),
             kind,
         }
     }
 
-    /// An error no line is to blame for.
+    /// An error no line is to blame for: what a program that reads a trace itself gives
+    /// when it cannot open or read it, as [`replay_file`](super::replay_file) does.
+    ///
+    /// ```
+    /// use gpmc_progress::trace::{TraceErrorKind, TraceReadError};
+    ///
+    /// let source = std::io::Error::from(std::io::ErrorKind::NotFound);
+    /// let path = "missing.jsonl".to_owned();
+    /// let error = TraceReadError::unplaced(TraceErrorKind::Open { path, source });
+    /// assert_eq!(error.line, None);
+    /// assert_eq!(error.to_string(), "cannot open `missing.jsonl`");
+    /// ```
     pub fn unplaced(kind: TraceErrorKind) -> Self {
         TraceReadError { line: None, kind }
     }
@@ -155,12 +194,19 @@ impl TraceReadError {
     /// `gpmc-trace check` prints.
     ///
     /// ```
-    /// use gpmc_progress::trace::{TraceErrorKind, TraceReadError};
+    /// use std::io::{BufReader, Read};
+    /// use gpmc_progress::trace::TraceReader;
     ///
-    /// let io = std::io::Error::new(std::io::ErrorKind::Other, "disk gone");
-    /// let error = TraceReadError::at(3, TraceErrorKind::Io(io));
-    /// assert_eq!(error.to_string(), "line 3: cannot read the trace");
-    /// assert_eq!(error.message_and_sources(), "line 3: cannot read the trace: disk gone");
+    /// struct Unplugged;
+    /// impl Read for Unplugged {
+    ///     fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+    ///         Err(std::io::Error::other("disk gone"))
+    ///     }
+    /// }
+    ///
+    /// let error = TraceReader::new(BufReader::new(Unplugged)).read_line().unwrap_err();
+    /// assert_eq!(error.to_string(), "cannot read the trace");
+    /// assert_eq!(error.message_and_sources(), "cannot read the trace: disk gone");
     /// ```
     pub fn message_and_sources(&self) -> String {
         message_and_sources(self)

@@ -11,9 +11,14 @@
 //! {"event":"status","numerator":3,"denominator":3,"hr":"0x800704C7"}
 //! ```
 //!
-//! - [`TraceReader`] reads events one line at a time in constant memory, naming the line of
-//!   any input error ([`TraceReadError`]);
-//! - [`TraceWriter`] writes events in the canonical form;
+//! Any event may carry `ms`, the milliseconds since the operation began
+//! (`{"event":"cancel","ms":1210}`); a trace without it has no timing.
+//!
+//! - [`TraceReader`] reads events one line at a time in constant memory, each as a
+//!   [`TraceLine`] (the event, its line and its `ms`), naming the line of any input error
+//!   ([`TraceReadError`]);
+//! - [`TraceWriter`] writes events in the canonical form, with or without `ms`, and refuses
+//!   what the reader would refuse (a late `begin`, a decreasing `ms`);
 //! - [`replay`] runs a whole trace through the state machine and returns its [`Verdict`],
 //!   which [`Verdict::to_json`] turns into the checker's output (see the [crate docs'
 //!   Checking traces section](crate#checking-traces)); [`check`] gives the same verdict
@@ -26,7 +31,9 @@ mod event;
 mod reader;
 mod replay;
 mod wire;
-mod writer;
+/// Crate-visible for the live engine's recorder: [`writer::EventOut`] encodes a line, with
+/// its `ms`, before the recorder takes its lock.
+pub(crate) mod writer;
 
 pub use error::{TraceErrorKind, TraceReadError};
 pub use event::TraceEvent;

@@ -4,10 +4,10 @@ use std::io::{BufRead, Read};
 
 use crate::{HResult, StatusCall};
 
-use super::wire::{EventName, Given, Messages, Object, ResultProblem, WireEvent};
+use super::wire::{EventName, Given, Messages, Ms, Object, ResultProblem, WireEvent};
 use super::{TraceErrorKind, TraceEvent, TraceReadError};
 
-/// One event read from a trace, with the 1-based line it was on.
+/// One event read from a trace, with the 1-based line it was on and its moment, if given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TraceLine {
@@ -15,6 +15,10 @@ pub struct TraceLine {
     pub line: u64,
     /// The event.
     pub event: TraceEvent,
+    /// The line's `ms`: milliseconds since the operation began, `None` when the line has
+    /// none (absent or null). The reader has checked that it is at least the last `ms`
+    /// given before it.
+    pub ms: Option<u64>,
 }
 
 /// Reads the events of a trace from any [`BufRead`], one line at a time (the format is in the
@@ -27,6 +31,14 @@ pub struct TraceLine {
 /// counted. The first input error ends the trace: it is returned once and the reader then
 /// yields nothing more.
 ///
+/// Each event's `ms` (milliseconds since the operation began) is read and checked: a JSON
+/// integer from 0 to 2^63-1, never less than the last one given before it; null is the same
+/// as absent. A negative, fractional, too large or decreasing `ms` is an input error naming
+/// its line ([`NegativeMs`](TraceErrorKind::NegativeMs),
+/// [`FractionalMs`](TraceErrorKind::FractionalMs),
+/// [`MsOutOfRange`](TraceErrorKind::MsOutOfRange),
+/// [`MsDecreased`](TraceErrorKind::MsDecreased)). Nothing else about timing is judged.
+///
 /// ```
 /// use gpmc_progress::trace::{TraceEvent, TraceReader};
 /// use gpmc_progress::OperationKind;
@@ -37,8 +49,15 @@ pub struct TraceLine {
 /// let begin = reader.read_line()?.unwrap();
 /// assert_eq!((begin.line, begin.event), (1, TraceEvent::Begin { operation: OperationKind::GpoCopy }));
 /// let status = reader.read_line()?.unwrap();
-/// assert_eq!(status.line, 3);
+/// assert_eq!((status.line, status.ms), (3, None));
 /// assert!(reader.read_line()?.is_none());
+///
+/// let timed = "{\"event\":\"status\",\"numerator\":1,\"denominator\":2,\"ms\":1500}\n\
+///              {\"event\":\"cancel\",\"ms\":1200}\n";
+/// let mut reader = TraceReader::new(timed.as_bytes());
+/// assert_eq!(reader.read_line()?.unwrap().ms, Some(1500));
+/// let error = reader.read_line().unwrap_err();
+/// assert_eq!(error.to_string(), "line 2: `ms` is 1200, less than the 1500 on line 1");
 /// # Ok::<(), gpmc_progress::trace::TraceReadError>(())
 /// ```
 #[derive(Debug)]
@@ -48,6 +67,8 @@ pub struct TraceReader<Rd> {
     line: u64,
     /// The first event's line, and whether it was a `begin`.
     first_event: Option<(u64, bool)>,
+    /// The last `ms` given, and its line.
+    last_ms: Option<(u64, u64)>,
     done: bool,
     keep_messages: bool,
 }
@@ -70,6 +91,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
             buffer: Vec::with_capacity(256),
             line: 0,
             first_event: None,
+            last_ms: None,
             done: false,
             keep_messages: true,
         }
@@ -155,7 +177,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
                     },
                 )
             })?;
-            let event = if self.keep_messages {
+            let (event, ms) = if self.keep_messages {
                 parse_line::<true>(line, text)?
             } else {
                 parse_line::<false>(line, text)?
@@ -178,7 +200,22 @@ impl<Rd: BufRead> TraceReader<Rd> {
                 }
                 Some(_) => {}
             }
-            return Ok(Some(TraceLine { line, event }));
+            if let Some(ms) = ms {
+                if let Some((previous, previous_line)) = self.last_ms {
+                    if ms < previous {
+                        return Err(TraceReadError::at(
+                            line,
+                            TraceErrorKind::MsDecreased {
+                                ms,
+                                previous,
+                                previous_line,
+                            },
+                        ));
+                    }
+                }
+                self.last_ms = Some((ms, line));
+            }
+            return Ok(Some(TraceLine { line, event, ms }));
         }
     }
 }
@@ -200,15 +237,48 @@ fn without_line_end(bytes: &[u8]) -> &[u8] {
         .unwrap_or(bytes)
 }
 
-/// Parses one non-blank line (without its line end) into an event; without `KEEP_MESSAGES`,
-/// a status event's messages are read and checked but not kept (its list is empty).
+/// Parses one non-blank line (without its line end) into an event and its `ms`; without
+/// `KEEP_MESSAGES`, a status event's messages are read and checked but not kept (its list is
+/// empty).
 fn parse_line<const KEEP_MESSAGES: bool>(
     line: u64,
     text: &str,
-) -> Result<TraceEvent, TraceReadError> {
+) -> Result<(TraceEvent, Option<u64>), TraceReadError> {
     let Object(wire) = serde_json::from_str::<Object<WireEvent<KEEP_MESSAGES>>>(text)
         .map_err(|e| TraceReadError::json(line, &e))?;
     let name = required(line, "event", wire.event)?;
+    let ms = match wire.ms {
+        None => None,
+        Some(Ms::Valid(ms)) => Some(ms),
+        Some(Ms::Negative(value)) => {
+            return Err(TraceReadError::at(
+                line,
+                TraceErrorKind::NegativeMs { value },
+            ))
+        }
+        Some(Ms::Fractional(value)) => {
+            return Err(TraceReadError::at(
+                line,
+                TraceErrorKind::FractionalMs { value },
+            ))
+        }
+        Some(Ms::OutOfRange(value)) => {
+            return Err(TraceReadError::at(
+                line,
+                TraceErrorKind::MsOutOfRange { value },
+            ))
+        }
+    };
+    let event = event_of::<KEEP_MESSAGES>(line, name, wire)?;
+    Ok((event, ms))
+}
+
+/// The event of a line whose `event` is `name`.
+fn event_of<const KEEP_MESSAGES: bool>(
+    line: u64,
+    name: EventName,
+    wire: WireEvent<KEEP_MESSAGES>,
+) -> Result<TraceEvent, TraceReadError> {
     let not_allowed = |field: &'static str, given: bool| -> Result<(), TraceReadError> {
         if given {
             Err(TraceReadError::at(
@@ -495,11 +565,11 @@ mod tests {
             ),
             (
                 format!(r#"{status}"progress":1}}"#),
-                "column 58: unknown field `progress`, expected one of `event`, `operation`, `numerator`, `denominator`, `hr`, `result`, `messages`",
+                "column 58: unknown field `progress`, expected one of `event`, `operation`, `numerator`, `denominator`, `hr`, `result`, `messages`, `ms`",
             ),
             (
                 r#"{"event":"cancel","reason":"user"}"#.to_owned(),
-                "column 26: unknown field `reason`, expected one of `event`, `operation`, `numerator`, `denominator`, `hr`, `result`, `messages`",
+                "column 26: unknown field `reason`, expected one of `event`, `operation`, `numerator`, `denominator`, `hr`, `result`, `messages`, `ms`",
             ),
             (
                 r#"{"event":"cancel","event":"cancel"}"#.to_owned(),
@@ -536,6 +606,159 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// The `ms` of each line of `text`, or the first error.
+    fn ms_of(text: &str) -> Result<Vec<Option<u64>>, TraceReadError> {
+        TraceReader::new(text.as_bytes())
+            .map(|line| line.map(|line| line.ms))
+            .collect()
+    }
+
+    #[test]
+    fn ms_on_every_event_null_as_absent() {
+        let text = "{\"event\":\"begin\",\"operation\":\"gpo-backup\",\"ms\":0}\n\
+                    {\"event\":\"status\",\"numerator\":0,\"denominator\":2,\"ms\":null}\n\
+                    {\"ms\":-0,\"event\":\"status\",\"numerator\":1,\"denominator\":2}\n\
+                    {\"event\":\"cancel\",\"ms\":1200}\n\
+                    {\"event\":\"cancel\"}\n\
+                    {\"event\":\"cancel\",\"ms\":1200}\n\
+                    {\"event\":\"status\",\"numerator\":2,\"denominator\":2,\"ms\":9223372036854775807}\n";
+        assert_eq!(
+            ms_of(text).unwrap(),
+            [
+                Some(0),
+                None,
+                Some(0),
+                Some(1200),
+                None,
+                Some(1200),
+                Some(i64::MAX as u64)
+            ]
+        );
+        // The events are those of the same lines without `ms`.
+        let events: Vec<TraceEvent> = TraceReader::new(text.as_bytes())
+            .map(|line| line.unwrap().event)
+            .collect();
+        assert_eq!(
+            events[0],
+            TraceEvent::Begin {
+                operation: OperationKind::GpoBackup
+            }
+        );
+        assert_eq!(events[2], TraceEvent::Status(StatusCall::progress(1, 2)));
+        assert_eq!(events[3], TraceEvent::Cancel);
+    }
+
+    #[test]
+    fn bad_ms_values_are_errors_naming_value_and_line() {
+        for (value, expected) in [
+            ("-1", "`ms` is -1, a negative number of milliseconds"),
+            (
+                "-9223372036854775809",
+                "`ms` is -9223372036854775809, a negative number of milliseconds",
+            ),
+            (
+                "1.5",
+                "`ms` is 1.5, not a whole number of milliseconds (no fraction, no exponent)",
+            ),
+            (
+                "1.0",
+                "`ms` is 1.0, not a whole number of milliseconds (no fraction, no exponent)",
+            ),
+            (
+                "1e3",
+                "`ms` is 1e3, not a whole number of milliseconds (no fraction, no exponent)",
+            ),
+            (
+                "-0.0",
+                "`ms` is -0.0, not a whole number of milliseconds (no fraction, no exponent)",
+            ),
+            (
+                "-2.5E1",
+                "`ms` is -2.5E1, not a whole number of milliseconds (no fraction, no exponent)",
+            ),
+            (
+                "9223372036854775808",
+                "`ms` is 9223372036854775808, more than the largest 9223372036854775807",
+            ),
+            (
+                "18446744073709551616",
+                "`ms` is 18446744073709551616, more than the largest 9223372036854775807",
+            ),
+        ] {
+            for line in [
+                format!(r#"{{"event":"cancel","ms":{value}}}"#),
+                format!(r#"{{"event":"begin","ms":{value},"operation":"unknown"}}"#),
+                format!(r#"{{"event":"status","numerator":0,"denominator":1,"ms":{value}}}"#),
+            ] {
+                let error = error_of(&line);
+                assert_eq!(error.to_string(), format!("line 2: {expected}"), "{line}");
+                let kind_matches = match &error.kind {
+                    TraceErrorKind::NegativeMs { value: v }
+                    | TraceErrorKind::FractionalMs { value: v }
+                    | TraceErrorKind::MsOutOfRange { value: v } => v == value,
+                    _ => false,
+                };
+                assert!(kind_matches, "{line}: {:?}", error.kind);
+            }
+        }
+        // A long value is shown by its first 64 characters.
+        let long = format!("-{}", "9".repeat(99));
+        let error = error_of(&format!(r#"{{"event":"cancel","ms":{long}}}"#));
+        assert!(
+            matches!(&error.kind, TraceErrorKind::NegativeMs { value } if *value == long[..64]),
+            "{error}"
+        );
+        // Other JSON types are of the wrong type, as for any field.
+        let expected = "expected milliseconds: an integer in 0..=9223372036854775807";
+        for (value, found) in [
+            ("\"5\"", "invalid type: string \"5\""),
+            ("true", "invalid type: boolean `true`"),
+            ("[5]", "invalid type: sequence"),
+            ("{}", "invalid type: map"),
+        ] {
+            let message = json_message(&format!(r#"{{"event":"cancel","ms":{value}}}"#));
+            assert_eq!(message, format!("{found}, {expected}"), "{value}");
+        }
+    }
+
+    #[test]
+    fn a_decreasing_ms_is_an_error_naming_both_lines() {
+        let text = "{\"event\":\"cancel\",\"ms\":10}\n\
+                    \n\
+                    {\"event\":\"cancel\"}\n\
+                    {\"event\":\"status\",\"numerator\":0,\"denominator\":1,\"ms\":10}\n\
+                    {\"event\":\"cancel\",\"ms\":null}\n\
+                    {\"event\":\"cancel\",\"ms\":9}\n";
+        let mut reader = TraceReader::new(text.as_bytes());
+        for _ in 0..4 {
+            reader.read_line().unwrap();
+        }
+        let error = reader.read_line().unwrap_err();
+        assert_eq!(error.line, Some(6));
+        assert!(
+            matches!(
+                error.kind,
+                TraceErrorKind::MsDecreased {
+                    ms: 9,
+                    previous: 10,
+                    previous_line: 4
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "line 6: `ms` is 9, less than the 10 on line 4"
+        );
+        assert!(reader.read_line().unwrap().is_none());
+        // Reading without keeping messages checks the same.
+        let verdict = super::super::check(text.as_bytes(), crate::Rules::strict());
+        assert!(
+            matches!(&verdict, super::super::Verdict::Error(error) if error.line == Some(6)),
+            "{verdict:?}"
+        );
     }
 
     #[test]

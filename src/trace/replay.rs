@@ -402,7 +402,7 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
     // The messages of the accepted calls, for the outcome.
     let mut messages = Vec::new();
     loop {
-        let TraceLine { line, event } = match reader.read_line() {
+        let TraceLine { line, event, .. } = match reader.read_line() {
             Ok(Some(traced)) => traced,
             Ok(None) => break,
             Err(error) => return Verdict::Error(error),

@@ -193,6 +193,67 @@ impl<'de, T: FromInteger> Deserialize<'de> for Exact<T> {
     }
 }
 
+/// The `ms` field's value as written: a valid number of milliseconds, or why it is not one.
+///
+/// A number is always read (the reader names the problem with its own error kinds and the
+/// line); any other JSON type is an error of the wrong type, as for every field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Ms {
+    /// A JSON integer in `0..=2^63-1` (`-0` included, as 0).
+    Valid(u64),
+    /// A negative integer, as written.
+    Negative(String),
+    /// A number with a fraction or an exponent, as written.
+    Fractional(String),
+    /// An integer above `2^63-1`, as written.
+    OutOfRange(String),
+}
+
+impl Ms {
+    /// What a value looks like, for error messages (`expected …`).
+    const EXPECTING: &'static str = "milliseconds: an integer in 0..=9223372036854775807";
+}
+
+impl<'de> Deserialize<'de> for Ms {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        // At most 64 characters of the value, as in the other errors naming a value.
+        let shown = || text.chars().take(64).collect::<String>();
+        let wrong_type = |found: &str| {
+            serde::de::Error::custom(format_args!(
+                "invalid type: {found}, expected {}",
+                Ms::EXPECTING
+            ))
+        };
+        match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') => Ok(if text.contains(['.', 'e', 'E']) {
+                Ms::Fractional(shown())
+            } else {
+                match text.parse::<i64>() {
+                    Ok(value) => {
+                        u64::try_from(value).map_or_else(|_| Ms::Negative(shown()), Ms::Valid)
+                    }
+                    // A JSON integer beyond i64 (serde_json checked the syntax).
+                    Err(_) if text.starts_with('-') => Ms::Negative(shown()),
+                    Err(_) => Ms::OutOfRange(shown()),
+                }
+            }),
+            Some(b'"') => {
+                let string: String =
+                    serde_json::from_str(text).map_err(serde::de::Error::custom)?;
+                Err(wrong_type(&format!(
+                    "string \"{}\"",
+                    string.chars().take(64).collect::<String>()
+                )))
+            }
+            Some(b't' | b'f') => Err(wrong_type(&format!("boolean `{text}`"))),
+            Some(b'[') => Err(wrong_type("sequence")),
+            _ => Err(wrong_type("map")),
+        }
+    }
+}
+
 /// A field as given: `None` when absent, `Some(None)` when `null`, `Some(Some(value))`.
 pub(super) type Given<T> = Option<Option<T>>;
 
@@ -221,6 +282,9 @@ pub(super) struct WireEvent<const KEEP_MESSAGES: bool> {
     pub(super) result: Given<Object<WireResult>>,
     #[serde(default, deserialize_with = "given")]
     pub(super) messages: Given<Messages<KEEP_MESSAGES>>,
+    /// Optional on every event: null is the same as absent.
+    #[serde(default)]
+    pub(super) ms: Option<Ms>,
 }
 
 impl<const KEEP_MESSAGES: bool> Named for WireEvent<KEEP_MESSAGES> {

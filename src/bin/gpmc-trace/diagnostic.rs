@@ -507,6 +507,10 @@ fn error_field<'f>(fields: &'f [Field], kind: &TraceErrorKind) -> Option<&'f Fie
         TraceErrorKind::BeginNotFirst { .. } | TraceErrorKind::SecondBegin { .. } => {
             locate::find(fields, "event")
         }
+        TraceErrorKind::NegativeMs { .. }
+        | TraceErrorKind::FractionalMs { .. }
+        | TraceErrorKind::MsOutOfRange { .. }
+        | TraceErrorKind::MsDecreased { .. } => locate::find(fields, "ms"),
         _ => None,
     }
 }
@@ -556,6 +560,20 @@ fn error_span(
         TraceErrorKind::SecondBegin { first_begin_line } => (
             field.map_or_else(|| quoted.whole(), |field| field.value.clone()),
             format!("the first `begin` is on line {first_begin_line}").into(),
+        ),
+        TraceErrorKind::MsDecreased {
+            previous,
+            previous_line,
+            ..
+        } => (
+            field.map_or_else(|| quoted.whole(), |field| field.value.clone()),
+            format!("line {previous_line} says {previous}").into(),
+        ),
+        TraceErrorKind::NegativeMs { .. }
+        | TraceErrorKind::FractionalMs { .. }
+        | TraceErrorKind::MsOutOfRange { .. } => (
+            field.map_or_else(|| quoted.whole(), |field| field.value.clone()),
+            "here".into(),
         ),
         _ => (quoted.whole(), "here".into()),
     }

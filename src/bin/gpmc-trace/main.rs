@@ -14,6 +14,7 @@
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -166,6 +167,10 @@ struct SimulateArgs {
     operation: OperationKind,
     #[command(flatten)]
     options: SimulationOptions,
+    /// The simulated server's pace: milliseconds between two of its Status calls. Each line
+    /// then carries its planned moment as `ms` [default: no pace, no `ms`].
+    #[arg(long, value_name = "MS")]
+    pace_ms: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +198,9 @@ struct DemoArgs {
     #[arg(long, value_name = "MS", default_value_t = 600)]
     pace_ms: u64,
 }
+
+/// Trace events, each with its `ms` or none.
+type TimedEvents = Vec<(TraceEvent, Option<u64>)>;
 
 /// What the simulated server does (shared by `simulate` and `demo`).
 #[derive(Debug, Args)]
@@ -264,15 +272,16 @@ impl SimulationOptions {
         (simulation, seed)
     }
 
-    /// The simulation's events, its extension count and its seed; the simulation's error
-    /// is reported on standard error, and `Err` holds the exit status.
+    /// The simulation's events at their planned moments (at `pace`) and its seed; the
+    /// simulation's error is reported on standard error, and `Err` holds the exit status.
     fn events(
         &self,
         operation: OperationKind,
-    ) -> Result<(Vec<TraceEvent>, u32, u64), exit::Status> {
+        pace: Duration,
+    ) -> Result<(TimedEvents, u64), exit::Status> {
         let (simulation, seed) = self.simulation(operation);
-        match simulation.events() {
-            Ok(events) => Ok((events, simulation.extension_count(), seed)),
+        match simulation.pace(pace).timed_events() {
+            Ok(events) => Ok((events, seed)),
             Err(error) => {
                 eprintln!("gpmc-trace: {error}");
                 Err(exit::Status::Error)
@@ -317,7 +326,8 @@ fn main() -> ExitCode {
 }
 
 fn simulate(args: &SimulateArgs) -> u8 {
-    let (events, _, seed) = match args.options.events(args.operation) {
+    let pace = Duration::from_millis(args.pace_ms.unwrap_or(0));
+    let (events, seed) = match args.options.events(args.operation, pace) {
         Ok(planned) => planned,
         Err(status) => return status.code(),
     };
@@ -326,8 +336,8 @@ fn simulate(args: &SimulateArgs) -> u8 {
     }
     let written = output::StandardOutput::open().and_then(|stdout| {
         let mut writer = gpmc_progress::trace::TraceWriter::new(std::io::BufWriter::new(stdout));
-        for event in &events {
-            writer.write_event(event)?;
+        for (event, ms) in &events {
+            writer.write_event_at(event, *ms)?;
         }
         // Flushes the buffer, then standard output itself.
         writer.flush()
