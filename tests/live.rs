@@ -1083,9 +1083,11 @@ mod recorder {
         }
     }
 
-    /// Every line up to the finishing call is written by the time `wait` returns.
+    /// Every line up to the finishing call is written by the time `wait` returns, each
+    /// with its moment (`ms`, never going back).
     #[test]
     fn the_trace_holds_the_run_when_wait_returns() {
+        use gpmc_progress::trace::{TraceEvent, TraceReader};
         let trace = SharedBuffer::default();
         let tracker = Tracker::builder(OperationKind::GpoReport)
             .record(trace.clone())
@@ -1093,15 +1095,34 @@ mod recorder {
         let server = tracker.reporter();
         server.progress(0, 2);
         assert!(tracker.cancel());
+        thread::sleep(Duration::from_millis(5));
         server.status(StatusCall::progress(2, 2).with_hr(HResult::E_ABORT));
         assert_eq!(ended(&tracker).unwrap().kind(), OutcomeKind::Cancelled);
+        let text = trace.text();
+        let mut reader = TraceReader::new(text.as_bytes());
+        let mut lines = Vec::new();
+        while let Some(line) = reader.read_line().expect("a valid trace: ms never go back") {
+            lines.push(line);
+        }
+        let events: Vec<&TraceEvent> = lines.iter().map(|line| &line.event).collect();
         assert_eq!(
-            trace.text(),
-            "{\"event\":\"begin\",\"operation\":\"gpo-report\"}\n\
-             {\"event\":\"status\",\"numerator\":0,\"denominator\":2,\"hr\":\"0x00000000\"}\n\
-             {\"event\":\"cancel\"}\n\
-             {\"event\":\"status\",\"numerator\":2,\"denominator\":2,\"hr\":\"0x80004004\"}\n"
+            events,
+            [
+                &TraceEvent::Begin {
+                    operation: OperationKind::GpoReport
+                },
+                &TraceEvent::Status(StatusCall::progress(0, 2)),
+                &TraceEvent::Cancel,
+                &TraceEvent::Status(StatusCall::progress(2, 2).with_hr(HResult::E_ABORT)),
+            ],
+            "{text}"
         );
+        let moments: Vec<u64> = lines
+            .iter()
+            .map(|line| line.ms.expect("a moment"))
+            .collect();
+        assert_eq!(moments[0], 0, "{text}");
+        assert!(moments[3] >= 5, "the pause is in the trace: {text}");
     }
 
     /// A writer that fails stops recording for good, reported once; everything else goes on.

@@ -148,8 +148,8 @@ fn write_lines<R>(shared: &Shared<R>, courier: &mut Courier<R>, lines: &[Line]) 
         return;
     };
     for line in lines {
-        if let Err(fault) = super::recorder::write_line(recorder.as_mut(), line.event, &line.bytes)
-        {
+        let bytes = super::recorder::at_moment(&line.bytes, line.ms);
+        if let Err(fault) = super::recorder::write_line(recorder.as_mut(), line.event, &bytes) {
             let dropped = courier
                 .recorder
                 .take()

@@ -34,6 +34,8 @@ pub(crate) struct Shared<R> {
     /// Panics of the tasks' wakers, to report.
     pub(crate) inbox: std::sync::Arc<Inbox>,
     encoder: Option<Encoder<R>>,
+    /// When the operation began (its `begin` line), for the recorded lines' moments.
+    began: Instant,
 }
 
 /// What one change asks of the events once the lock is released.
@@ -64,6 +66,7 @@ impl<R> Shared<R> {
         courier: Option<Courier<R>>,
         encoder: Option<Encoder<R>>,
         log: Vec<Update<R>>,
+        began: Instant,
     ) -> Self {
         let observing = courier.as_ref().is_some_and(|c| c.observer.is_some());
         let recording = courier.as_ref().is_some_and(|c| c.recorder.is_some());
@@ -78,6 +81,7 @@ impl<R> Shared<R> {
             room: Event::new(),
             inbox: std::sync::Arc::default(),
             encoder: encoder.filter(|_| recording),
+            began,
         }
     }
 
@@ -124,9 +128,10 @@ impl<R> Shared<R> {
         self.notify(Wake::default());
     }
 
-    /// Queues a recorded line (under the lock) unless recording stopped; `true` when the
-    /// queue is full.
+    /// Queues a recorded line (under the lock, so lines keep the judged order and their
+    /// moments never go back) unless recording stopped; `true` when the queue is full.
     fn queue_line(
+        &self,
         st: &mut State<R, Courier<R>>,
         event: &'static str,
         bytes: Option<Vec<u8>>,
@@ -135,7 +140,14 @@ impl<R> Shared<R> {
             // Once the server let go, a reporter made later is not recorded.
             Some(bytes) if st.recording && !st.has_let_go() => {
                 let late = st.is_decided();
-                st.lines.push_back(Line { event, bytes, late });
+                let elapsed = u64::try_from(self.began.elapsed().as_millis()).unwrap_or(u64::MAX);
+                let ms = st.next_ms(elapsed);
+                st.lines.push_back(Line {
+                    event,
+                    bytes,
+                    ms,
+                    late,
+                });
                 st.lines.len() >= LINE_CAPACITY
                     && matches!(st.delivery, Delivery::Running(_) | Delivery::Starting)
             }
@@ -182,7 +194,7 @@ impl<R> Shared<R> {
         let recorded = st.machine.handle_cancel();
         st.take_events();
         let line = self.encoder.map(|_| super::recorder::cancel_line());
-        let full = Self::queue_line(&mut st, "cancel", line);
+        let full = self.queue_line(&mut st, "cancel", line);
         drop(st);
         self.finish(Wake { ended: false, full });
         recorded
@@ -347,7 +359,7 @@ impl<R: TypedResult> Shared<R> {
                 }
             }
         };
-        let full = Self::queue_line(&mut st, "status", line);
+        let full = self.queue_line(&mut st, "status", line);
         drop(st);
         self.finish(Wake { ended, full });
     }
@@ -376,7 +388,7 @@ impl<R: TypedResult> Shared<R> {
                 }
             }
         };
-        let full = Self::queue_line(&mut st, "status", line);
+        let full = self.queue_line(&mut st, "status", line);
         drop(st);
         // A rejected or late call's result is dropped here, outside the lock.
         drop(rejected);

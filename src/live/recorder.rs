@@ -50,13 +50,22 @@ pub(crate) fn drop_writer(writer: Box<dyn LineWriter>) -> Option<Fault> {
         .map(|message| Fault::RecordingFailed(format!("dropping the writer panicked: {message}")))
 }
 
-/// The `begin` line of an operation.
+/// The `begin` line of an operation, at its moment 0.
 #[cfg(feature = "trace")]
 pub(crate) fn begin_line(operation: crate::OperationKind) -> Vec<u8> {
-    let mut writer = crate::trace::TraceWriter::new(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = writer.write_begin(operation);
-    writer.into_inner()
+    crate::trace::EventOut::begin(operation, Some(0)).to_line()
+}
+
+/// A line encoded without its moment, with it.
+pub(crate) fn at_moment(line: &[u8], ms: u64) -> Vec<u8> {
+    #[cfg(feature = "trace")]
+    return crate::trace::with_ms(line, ms);
+    // Without feature `trace` nothing is recorded.
+    #[cfg(not(feature = "trace"))]
+    {
+        let _ = ms;
+        line.to_vec()
+    }
 }
 
 /// The `status` line of a call.

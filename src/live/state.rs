@@ -23,7 +23,11 @@ pub(crate) const LINE_CAPACITY: usize = 1024;
 pub(crate) struct Line {
     /// The event it holds (`status` or `cancel`), to name it in an error.
     pub(crate) event: &'static str,
+    /// The line, encoded without its moment.
     pub(crate) bytes: Vec<u8>,
+    /// Its moment: milliseconds since the operation began, never less than the line
+    /// before's.
+    pub(crate) ms: u64,
     /// Whether it was judged after the end.
     pub(crate) late: bool,
 }
@@ -104,6 +108,8 @@ pub(crate) struct State<R, C> {
     pub(crate) lines: VecDeque<Line>,
     /// Whether the delivery thread has read the end (to hand it to the observer).
     end_taken: bool,
+    /// The moment of the last recorded line.
+    last_ms: u64,
 }
 
 impl<R, C> State<R, C> {
@@ -134,7 +140,16 @@ impl<R, C> State<R, C> {
             recording,
             lines: VecDeque::new(),
             end_taken: false,
+            last_ms: 0,
         }
+    }
+
+    /// The moment of the next recorded line: `elapsed` milliseconds since the operation
+    /// began, or the last line's when the clock read earlier (two threads read it before
+    /// taking the lock in the other order).
+    pub(crate) fn next_ms(&mut self, elapsed: u64) -> u64 {
+        self.last_ms = self.last_ms.max(elapsed);
+        self.last_ms
     }
 
     pub(crate) fn is_decided(&self) -> bool {

@@ -100,6 +100,7 @@ impl<R> TrackerBuilder<R> {
 
     /// The tracker.
     pub fn build(self) -> Tracker<R> {
+        let began = std::time::Instant::now();
         #[allow(unused_mut)]
         let mut log = Vec::new();
         #[cfg_attr(not(feature = "trace"), allow(unused_mut))]
@@ -120,6 +121,7 @@ impl<R> TrackerBuilder<R> {
             delivers.then_some(courier),
             self.encoder,
             log,
+            began,
         );
         Tracker {
             client: Client::new(&Arc::new(shared)),
@@ -130,8 +132,11 @@ impl<R> TrackerBuilder<R> {
 #[cfg(feature = "trace")]
 impl<R: AsRef<ResultDescription>> TrackerBuilder<R> {
     /// Records every `Status` call received (late ones included, until the server let go)
-    /// and every cancel request made before the end to `writer`, in the trace format (JSON Lines, one flushed line
-    /// per event, starting with a `begin` line), for `gpmc-trace check`. Feature `trace`.
+    /// and every cancel request made before the end to `writer`, in the trace format (JSON
+    /// Lines, one flushed line per event, starting with a `begin` line), for `gpmc-trace
+    /// check`. Feature `trace`. Each line carries its moment (`ms`: milliseconds since the
+    /// tracker was built, from a monotonic clock, never less than the line before's), so a
+    /// replay can keep the recorded pace.
     ///
     /// Lines are written in the order the calls were judged, on the tracker's delivery
     /// thread, never under the tracker's lock; every line before the end is written before
@@ -162,7 +167,7 @@ impl<R: AsRef<ResultDescription>> TrackerBuilder<R> {
     /// tracker.wait()?;
     /// let text = String::from_utf8(trace.0.lock().unwrap().clone())?;
     /// assert_eq!(text.lines().count(), 2);
-    /// assert!(text.starts_with(r#"{"event":"begin","operation":"gpo-report"}"#));
+    /// assert!(text.starts_with(r#"{"event":"begin","ms":0,"operation":"gpo-report"}"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]

@@ -31,14 +31,12 @@ mod event;
 mod reader;
 mod replay;
 mod wire;
-/// Crate-visible for the live engine's recorder: [`writer::EventOut`] encodes a line, with
-/// its `ms`, before the recorder takes its lock.
-pub(crate) mod writer;
+mod writer;
 
 pub use error::{TraceErrorKind, TraceReadError};
 pub use event::TraceEvent;
 pub use reader::{TraceLine, TraceReader};
 pub use replay::{check, check_file, replay, replay_file, TraceAnomaly, Verdict};
-#[cfg(feature = "live")]
-pub(crate) use writer::status_line;
 pub use writer::TraceWriter;
+#[cfg(feature = "live")]
+pub(crate) use writer::{status_line, with_ms, EventOut};

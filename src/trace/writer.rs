@@ -164,6 +164,27 @@ pub(crate) fn status_line<R: AsRef<ResultDescription>>(call: &StatusCall<R>) -> 
     EventOut::status(call, None).to_line()
 }
 
+/// A line written without `ms` (`{"event":"status",...}`), with `ms` put where the writer
+/// puts it, right after the event's name: the live engine's recorder encodes a line before
+/// it takes its lock, and learns its moment (never less than the line before's) under it.
+#[cfg(feature = "live")]
+pub(crate) fn with_ms(line: &[u8], ms: u64) -> Vec<u8> {
+    const EVENT: &[u8] = b"{\"event\":\"";
+    let name_end = line
+        .get(EVENT.len()..)
+        .filter(|_| line.starts_with(EVENT))
+        .and_then(|rest| rest.iter().position(|byte| *byte == b'"'))
+        .map(|at| EVENT.len() + at + 1);
+    let Some(at) = name_end else {
+        return line.to_vec();
+    };
+    let mut out = Vec::with_capacity(line.len() + 24);
+    out.extend_from_slice(&line[..at]);
+    out.extend_from_slice(format!(",\"ms\":{ms}").as_bytes());
+    out.extend_from_slice(&line[at..]);
+    out
+}
+
 impl<W: Write> TraceWriter<W> {
     /// A writer that writes lines to `inner`.
     pub fn new(inner: W) -> Self {
@@ -476,5 +497,27 @@ mod tests {
         let mut writer = TraceWriter::new(Full);
         let err = writer.write_cancel().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[cfg(feature = "live")]
+    #[test]
+    fn a_moment_goes_where_the_writer_puts_it() {
+        let call = StatusCall::progress(1, 2);
+        for (event, ms) in [
+            (EventOut::status(&call, None), 7),
+            (EventOut::cancel(None), 0),
+            (
+                EventOut::begin(crate::OperationKind::GpoBackup, None),
+                u64::MAX,
+            ),
+        ] {
+            let expected = match event {
+                EventOut::Status { .. } => EventOut::status(&call, Some(ms)),
+                EventOut::Cancel { .. } => EventOut::cancel(Some(ms)),
+                EventOut::Begin { operation, .. } => EventOut::begin(operation, Some(ms)),
+            };
+            assert_eq!(with_ms(&event.to_line(), ms), expected.to_line());
+        }
+        assert_eq!(with_ms(b"not a line", 3), b"not a line");
     }
 }
