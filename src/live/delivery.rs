@@ -8,7 +8,7 @@
 //! written every line before it, and stops once the server let go and it has caught up.
 
 use super::engine::{Shared, Wake};
-use super::state::{Cursor, Delivery, Line, Read, State};
+use super::state::{Cursor, Delivery, Line, Read};
 use super::sync::{self, Arc};
 use super::unwind::catch;
 use super::{Fault, Notification, Update};
@@ -109,11 +109,13 @@ fn try_turn<R>(
     if !st.lines.is_empty() {
         return Some(Some(Turn::Lines(st.lines.drain(..).collect())));
     }
-    let observing = courier.observer.is_some();
-    match next_read(&mut st, cursor, observing) {
+    // Without an observer the cursor still moves (to the end, handed to nobody), so the
+    // end is published once the lines before it are written.
+    match st.read(cursor, true) {
         Read::Nothing | Read::Ended => {}
         read => return Some(Some(Turn::Read(read))),
     }
+    let observing = courier.observer.is_some();
     let nothing_left = courier.observer.is_none() && courier.recorder.is_none();
     let caught_up = st.has_let_go() && st.read_all(cursor, observing);
     if nothing_left || caught_up {
@@ -126,18 +128,6 @@ fn try_turn<R>(
         return Some(None);
     }
     None
-}
-
-/// The next thing to deliver. Without an observer the cursor still moves (to the end), so
-/// the end is published once the lines before it are written.
-fn next_read<R, C>(st: &mut State<R, C>, cursor: &mut Cursor, observing: bool) -> Read<R> {
-    loop {
-        match st.read(cursor, true) {
-            Read::Update(update) if !observing && !update.is_end() => {}
-            Read::Progress(_) if !observing => {}
-            read => return read,
-        }
-    }
 }
 
 /// Writes the lines; the first failure stops recording for good (a trace with a hole
