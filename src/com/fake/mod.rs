@@ -286,12 +286,13 @@ impl FakeGpmc {
             arguments,
         });
         let simulation = self.simulation_of(operation);
-        if let Some(hr) = simulation.start_failure() {
+        let script = simulation.script().map_err(|_| invalid_argument())?;
+        if let Some(hr) = script.start_failure() {
             return Err(windows_core::HRESULT::from(hr).into());
         }
         match progress {
             None => worker::run_sync(self, &simulation),
-            Some(progress) => worker::start(self, simulation, progress, cancel),
+            Some(progress) => worker::start(self, script, progress, cancel),
         }
     }
 

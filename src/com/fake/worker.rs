@@ -17,7 +17,7 @@ use windows_core::Interface;
 use super::objects::{collection, result_variant, FakeCancel, FakeResult};
 use super::{invalid_argument, FakeGpmc};
 use crate::com::git::GitEntry;
-use crate::simulate::{Follower, Port, Served, Signal, Simulation};
+use crate::simulate::{Follower, Port, Script, Served, Signal, Simulation};
 use crate::{HResult, StatusCall};
 
 /// The synchronous form: the simulation's outcome without cancel, as an `IGPMResult`.
@@ -25,19 +25,19 @@ pub(super) fn run_sync(
     gpmc: &FakeGpmc,
     simulation: &Simulation,
 ) -> windows_core::Result<IGPMResult> {
-    let plan = simulation.sync_plan().map_err(|_| invalid_argument())?;
-    Ok(FakeResult::new(gpmc, plan.hr, plan.messages, plan.result).into())
+    let outcome = simulation.synchronous().map_err(|_| invalid_argument())?;
+    let (hr, _, result, messages) = outcome.into_parts();
+    Ok(FakeResult::new(gpmc, hr, messages, result).into())
 }
 
 /// The asynchronous form: hands the cancel object out, starts the thread, and answers as
 /// GPMC does (`S_OK` with a null `IGPMResult`).
 pub(super) fn start(
     gpmc: &FakeGpmc,
-    simulation: Simulation,
+    script: Script,
     progress: &VARIANT,
     cancel_out: *mut VARIANT,
 ) -> windows_core::Result<IGPMResult> {
-    let script = simulation.script().map_err(|_| invalid_argument())?;
     if progress.vt() != VT_DISPATCH {
         return Err(invalid_argument());
     }
@@ -54,7 +54,7 @@ pub(super) fn start(
         unsafe { cancel_out.write(VARIANT::from(IDispatch::from(cancel))) };
     }
     let owner = gpmc.clone();
-    let overlapping = simulation.is_overlapping();
+    let overlapping = script.is_overlapping();
     let worker = std::thread::Builder::new()
         .name("fake GPMC operation".into())
         .spawn(move || {
