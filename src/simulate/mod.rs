@@ -45,15 +45,23 @@
 //! ```
 
 //!
+//! A recorded trace can stand in for the simulation: [`RecordedRun`] (feature `trace`) serves
+//! a real GPMC run, recorded once on Windows, into a tracker on any platform, at its
+//! recorded pace or faster.
+//!
 //! The module's files: `simulation.rs` (the configuration and its errors), `plan.rs` (the
-//! plan, pure), `server.rs` (the live server), `data.rs` (the generated texts, GUIDs and
-//! results).
+//! plan, pure), `server.rs` (the live server), `recorded.rs` (a recorded trace as a server),
+//! `data.rs` (the generated texts, GUIDs and results).
 
 mod data;
 mod plan;
+#[cfg(feature = "trace")]
+mod recorded;
 mod server;
 mod simulation;
 
+#[cfg(feature = "trace")]
+pub use recorded::{Playback, PlaybackError, RecordedRun};
 pub use server::{Served, SimulatedCancel, SimulatedServer};
 pub use simulation::{Simulation, SimulationError, MAX_EXTENSIONS};
 
