@@ -7,13 +7,15 @@
 mod fake_gpmc;
 mod trace_buffer;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use fake_gpmc::*;
-use gpmc_progress::com::{BackupExt, GpoExt, OperationError, ReportFormat, ResultObject};
-use gpmc_progress::live::{TrackError, Update};
+use gpmc_progress::com::{
+    BackupExt, ComResult, GpoExt, OperationError, ReportFormat, ResultObject,
+};
+use gpmc_progress::live::{NoUpdate, Notification, TrackError};
 use gpmc_progress::{
     Event, HResult, OperationOutcome, OutcomeKind, ResultDescription, Rules, StatusMessage,
 };
@@ -25,6 +27,43 @@ use windows_core::HRESULT;
 
 const CANCELLED: HRESULT = HRESULT(0x8007_04C7_u32 as i32);
 const BACKUP_ID: &str = "{2C5A3F7E-0000-4000-8000-000000000001}";
+
+/// How long a test waits for something that must happen before calling it a deadlock.
+const GUARD: Duration = Duration::from_secs(60);
+
+/// An operation's updates carry its `ComResult`s.
+type Update = gpmc_progress::live::Update<ComResult>;
+
+/// Sends on its channel when dropped (with the observer that owns it).
+struct OnDrop(mpsc::Sender<()>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// The updates an observer was handed.
+type Seen = Arc<Mutex<Vec<Update>>>;
+
+/// An observer that collects the updates it is handed, and word of when it was let go.
+fn collecting() -> (
+    impl FnMut(Notification<'_, ComResult>) + Send + 'static,
+    Seen,
+    mpsc::Receiver<()>,
+) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (on_drop, dropped) = mpsc::channel();
+    let guard = OnDrop(on_drop);
+    let observed = Arc::clone(&seen);
+    let observer = move |notification: Notification<'_, ComResult>| {
+        let _ = &guard;
+        if let Notification::Update(update) = notification {
+            observed.lock().unwrap().push(update.clone());
+        }
+    };
+    (observer, seen, dropped)
+}
 
 fn backup_props() -> Props {
     Props::of(&[
@@ -163,6 +202,7 @@ fn cancel_from_a_thread_without_com_reaches_the_server() {
     assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
     assert!(outcome.cancel_requested());
     assert!(operation
+        .tracker()
         .updates_so_far()
         .contains(&Update::Event(Event::CancelRequested)));
     drop((operation, server));
@@ -175,27 +215,31 @@ fn a_method_that_fails_to_start_is_an_error_and_the_trackers_end() {
     let fakes = Tracker::new();
     let server = ScriptedGpo::new(backup_steps(), Some(E_ACCESSDENIED), &fakes);
     let trace = SharedBuffer::default();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let observed = Arc::clone(&seen);
+    let (observer, seen, dropped) = collecting();
     let error = server
         .gpo
         .backup(r"C:\Backups", "")
-        .observer(move |notification| {
-            observed
-                .lock()
-                .unwrap()
-                .extend(notification.updates().iter().cloned())
-        })
+        .observer(observer)
         .record(trace.clone())
         .start()
         .unwrap_err();
     assert_eq!(error.code(), E_ACCESSDENIED);
-    // The trace has the operation's beginning and no Status call; no update was made.
+    // Nothing holds the sink any more: the observer is let go once it was handed the end,
+    // the failed start, and nothing else.
+    dropped
+        .recv_timeout(GUARD)
+        .expect("the observer was let go (deadlock guard)");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [Update::End(Err(TrackError::StartFailed(
+            HResult::E_ACCESSDENIED
+        )))]
+    );
+    // The trace has the operation's beginning and no Status call.
     assert_eq!(
         trace.text(),
         "{\"event\":\"begin\",\"operation\":\"gpo-backup\"}\n"
     );
-    assert!(seen.lock().unwrap().is_empty());
     drop(server);
     assert_released(&fakes);
 }
@@ -223,21 +267,16 @@ fn options_observer_record_and_rules_apply() {
     let fakes = Tracker::new();
     let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let trace = SharedBuffer::default();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let observed = Arc::clone(&seen);
+    let (observer, observed, dropped) = collecting();
     let operation = server
         .gpo
         .backup(r"C:\Backups", "nightly")
         .rules(Rules::strict())
-        .observer(move |notification| {
-            observed
-                .lock()
-                .unwrap()
-                .extend(notification.updates().iter().cloned())
-        })
+        .observer(observer)
         .record(trace.clone())
         .start()
         .unwrap();
+    // The observer has been handed the end, and the trace holds every line, by then.
     let outcome = operation.wait().expect("an outcome");
     server.join();
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
@@ -246,21 +285,43 @@ fn options_observer_record_and_rules_apply() {
             gpmc_progress::ProgressFraction::new(n, d).unwrap(),
         ))
     };
-    assert_eq!(
-        *seen.lock().unwrap(),
-        vec![
-            progress(0, 2),
-            progress(1, 2),
-            Update::Event(Event::Message(StatusMessage::new("copied"))),
-            progress(2, 2),
-            Update::Event(Event::Finished(OutcomeKind::Succeeded)),
-        ]
+    let end = Update::End(operation.tracker().wait());
+    let expected = [
+        progress(1, 2),
+        Update::Event(Event::Message(StatusMessage::new("copied"))),
+        progress(2, 2),
+        end,
+    ];
+    // The observer may skip progress it had no time for (here the first call's), never
+    // the progress current before an update or the end.
+    let seen = observed.lock().unwrap().clone();
+    drop(observed);
+    assert!(seen.len() >= 4, "{seen:?}");
+    let (skippable, rest) = seen.split_at(seen.len() - 4);
+    assert!(
+        skippable.iter().all(|update| *update == progress(0, 2)),
+        "{seen:?}"
     );
+    assert_eq!(rest, expected);
+    assert_eq!(operation.tracker().updates_so_far(), expected);
     let text = trace.text();
     assert!(text.starts_with("{\"event\":\"begin\",\"operation\":\"gpo-backup\"}\n"));
     assert_eq!(text.lines().count(), 4, "{text}");
-    assert!(operation.violations().is_empty());
-    drop((outcome, operation, server));
+    assert!(operation.tracker().after_end().is_empty());
+    drop((outcome, operation, server, expected, seen));
+    dropped
+        .recv_timeout(GUARD)
+        .expect("the observer was let go (deadlock guard)");
+    // The tracker's state, which holds the kept backup object in its end, is freed on the
+    // tracker's own thread right after it let the observer and the recorder go.
+    let deadline = std::time::Instant::now() + GUARD;
+    while fakes.live() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a fake was not released"
+        );
+        thread::yield_now();
+    }
     assert_released(&fakes);
 }
 
@@ -311,7 +372,7 @@ fn the_future_and_the_stream_give_the_same_end() {
     let fakes = Tracker::new();
     let server = ScriptedGpo::new(backup_steps(), None, &fakes);
     let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
-    let mut updates = operation.updates();
+    let mut updates = operation.tracker().updates();
     let by_method = block_on(operation.outcome()).expect("an outcome");
     let by_await = block_on(operation.clone().into_future_helper()).expect("an outcome");
     assert_eq!(by_method, by_await);
@@ -320,13 +381,18 @@ fn the_future_and_the_stream_give_the_same_end() {
         Some(&backup_description())
     );
     let mut all = Vec::new();
-    while let Some(Some(update)) = updates.next_timeout(Duration::from_secs(20)) {
-        all.push(update);
+    loop {
+        match updates.next_timeout(GUARD) {
+            Ok(update) => all.push(update),
+            Err(NoUpdate::Ended) => break,
+            Err(error) => panic!("{error} (deadlock guard)"),
+        }
     }
-    assert_eq!(all, operation.updates_so_far());
+    assert_eq!(all, operation.tracker().updates_so_far());
+    assert_eq!(all.last(), Some(&Update::End(operation.tracker().wait())));
     server.join();
     assert_eq!(operation.try_outcome(), Some(Ok(by_method.clone())));
-    drop((by_method, by_await, operation, updates, server));
+    drop((by_method, by_await, operation, updates, all, server));
     assert_released(&fakes);
 }
 
@@ -511,8 +577,15 @@ fn a_client_in_an_sta_starts_waits_and_hands_the_result_to_an_mta_thread() {
         let operation = server.gpo.backup(r"C:\Backups", "nightly").start().unwrap();
         let outcome = operation.wait().expect("an outcome");
         server.join();
-        // After the end: recorded, answered by the fake's cancel object.
+        // After the end: refused by the tracker (recorded nowhere), still answered by the
+        // fake's cancel object.
         operation.cancel().expect("the server answered");
+        assert_eq!(server.cancel.requests(), 1);
+        assert!(!operation.tracker().cancel());
+        assert!(!operation
+            .tracker()
+            .updates_so_far()
+            .contains(&Update::Event(Event::CancelRequested)));
         let backup = outcome.result().expect("a backup").clone();
         let id = thread::spawn(move || {
             let _mta = Apartment::enter(COINIT_MULTITHREADED);

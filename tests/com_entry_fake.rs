@@ -19,11 +19,12 @@ use std::time::Duration;
 use fake_gpmc::Apartment;
 use gpmc_progress::com::fake::{FakeArgument, FakeGpmc};
 use gpmc_progress::com::{
-    AsyncMethod, BackupExt, Call, CopyFlags, DcValidation, Domain2Ext, DomainExt, GpoExt,
-    ImportFlags, OperationError, ReportFormat, ResultObject, RsopExt, SaveAs, StarterGpoBackupExt,
-    StarterGpoBackupResult, StarterGpoCopyResult, StarterGpoExt, SystemStarterGpo,
+    AsyncMethod, BackupExt, Call, ComResult, CopyFlags, DcValidation, Domain2Ext, DomainExt,
+    GpoExt, ImportFlags, OperationError, ReportFormat, ResultObject, RsopExt, SaveAs,
+    StarterGpoBackupExt, StarterGpoBackupResult, StarterGpoCopyResult, StarterGpoExt,
+    SystemStarterGpo,
 };
-use gpmc_progress::live::{TrackError, Update};
+use gpmc_progress::live::{Late, Notification, TrackError, Update};
 use gpmc_progress::simulate::Simulation;
 use gpmc_progress::{
     Event, HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription,
@@ -43,6 +44,18 @@ use windows::Win32::System::Variant::VARIANT;
 use windows_core::{implement, Interface, BSTR, GUID, PCWSTR};
 
 const WAIT: Duration = Duration::from_secs(60);
+
+/// What an observer was handed: an update, or what came after the end.
+type Told = Result<Update<ComResult>, Late>;
+
+/// Sends on its channel when dropped (with the observer that owns it).
+struct OnDrop(std::sync::mpsc::Sender<()>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
 
 /// What the tests need of a typed result: its plain description, and whether its live
 /// interface resolves on the current thread.
@@ -283,6 +296,7 @@ impl<F: FnMut(OperationKind, &Plain)> Scenario for EndsAs<F> {
         let asynchronous = plain(&outcome);
         (self.check)(kind, &asynchronous);
         let messages: Vec<_> = operation
+            .tracker()
             .updates_so_far()
             .into_iter()
             .filter_map(|update| match update {
@@ -451,24 +465,33 @@ fn every_method_reports_a_start_failure() {
             M: AsyncMethod,
             M::Output: Typed,
         {
-            let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let seen: std::sync::Arc<std::sync::Mutex<Vec<Told>>> = std::sync::Arc::default();
             let record = SharedBuffer::default();
             let observed = std::sync::Arc::clone(&seen);
+            let (on_drop, dropped) = std::sync::mpsc::channel();
+            let guard = OnDrop(on_drop);
             let started = call()
                 .observer(move |notification| {
-                    observed.lock().unwrap().push(format!(
-                        "{:?} {:?}",
-                        notification.call(),
-                        notification.updates()
-                    ))
+                    let _ = &guard;
+                    observed.lock().unwrap().push(match notification {
+                        Notification::Update(update) => Ok(update.clone()),
+                        Notification::Late(late) => Err(late.clone()),
+                        _ => unreachable!("a notification of neither kind"),
+                    })
                 })
                 .record(record.clone())
                 .start();
-            // No Status call came: the observer hears nothing, the trace has its begin only.
-            assert!(
-                seen.lock().unwrap().is_empty(),
-                "{kind}: {:?}",
-                seen.lock().unwrap()
+            // No Status call came: the observer is handed the end and nothing else, then let
+            // go (nothing holds the sink); the trace has its begin only.
+            dropped
+                .recv_timeout(WAIT)
+                .unwrap_or_else(|_| panic!("{kind}: the observer was not let go"));
+            assert_eq!(
+                *seen.lock().unwrap(),
+                [Ok(Update::End(Err(TrackError::StartFailed(
+                    HResult::E_ACCESSDENIED
+                ))))],
+                "{kind}"
             );
             assert_eq!(
                 record.text(),

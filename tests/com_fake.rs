@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use gpmc_progress::com::fake::{FakeArgument, FakeGpmc};
 use gpmc_progress::com::{outcome_from_result, ComResult, ProgressSink};
-use gpmc_progress::live::{TrackError, Tracker};
+use gpmc_progress::live::{TrackError, Tracker, Update};
 use gpmc_progress::simulate::Simulation;
 use gpmc_progress::{
-    HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription, Rule,
+    Event, HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription, Rule,
     StatusCall, TypedResult,
 };
 use windows::Win32::Foundation::{VARIANT_FALSE, VARIANT_TRUE};
@@ -145,13 +145,27 @@ fn description(outcome: &OperationOutcome<ComResult>) -> Option<ResultDescriptio
     outcome.result().cloned().map(ComResult::into_description)
 }
 
+/// `update` with its result described in plain values, as a tracker of plain results (the
+/// simulated server's) has it.
+fn described(update: Update<ComResult>) -> Update {
+    match update {
+        Update::Event(event) => Update::Event(event),
+        Update::Issue { call, issue } => Update::Issue { call, issue },
+        Update::Fault(fault) => Update::Fault(fault),
+        Update::End(end) => {
+            Update::End(end.map(|outcome| outcome.map_result(ComResult::into_description)))
+        }
+        other => panic!("an update of a new kind: {other:?}"),
+    }
+}
+
 /// Everything released: the operation threads joined, the client's cancel object let go,
 /// the sink released by the fake, no fake object alive.
 fn released(fake: &FakeGpmc, started: Started) {
     fake.join();
     let Started { sink, cancel, .. } = started;
     drop(cancel);
-    assert!(!sink.is_attached(), "the fake released the sink");
+    assert!(!sink.tracker().is_attached(), "the fake released the sink");
     assert_eq!(fake.live_objects(), 0, "every fake object was released");
 }
 
@@ -166,7 +180,7 @@ fn run(
     let kind = simulation.operation();
     let fake = FakeGpmc::new().simulation(simulation);
     let started = start(&fake, kind);
-    let outcome = started.sink.wait();
+    let outcome = started.sink.tracker().wait();
     (fake, started, outcome)
 }
 
@@ -207,9 +221,9 @@ fn every_method_succeeds_with_its_typed_result_and_records_its_arguments() {
 fn arguments_are_recorded_as_received() {
     let fake = FakeGpmc::new();
     let started = start(&fake, OperationKind::GpoCopy);
-    started.sink.wait().unwrap();
+    started.sink.tracker().wait().unwrap();
     let started_save = start(&fake, OperationKind::StarterGpoSave);
-    started_save.sink.wait().unwrap();
+    started_save.sink.tracker().wait().unwrap();
     let calls = fake.calls();
     assert_eq!(
         calls[0].arguments,
@@ -234,7 +248,7 @@ fn arguments_are_recorded_as_received() {
     let save_sink = started_save.sink.clone();
     drop(started_save);
     released(&fake, started);
-    assert!(!save_sink.is_attached());
+    assert!(!save_sink.tracker().is_attached());
 }
 
 #[test]
@@ -266,7 +280,7 @@ fn every_method_answers_a_cancel_in_time() {
         let fake = FakeGpmc::new().simulation(simulation);
         let started = start(&fake, kind);
         started.cancel.as_ref().unwrap().cancel().unwrap();
-        let outcome = started.sink.wait().unwrap();
+        let outcome = started.sink.tracker().wait().unwrap();
         assert_eq!(outcome.kind(), OutcomeKind::Cancelled, "{kind}");
         assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED, "{kind}");
         assert!(outcome.cancel_requested());
@@ -288,7 +302,7 @@ fn every_method_goes_on_when_the_cancel_comes_too_late() {
         let fake = FakeGpmc::new().simulation(simulation.clone());
         let started = start(&fake, kind);
         started.cancel.as_ref().unwrap().cancel().unwrap();
-        let outcome = started.sink.wait().unwrap();
+        let outcome = started.sink.tracker().wait().unwrap();
         assert_eq!(outcome.kind(), OutcomeKind::Succeeded, "{kind}");
         assert_eq!(
             description(&outcome),
@@ -298,12 +312,17 @@ fn every_method_goes_on_when_the_cancel_comes_too_late() {
         assert!(fake.join()[0].cancel_received, "{kind}");
         released(&fake, started);
 
-        // A request after the finishing call changes nothing.
+        // A request after the finishing call changes nothing and is recorded nowhere (the
+        // server still hears it).
         let fake = FakeGpmc::new().simulation(Simulation::new(kind).extensions(2));
         let started = start(&fake, kind);
-        let outcome = started.sink.wait().unwrap();
+        let outcome = started.sink.tracker().wait().unwrap();
+        let before = started.sink.tracker().updates_so_far();
         started.cancel.as_ref().unwrap().cancel().unwrap();
-        assert_eq!(started.sink.wait().unwrap(), outcome);
+        assert_eq!(started.sink.tracker().wait().unwrap(), outcome);
+        assert_eq!(started.sink.tracker().updates_so_far(), before, "{kind}");
+        assert!(!before.contains(&Update::Event(Event::CancelRequested)));
+        assert!(started.sink.tracker().after_end().is_empty(), "{kind}");
         assert_eq!(outcome.kind(), OutcomeKind::Succeeded, "{kind}");
         released(&fake, started);
     }
@@ -339,9 +358,12 @@ fn every_method_can_fail_to_start() {
             started.cancel.is_none(),
             "{kind}: nothing started, no cancel object"
         );
+        let failed = Err(TrackError::StartFailed(HResult::E_ACCESSDENIED));
+        assert_eq!(started.sink.tracker().wait(), failed, "{kind}");
+        // The failed start reaches the streams as the end.
         assert_eq!(
-            started.sink.wait(),
-            Err(TrackError::StartFailed(HResult::E_ACCESSDENIED)),
+            started.sink.tracker().updates_so_far(),
+            [Update::End(failed)],
             "{kind}"
         );
         assert!(fake.join().is_empty(), "{kind}: no thread started");
@@ -419,7 +441,7 @@ fn every_method_runs_synchronously_without_a_sink() {
 
             // The asynchronous run ends the same way.
             let started = start(&fake, kind);
-            let outcome = started.sink.wait().unwrap();
+            let outcome = started.sink.tracker().wait().unwrap();
             assert_eq!(outcome, sync.outcome, "{kind}");
             drop(sync);
             released(&fake, started);
@@ -504,14 +526,18 @@ fn the_same_simulation_gives_the_same_updates_through_both_transports() {
             let started = start(&fake, kind);
             let com = started
                 .sink
+                .tracker()
                 .wait()
                 .map(|o| o.map_result(ComResult::into_description));
             assert_eq!(com, native, "{kind}: {simulation:?}");
-            assert_eq!(
-                started.sink.updates_so_far(),
-                tracker.updates_so_far(),
-                "{kind}: {simulation:?}"
-            );
+            let updates: Vec<Update> = started
+                .sink
+                .tracker()
+                .updates_so_far()
+                .into_iter()
+                .map(described)
+                .collect();
+            assert_eq!(updates, tracker.updates_so_far(), "{kind}: {simulation:?}");
             released(&fake, started);
         }
     }

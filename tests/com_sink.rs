@@ -2,16 +2,19 @@
 //! the COM vtable from the server's own MTA worker thread, with real oleaut32 VARIANTs and
 //! BSTRs. Every test checks every update and the outcome, and that the server released the
 //! sink (its reference count is back to where it started) and every fake (live count zero).
+//! The observer runs on the tracker's own thread: a test waits for the end (or for the
+//! observer to be let go) before it looks at what the observer was handed.
 #![cfg(all(windows, feature = "com"))]
 
 mod fake_gpmc;
+mod plain;
 mod trace_buffer;
 
 use std::future::Future;
 use std::io::Write;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{mpsc, Arc, Barrier, Mutex};
 use std::task::{Context, Wake, Waker};
 use std::thread;
 use std::time::Duration;
@@ -20,13 +23,15 @@ use fake_gpmc::*;
 use futures_core::Stream;
 use gpmc_progress::com::{async_started, outcome_from_result, ComResult, ProgressSink};
 use gpmc_progress::live::{
-    Fault, Location, ReadIssue, ReadProblem, TrackError, TrackerBuilder, Update,
+    self, Fault, Late, Location, NoUpdate, Notification, ReadIssue, ReadProblem, TrackError,
+    TrackerBuilder,
 };
 use gpmc_progress::trace::{replay, Verdict};
 use gpmc_progress::{
     Anomaly, Breach, Event, HResult, OperationKind, OperationOutcome, OutcomeKind,
     ProgressFraction, ResultDescription, Rules, StatusMessage,
 };
+use plain::normalized;
 use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL, E_OUTOFMEMORY, S_FALSE, S_OK};
 use windows::Win32::System::Com::Marshal::CoMarshalInterThreadInterfaceInStream;
@@ -43,14 +48,39 @@ use windows_core::{Interface, HRESULT};
 
 const CANCELLED: HRESULT = HRESULT(0x8007_04C7_u32 as i32);
 
+/// How long a test waits for something that must happen before calling it a deadlock.
+const GUARD: Duration = Duration::from_secs(60);
+
+/// The sink's updates carry its `ComResult`s.
+type Update = live::Update<ComResult>;
+
+/// `update` with its result described in plain values, as a tracker of plain results
+/// (the simulated server's) has it.
+#[cfg_attr(not(feature = "com-fake"), allow(dead_code))]
+fn described(update: Update) -> live::Update {
+    match update {
+        Update::Event(event) => live::Update::Event(event),
+        Update::Issue { call, issue } => live::Update::Issue { call, issue },
+        Update::Fault(fault) => live::Update::Fault(fault),
+        Update::End(end) => {
+            live::Update::End(end.map(|outcome| outcome.map_result(ComResult::into_description)))
+        }
+        other => panic!("an update of a new kind: {other:?}"),
+    }
+}
+
 fn progress(numerator: i32, denominator: i32) -> Update {
     Update::Event(Event::Progress(
         ProgressFraction::new(numerator, denominator).unwrap(),
     ))
 }
 
-fn finished(kind: OutcomeKind) -> Update {
-    Update::Event(Event::Finished(kind))
+/// The end of the operation behind `sink` as the last update every consumer sees, after
+/// checking that it is an outcome of `kind`.
+fn finished(sink: &ProgressSink, kind: OutcomeKind) -> Update {
+    let outcome = outcome_of(sink);
+    assert_eq!(outcome.kind(), kind);
+    Update::End(Ok(outcome))
 }
 
 fn message(message: StatusMessage) -> Update {
@@ -91,13 +121,16 @@ fn backup_description() -> ResultDescription {
 fn serve_to(sink: &ProgressSink, steps: Vec<Step>, tracker: &Tracker) {
     let object = sink.interface();
     assert_eq!(refcount(&object), 1);
-    assert!(sink.is_attached());
+    assert!(sink.tracker().is_attached());
     serve(object.clone(), steps, tracker, None)
         .join()
         .expect("the server thread");
     assert_eq!(refcount(&object), 1, "the server released the sink");
     drop(object);
-    assert!(!sink.is_attached(), "no reference to the sink is left");
+    assert!(
+        !sink.tracker().is_attached(),
+        "no reference to the sink is left"
+    );
 }
 
 fn assert_released(tracker: &Tracker) {
@@ -105,36 +138,148 @@ fn assert_released(tracker: &Tracker) {
     assert_eq!(tracker.live(), 0, "every fake was released");
 }
 
-fn outcome_of(sink: &ProgressSink) -> OperationOutcome<ComResult> {
-    sink.wait_timeout(Duration::from_secs(20))
-        .expect("decided")
-        .expect("an outcome")
+fn ended(sink: &ProgressSink) -> Result<OperationOutcome<ComResult>, TrackError> {
+    sink.tracker()
+        .wait_timeout(GUARD)
+        .expect("decided (deadlock guard)")
 }
 
-/// Every update the observer was given, call by call (never merged).
-#[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<Update>>>);
+fn outcome_of(sink: &ProgressSink) -> OperationOutcome<ComResult> {
+    ended(sink).expect("an outcome")
+}
 
-impl Seen {
-    fn all(&self) -> Vec<Update> {
-        self.0.lock().unwrap().clone()
+/// What the observer was handed.
+#[derive(Debug, Clone, PartialEq)]
+enum Told {
+    Update(Update),
+    Late(Late),
+}
+
+/// Sends on its channel when dropped (with the observer or the writer that owns it).
+struct OnDrop(mpsc::Sender<()>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
     }
 }
 
-/// A sink whose observer collects every update.
+/// A trace writer that says when it was dropped, once what it wraps was dropped.
+struct Signalling<W> {
+    writer: W,
+    _dropped: OnDrop,
+}
+
+impl<W> Signalling<W> {
+    fn new(writer: W) -> (Self, mpsc::Receiver<()>) {
+        let (on_drop, dropped) = mpsc::channel();
+        let signalling = Signalling {
+            writer,
+            _dropped: OnDrop(on_drop),
+        };
+        (signalling, dropped)
+    }
+}
+
+impl<W: Write> Write for Signalling<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(bytes)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// What an observer was handed, the tracker it observes, and word of when it was let go.
+struct Seen {
+    told: Arc<Mutex<Vec<Told>>>,
+    /// The thread of each notification.
+    threads: Arc<Mutex<Vec<thread::ThreadId>>>,
+    tracker: live::Tracker<ComResult>,
+    dropped: mpsc::Receiver<()>,
+}
+
+impl Seen {
+    /// The updates the observer was handed, once the end is known (it has been handed the
+    /// end by then), with each run of progress reduced to its last (it skips progress it
+    /// had no time for). Checked: the end once, last, and the same updates as every
+    /// other consumer's.
+    fn all(&self) -> Vec<Update> {
+        let end = self
+            .tracker
+            .wait_timeout(GUARD)
+            .expect("the end (deadlock guard)");
+        let updates: Vec<Update> = self
+            .told
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|told| match told {
+                Told::Update(update) => Some(update.clone()),
+                Told::Late(_) => None,
+            })
+            .collect();
+        let ends = updates.iter().filter(|update| update.is_end()).count();
+        assert_eq!(ends, 1, "the observer saw the end once: {updates:?}");
+        assert_eq!(updates.last(), Some(&Update::End(end)), "the end last");
+        let updates = normalized(&updates);
+        assert_eq!(
+            updates,
+            self.tracker.updates_so_far(),
+            "the observer agrees with the updates so far"
+        );
+        updates
+    }
+
+    /// What the observer was told after the end, once it was let go (the server let go and
+    /// it had been handed everything).
+    fn late(&self) -> Vec<Late> {
+        self.dropped
+            .recv_timeout(GUARD)
+            .expect("the observer was let go (deadlock guard)");
+        let told = self.told.lock().unwrap().clone();
+        let end = told
+            .iter()
+            .position(|told| matches!(told, Told::Update(Update::End(_))))
+            .expect("the end was told");
+        told[end + 1..]
+            .iter()
+            .map(|told| match told {
+                Told::Late(late) => late.clone(),
+                Told::Update(update) => panic!("an update after the end: {update:?}"),
+            })
+            .collect()
+    }
+}
+
+/// A sink whose observer collects every notification.
 fn watched(builder: TrackerBuilder<ComResult>) -> (ProgressSink, Seen) {
-    let seen = Seen::default();
-    let collect = seen.clone();
-    let sink = builder
-        .observer(move |notification| {
-            collect
-                .0
-                .lock()
-                .unwrap()
-                .extend_from_slice(notification.updates())
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let threads = Arc::new(Mutex::new(Vec::new()));
+    let (on_drop, dropped) = mpsc::channel();
+    let guard = OnDrop(on_drop);
+    let sink: ProgressSink = builder
+        .observer({
+            let told = Arc::clone(&told);
+            let threads = Arc::clone(&threads);
+            move |notification| {
+                let _ = &guard;
+                threads.lock().unwrap().push(thread::current().id());
+                told.lock().unwrap().push(match notification {
+                    Notification::Update(update) => Told::Update(update.clone()),
+                    Notification::Late(late) => Told::Late(late.clone()),
+                    _ => unreachable!("a notification of neither kind"),
+                });
+            }
         })
         .build()
         .into();
+    let seen = Seen {
+        told,
+        threads,
+        tracker: sink.tracker().clone(),
+        dropped,
+    };
     (sink, seen)
 }
 
@@ -166,29 +311,17 @@ fn empty_null_and_null_pointers_are_no_result() {
         ],
         &tracker,
     );
+    // Progress is a latest value: what the observer (or a late reader) had no time for
+    // is skipped, and the one current before the message is never.
     assert_eq!(
         seen.all(),
         vec![
-            progress(0, 4),
-            progress(1, 4),
-            progress(2, 4),
-            progress(3, 4),
             progress(4, 4),
             message(StatusMessage::new("done")),
-            finished(OutcomeKind::Succeeded),
-        ]
-    );
-    // No stream read the log: its unread progress updates were merged into the latest.
-    assert_eq!(
-        sink.updates_so_far(),
-        vec![
-            progress(4, 4),
-            message(StatusMessage::new("done")),
-            finished(OutcomeKind::Succeeded),
+            finished(&sink, OutcomeKind::Succeeded),
         ]
     );
     let outcome = outcome_of(&sink);
-    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
     assert_eq!(outcome.result(), None);
     assert_released(&tracker);
 }
@@ -214,11 +347,7 @@ fn a_bstr_result_is_text_with_the_whole_string() {
     );
     assert_eq!(
         seen.all(),
-        vec![
-            progress(0, 1),
-            progress(1, 1),
-            finished(OutcomeKind::Succeeded)
-        ]
+        vec![progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
     );
     let outcome = outcome_of(&sink);
     let result = outcome.result().expect("the report");
@@ -300,11 +429,7 @@ fn dispatch_results_of_each_gpmc_interface_are_identified() {
         );
         assert_eq!(
             seen.all(),
-            vec![
-                progress(0, 2),
-                progress(2, 2),
-                finished(OutcomeKind::Succeeded)
-            ],
+            vec![progress(2, 2), finished(&sink, OutcomeKind::Succeeded)],
             "{operation}"
         );
         let outcome = outcome_of(&sink);
@@ -338,10 +463,9 @@ fn unexpected_vartypes_and_unknown_objects_are_objects() {
     assert_eq!(
         seen.all(),
         vec![
-            progress(0, 1),
             progress(1, 1),
             anomaly(2, unexpected),
-            finished(OutcomeKind::Succeeded)
+            finished(&sink, OutcomeKind::Succeeded)
         ]
     );
     let outcome = outcome_of(&sink);
@@ -371,7 +495,7 @@ fn unexpected_vartypes_and_unknown_objects_are_objects() {
     );
     assert_eq!(
         seen.all(),
-        vec![progress(1, 1), finished(OutcomeKind::Succeeded)]
+        vec![progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
     );
     assert_released(&tracker);
 }
@@ -431,14 +555,12 @@ fn null_empty_and_filled_collections() {
     assert_eq!(
         seen.all(),
         vec![
-            progress(0, 3),
-            progress(1, 3),
             progress(2, 3),
             message(denied.clone()),
             message(informational.clone()),
             message(StatusMessage::new("third")),
             progress(3, 3),
-            finished(OutcomeKind::Succeeded),
+            finished(&sink, OutcomeKind::Succeeded),
         ]
     );
     let outcome = outcome_of(&sink);
@@ -543,7 +665,7 @@ fn failing_getters_keep_what_could_be_read() {
             message(StatusMessage::new("first")),
             issue(4, Location::Result, "ID", failed(HResult::E_ACCESSDENIED)),
             progress(4, 4),
-            finished(OutcomeKind::Succeeded),
+            finished(&sink, OutcomeKind::Succeeded),
         ]
     );
     let outcome = outcome_of(&sink);
@@ -600,7 +722,7 @@ fn invalid_utf16_is_kept_with_replacements_and_reported() {
                 }
             ),
             progress(1, 1),
-            finished(OutcomeKind::Succeeded),
+            finished(&sink, OutcomeKind::Succeeded),
         ]
     );
     assert_eq!(
@@ -610,10 +732,11 @@ fn invalid_utf16_is_kept_with_replacements_and_reported() {
     assert_released(&tracker);
 }
 
-/// With no observer, recorder or waiting stream, a call that only moves the progress on
-/// leaves it in the state machine (the sink's fast path). It must still reach the log in
-/// its place: before a later anomaly, message, cancel request or end, merged like any unread
-/// progress, and the same log as a sink whose observer makes every call take the full path.
+/// A call that only moves the progress on (no result, a null collection) takes the sink's
+/// quiet path. It must still reach the updates in its place: before a later anomaly,
+/// message, cancel request or end, merged like any unread progress, and the same updates as
+/// a sink whose observer reads them as they come. A quiet call after the end is late like
+/// any other, numbered after every call received (so each call was counted once).
 #[test]
 fn quiet_progress_keeps_its_place_in_the_log() {
     let _mta = Apartment::mta();
@@ -638,6 +761,8 @@ fn quiet_progress_keeps_its_place_in_the_log() {
             CallSpec::progress(4, 4)
                 .result(ResultSpec::Bstr("<r/>".encode_utf16().collect()))
                 .into(),
+            // After the end: late.
+            CallSpec::progress(4, 4).into(),
         ]
     };
     let quiet = ProgressSink::new(OperationKind::GpoReport);
@@ -665,16 +790,25 @@ fn quiet_progress_keeps_its_place_in_the_log() {
         progress(3, 4),
         message(StatusMessage::new("m\u{FFFD}")),
         progress(4, 4),
-        finished(OutcomeKind::Succeeded),
+        finished(&quiet, OutcomeKind::Succeeded),
     ];
-    assert_eq!(quiet.updates_so_far(), expected);
-    assert_eq!(observed.updates_so_far(), expected);
+    assert_eq!(quiet.tracker().updates_so_far(), expected);
+    assert_eq!(seen.all(), expected);
+    let late = Late::Status {
+        call: 9,
+        numerator: 4,
+        denominator: 4,
+        hr: HResult::S_OK,
+    };
     assert_eq!(
-        seen.all().len(),
-        8 + 4,
-        "the observer saw every call unmerged"
+        quiet.tracker().after_end().events,
+        std::slice::from_ref(&late)
     );
-    assert_eq!(quiet.snapshot().calls_received(), 8);
+    assert_eq!(
+        observed.tracker().after_end().events,
+        std::slice::from_ref(&late)
+    );
+    assert_eq!(seen.late(), [late]);
     assert_eq!(outcome_of(&quiet), outcome_of(&observed));
     assert_released(&tracker);
 }
@@ -703,21 +837,29 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
         .cancel_handle(&cancel_variant)
         .expect("IGPMAsyncCancel");
     drop(cancel_variant);
-    // Nothing wakes the client for quiet progress: it looks at the machine.
-    while sink.snapshot().calls_received() < 3 {
-        thread::sleep(Duration::from_millis(1));
+    // Quiet progress wakes a waiting stream; the server then waits for the request.
+    let mut waiting = sink.tracker().updates();
+    loop {
+        match waiting.next_timeout(GUARD) {
+            Ok(update) if update == progress(2, 4) => break,
+            Ok(update) => assert!(
+                matches!(update, Update::Event(Event::Progress(_))),
+                "{update:?}"
+            ),
+            Err(error) => panic!("{error} (deadlock guard)"),
+        }
     }
-    // Reading the log brings the progress in, merged.
-    assert_eq!(sink.updates_so_far(), vec![progress(2, 4)]);
-    let mut stream = sink.updates();
-    assert_eq!(stream.try_next(), Some(Some(progress(2, 4))));
-    assert_eq!(stream.try_next(), None);
+    // A reader that comes now is handed the progress once, merged.
+    assert_eq!(sink.tracker().updates_so_far(), vec![progress(2, 4)]);
+    let mut stream = sink.tracker().updates();
+    assert_eq!(stream.try_next(), Ok(progress(2, 4)));
+    assert_eq!(stream.try_next(), Err(NoUpdate::NotYet));
     cancel.cancel().expect("the server accepted the request");
     assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Cancelled);
     backup.join();
     assert_eq!(backup.cancel.requests(), 1);
     assert_eq!(
-        sink.updates_so_far(),
+        sink.tracker().updates_so_far(),
         vec![
             progress(2, 4),
             Update::Event(Event::CancelRequested),
@@ -730,12 +872,12 @@ fn quiet_progress_comes_before_a_later_cancel_request() {
                     denominator: 4
                 }
             ),
-            finished(OutcomeKind::Cancelled),
+            finished(&sink, OutcomeKind::Cancelled),
         ]
     );
     drop(cancel);
     drop(backup);
-    assert!(!sink.is_attached());
+    assert!(!sink.tracker().is_attached());
     assert_released(&tracker);
 }
 
@@ -760,6 +902,8 @@ fn concurrent_status_calls_from_two_threads() {
             .result(ResultSpec::Backup(backup_props()))
             .into(),
     );
+    // After the end: late, numbered after every call received.
+    first.push(CallSpec::progress(10, 10).into());
     let mut second: Vec<Step> = vec![Step::Meet(Arc::clone(&meet))];
     second.extend((0..calls).map(|_| tick("second")));
     second.push(Step::Meet(Arc::clone(&meet)));
@@ -774,7 +918,7 @@ fn concurrent_status_calls_from_two_threads() {
     }
     assert_eq!(refcount(&object), 1);
     drop(object);
-    assert!(!sink.is_attached());
+    assert!(!sink.tracker().is_attached());
 
     let outcome = outcome_of(&sink);
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
@@ -793,17 +937,36 @@ fn concurrent_status_calls_from_two_threads() {
     for pair in outcome.messages().chunks(2) {
         assert_eq!(pair[0], pair[1]);
     }
-    assert_eq!(sink.snapshot().calls_received(), 2 * calls as u64 + 1);
-    assert!(sink.snapshot().anomalies().is_empty());
-    let updates = seen.all();
+    // Every call was judged once: the late one is numbered right after them.
+    let late = Late::Status {
+        call: 2 * calls as u64 + 2,
+        numerator: 10,
+        denominator: 10,
+        hr: HResult::S_OK,
+    };
     assert_eq!(
-        updates
-            .iter()
-            .filter(|u| matches!(u, Update::Event(Event::Progress(_))))
-            .count(),
-        2 * calls + 1
+        sink.tracker().after_end().events,
+        std::slice::from_ref(&late)
     );
-    assert_eq!(updates.last(), Some(&finished(OutcomeKind::Succeeded)));
+    assert_eq!(seen.late(), [late]);
+    // The observer was handed every message once, each call's two together, no anomaly,
+    // and the end last.
+    let updates = seen.all();
+    assert!(!updates
+        .iter()
+        .any(|u| matches!(u, Update::Event(Event::Anomaly(_)))));
+    let messages: Vec<&StatusMessage> = updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::Event(Event::Message(message)) => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(messages.len(), 4 * calls);
+    for pair in messages.chunks(2) {
+        assert_eq!(pair[0], pair[1]);
+    }
+    assert_eq!(updates.last(), Some(&Update::End(Ok(outcome))));
     assert_released(&tracker);
 }
 
@@ -830,27 +993,29 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
             .result(ResultSpec::Backup(backup_props()))
             .into(),
     );
+    // After the end: late, numbered after every call received.
+    first.push(CallSpec::progress(10, 10).into());
     let second = ticks(calls);
 
     let waiter = {
-        let sink = sink.clone();
-        thread::spawn(move || sink.wait_timeout(Duration::from_secs(20)))
+        let tracker = sink.tracker().clone();
+        thread::spawn(move || tracker.wait_timeout(GUARD))
     };
     // The reader has read once before the servers start (under load it might otherwise
     // only be scheduled after the end), then reads for as long as the operation runs.
     let reading = Arc::new(Barrier::new(2));
     let reader = {
-        let sink = sink.clone();
+        let tracker = sink.tracker().clone();
         let reading = Arc::clone(&reading);
         thread::spawn(move || {
             let mut first = true;
             loop {
-                let log = sink.updates_so_far();
+                let log = tracker.updates_so_far();
                 assert!(log.len() <= 2, "unread progress is merged: {log:?}");
                 if std::mem::take(&mut first) {
                     reading.wait();
                 }
-                if sink.try_outcome().is_some() {
+                if tracker.try_outcome().is_some() {
                     return;
                 }
                 thread::yield_now();
@@ -878,15 +1043,21 @@ fn concurrent_quiet_calls_with_a_reader_and_a_waiter() {
         .expect("the reader: unread progress was merged at every read");
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
     assert_eq!(
-        sink.snapshot().calls_received(),
-        2 * calls as u64 + 2,
+        sink.tracker().after_end().events,
+        [Late::Status {
+            call: 2 * calls as u64 + 3,
+            numerator: 10,
+            denominator: 10,
+            hr: HResult::S_OK,
+        }],
         "every call judged once"
     );
-    assert!(sink.snapshot().anomalies().is_empty());
-    let log = sink.updates_so_far();
-    assert_eq!(log.last(), Some(&finished(OutcomeKind::Succeeded)));
-    assert_eq!(log[log.len() - 2], progress(10, 10));
-    assert!(!sink.is_attached());
+    // Nothing but the latest progress and the end: no anomaly.
+    assert_eq!(
+        sink.tracker().updates_so_far(),
+        [progress(10, 10), Update::End(Ok(outcome))]
+    );
+    assert!(!sink.tracker().is_attached());
     assert_released(&tracker);
 }
 
@@ -895,13 +1066,14 @@ fn the_sink_keeps_working_after_its_consumer_has_gone() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
+    let (writer, writer_dropped) = Signalling::new(trace.clone());
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-        .record(trace.clone())
+        .record(writer)
         .build()
         .into();
     let object = sink.interface();
-    let updates = sink.updates();
-    let outcome = sink.outcome();
+    let updates = sink.tracker().updates();
+    let outcome = sink.tracker().outcome();
     // Every consumer goes away before the server starts.
     drop((sink, updates, outcome));
     serve(
@@ -923,14 +1095,19 @@ fn the_sink_keeps_working_after_its_consumer_has_gone() {
     .join()
     .expect("the server thread");
     assert_eq!(refcount(&object), 1);
+    // The recorder is let go once the server let go of the last COM reference (and every
+    // line was written), not before.
+    assert_eq!(Arc::strong_count(&trace.0), 2);
+    drop(object);
+    writer_dropped
+        .recv_timeout(GUARD)
+        .expect("the recorder was let go (deadlock guard)");
+    assert_eq!(Arc::strong_count(&trace.0), 1, "the recorder was dropped");
     let lines: Vec<String> = trace.text().lines().map(str::to_owned).collect();
+    // The late call is recorded too: the server had not let go yet.
     assert_eq!(lines.len(), 5, "begin and four status lines: {lines:?}");
     assert!(lines[2].contains("still read"));
     assert!(lines[3].contains(r#""type":"backup""#));
-    // The recorder (and all the sink's state) is freed with the last COM reference.
-    assert_eq!(Arc::strong_count(&trace.0), 2);
-    drop(object);
-    assert_eq!(Arc::strong_count(&trace.0), 1, "the sink's state was freed");
     assert_released(&tracker);
 }
 
@@ -1049,6 +1226,7 @@ fn every_outcome_of_the_contract() {
         ),
     ];
     for (name, rules, calls, cancel_first, expected) in cases {
+        let calls_made = calls.len() as u64;
         let tracker = Tracker::new();
         let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
             .rules(rules)
@@ -1074,7 +1252,7 @@ fn every_outcome_of_the_contract() {
             let cancel_object: IDispatch = cancel_object.into();
             let variant = VARIANT::from(cancel_object);
             let handle = sink.cancel_handle(&variant).expect("a cancel handle");
-            let mut updates = sink.updates();
+            let mut updates = sink.tracker().updates();
             assert!(matches!(
                 next(&mut updates),
                 Some(Update::Event(Event::Progress(_)))
@@ -1087,18 +1265,21 @@ fn every_outcome_of_the_contract() {
         server.join().expect("the server thread");
         assert_eq!(refcount(&object), 1, "{name}");
         drop(object);
-        let end = sink.wait_timeout(Duration::from_secs(20)).expect("decided");
+        let end = ended(&sink);
+        // Whatever the end, it is the last update.
+        assert_eq!(
+            sink.tracker().updates_so_far().last(),
+            Some(&Update::End(end.clone())),
+            "{name}"
+        );
+        let after = sink.tracker().after_end();
         match (&end, &expected) {
             (Ok(outcome), Ok((kind, hr, has_result))) => {
                 assert_eq!(outcome.kind(), *kind, "{name}");
                 assert_eq!(outcome.hr(), *hr, "{name}");
                 assert_eq!(outcome.result().is_some(), *has_result, "{name}");
                 assert_eq!(outcome.cancel_requested(), cancel_first, "{name}");
-                assert_eq!(
-                    sink.updates_so_far().last(),
-                    Some(&finished(*kind)),
-                    "{name}"
-                );
+                assert!(after.is_empty(), "{name}: {after:?}");
             }
             (Err(TrackError::Violation(violation)), Err(End::Violation(call, breach))) => {
                 assert_eq!(
@@ -1106,21 +1287,28 @@ fn every_outcome_of_the_contract() {
                     (*call, *breach),
                     "{name}"
                 );
-                // The first violation decided; later calls are still judged.
-                assert_eq!(sink.violations().first(), Some(violation), "{name}");
-                assert!(sink
-                    .updates_so_far()
-                    .contains(&Update::Violation(*violation)));
+                // The first violation ended the operation: a call after it is late.
+                let late: Vec<u64> = after
+                    .events
+                    .iter()
+                    .map(|late| match late {
+                        Late::Status { call, .. } => *call,
+                        other => panic!("{name}: {other:?}"),
+                    })
+                    .collect();
+                let expected: Vec<u64> = (*call + 1..=calls_made).collect();
+                assert_eq!(late, expected, "{name}");
             }
             (Err(TrackError::Abandoned { calls_received }), Err(End::Abandoned(calls))) => {
                 assert_eq!(calls_received, calls, "{name}");
+                assert!(after.is_empty(), "{name}: {after:?}");
             }
             _ => panic!("{name}: got {end:?}, expected {expected:?}"),
         }
         // The future agrees with the blocking wait.
-        assert_eq!(block_on(sink.outcome()), end, "{name}");
+        assert_eq!(block_on(sink.tracker().outcome()), end, "{name}");
         drop(handle);
-        assert!(!sink.is_attached(), "{name}");
+        assert!(!sink.tracker().is_attached(), "{name}");
         if cancel_first {
             assert_eq!(cancel.requests(), 1, "{name}");
         }
@@ -1173,7 +1361,7 @@ mod against_the_crates_fake {
             .record(trace.clone())
             .build()
             .into();
-        let mut updates = sink.updates();
+        let mut updates = sink.tracker().updates();
         let (progress_variant, cancel_variant, returned) = start(&gpmc, &sink);
         // The asynchronous method returned S_OK with a null IGPMResult.
         assert!(sink.started(returned).expect("started").is_none());
@@ -1198,8 +1386,10 @@ mod against_the_crates_fake {
             .serve(&planned)
             .unwrap()
             .join();
-        let rest: Vec<Update> = std::iter::from_fn(|| next(&mut updates)).collect();
-        assert_eq!(rest[0], Update::Event(Event::CancelRequested));
+        let rest: Vec<live::Update> = std::iter::from_fn(|| next(&mut updates))
+            .map(described)
+            .collect();
+        assert_eq!(rest[0], live::Update::Event(Event::CancelRequested));
         assert_eq!(rest, planned.updates_so_far()[1..]);
         let text = trace.text();
         let lines: Vec<&str> = text.lines().collect();
@@ -1216,7 +1406,7 @@ mod against_the_crates_fake {
         ));
         assert_eq!(lines.len(), 4);
         drop(cancel);
-        assert!(!sink.is_attached());
+        assert!(!sink.tracker().is_attached());
         assert_eq!(gpmc.live_objects(), 0);
     }
 
@@ -1230,25 +1420,26 @@ mod against_the_crates_fake {
         let (progress, cancel, returned) = start(&gpmc, &sink);
         assert!(cancel.is_empty());
         // The failing server took no reference; the client's VARIANT holds one.
-        assert!(sink.is_attached());
+        assert!(sink.tracker().is_attached());
         let error = sink.started(returned).expect_err("the method failed");
         assert_eq!(error.code(), E_ACCESSDENIED);
         drop(progress);
-        assert_eq!(
-            sink.wait(),
-            Err(TrackError::StartFailed(HResult::E_ACCESSDENIED))
-        );
+        let failed = Err(TrackError::StartFailed(HResult::E_ACCESSDENIED));
+        assert_eq!(ended(&sink), failed);
+        // The failed start reaches the streams as the end.
+        assert_eq!(sink.tracker().updates_so_far(), [Update::End(failed)]);
         assert_eq!(
             sink.cancel_handle(&cancel).map(|_| ()).unwrap_err().code(),
             windows::Win32::Foundation::E_POINTER
         );
         assert!(gpmc.join().is_empty(), "nothing started");
-        assert!(!sink.is_attached());
+        assert!(!sink.tracker().is_attached());
         assert_eq!(gpmc.live_objects(), 0);
     }
 
     /// The end is set once: a client that let go of its VARIANT before telling `started`
-    /// sees the release first (abandoned), and `started` still returns the method's error.
+    /// sees the release first (abandoned), and `started` still returns the method's error;
+    /// the failed start, after the end, is kept apart as late.
     #[test]
     fn a_failed_start_told_after_the_last_release_stays_abandoned() {
         let _mta = Apartment::mta();
@@ -1259,20 +1450,27 @@ mod against_the_crates_fake {
         let (progress, _cancel, returned) = start(&gpmc, &sink);
         drop(progress);
         let abandoned = Err(TrackError::Abandoned { calls_received: 0 });
-        assert_eq!(sink.try_outcome(), Some(abandoned.clone()));
+        assert_eq!(sink.tracker().try_outcome(), Some(abandoned.clone()));
         let error = sink.started(returned).map(|_| ()).unwrap_err();
         assert_eq!(error.code(), E_ACCESSDENIED);
-        assert_eq!(sink.wait(), abandoned);
-        assert!(!sink.is_attached());
+        assert_eq!(ended(&sink), abandoned);
+        assert_eq!(sink.tracker().updates_so_far(), [Update::End(abandoned)]);
+        assert_eq!(
+            sink.tracker().after_end().events,
+            [Late::StartFailed(HResult::E_ACCESSDENIED)]
+        );
+        assert!(!sink.tracker().is_attached());
         assert_eq!(gpmc.live_objects(), 0);
     }
 }
 
+/// A call after the finishing one is late: it breaks `status-after-completion`, is kept
+/// apart and told to the observer apart, and never reaches the updates (nor its message).
 #[test]
 fn status_after_completion_is_reported_but_does_not_change_the_end() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
-    let sink = ProgressSink::new(OperationKind::GpoBackup);
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
     serve_to(
         &sink,
         vec![
@@ -1285,57 +1483,49 @@ fn status_after_completion_is_reported_but_does_not_change_the_end() {
         ],
         &tracker,
     );
-    let updates = sink.updates_so_far();
     assert_eq!(
-        updates[..2],
-        [progress(1, 1), finished(OutcomeKind::Succeeded)]
+        seen.all(),
+        [progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
     );
-    match &updates[2..] {
-        [Update::Violation(late)] => {
-            assert_eq!(late.call, 2);
-            assert_eq!(
-                late.breach,
-                Breach::StatusAfterCompletion { finishing_call: 1 }
-            );
-        }
-        other => panic!("expected one violation, got {other:?}"),
-    }
-    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    let late = Late::Status {
+        call: 2,
+        numerator: 1,
+        denominator: 1,
+        hr: HResult::S_OK,
+    };
+    let after = sink.tracker().after_end();
+    assert_eq!(after.status_calls, 1);
+    assert_eq!(after.events, std::slice::from_ref(&late));
+    assert_eq!(seen.late(), [late]);
     assert_released(&tracker);
 }
 
+/// The observer runs on the tracker's own thread, never on the server's; the live result
+/// object goes to the sink's hook, on the server's thread, inside the `Status` call that
+/// carries it, once that call was reported.
 #[test]
-fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
+fn the_observer_runs_off_the_servers_thread_and_the_hook_has_the_live_result() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let live_ids = Arc::new(Mutex::new(Vec::new()));
-    let main = thread::current().id();
-    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-        .observer({
-            let seen = Arc::clone(&seen);
-            let live_ids = Arc::clone(&live_ids);
-            move |notification| {
-                assert_ne!(
-                    thread::current().id(),
-                    main,
-                    "called on the server's thread"
-                );
-                seen.lock()
-                    .unwrap()
-                    .push((notification.call(), notification.updates().to_vec()));
-                if let Some(object) = notification.live_result() {
-                    let backup: IGPMBackup = object.cast().expect("an IGPMBackup");
-                    // SAFETY: a getter of the live backup, inside the Status call.
-                    let id = unsafe { backup.ID() }.expect("ID");
-                    live_ids.lock().unwrap().push(id.to_string());
-                }
-            }
-        })
-        .build()
-        .into();
-    serve_to(
-        &sink,
+    let (sink, seen) = watched(ProgressSink::builder(OperationKind::GpoBackup));
+    let hooked = Arc::new(Mutex::new(Vec::new()));
+    let engine = sink.tracker().clone();
+    let sink = sink.on_result_object({
+        let hooked = Arc::clone(&hooked);
+        move |object| {
+            let backup: IGPMBackup = object.cast().expect("an IGPMBackup");
+            // SAFETY: a getter of the live backup, inside the Status call.
+            let id = unsafe { backup.ID() }.expect("ID");
+            hooked.lock().unwrap().push((
+                thread::current().id(),
+                id.to_string(),
+                engine.progress(),
+            ));
+        }
+    });
+    let object = sink.interface();
+    let server = serve(
+        object.clone(),
         vec![
             CallSpec::progress(0, 1).into(),
             CallSpec::progress(1, 1)
@@ -1343,21 +1533,33 @@ fn the_observer_sees_every_update_and_the_live_result_on_the_server_thread() {
                 .into(),
         ],
         &tracker,
+        None,
+    );
+    let server_thread = server.thread().id();
+    server.join().expect("the server thread");
+    drop(object);
+    assert_eq!(
+        seen.all(),
+        [progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
     );
     assert_eq!(
-        *seen.lock().unwrap(),
-        vec![
-            (Some(1), vec![progress(0, 1)]),
-            (
-                Some(2),
-                vec![progress(1, 1), finished(OutcomeKind::Succeeded)]
-            ),
-        ]
+        *hooked.lock().unwrap(),
+        [(
+            server_thread,
+            "{2C5A3F7E-0000-4000-8000-000000000001}".to_owned(),
+            // The call was reported before the hook ran.
+            ProgressFraction::new(1, 1).ok(),
+        )]
     );
-    assert_eq!(
-        *live_ids.lock().unwrap(),
-        vec!["{2C5A3F7E-0000-4000-8000-000000000001}".to_owned()]
-    );
+    let observer_threads = seen.threads.lock().unwrap().clone();
+    assert!(!observer_threads.is_empty());
+    for observer_thread in observer_threads {
+        assert_ne!(
+            observer_thread, server_thread,
+            "called on the server's thread"
+        );
+        assert_ne!(observer_thread, thread::current().id());
+    }
     assert_released(&tracker);
 }
 
@@ -1376,27 +1578,44 @@ fn a_panicking_observer_is_dropped_and_reported() {
         })
         .build()
         .into();
-    serve_to(
-        &sink,
+    let meet = Arc::new(Barrier::new(2));
+    let object = sink.interface();
+    let server = serve(
+        object.clone(),
         vec![
             CallSpec::progress(0, 1)
                 .messages(CollectionSpec::of(vec![]))
                 .into(),
+            Step::Meet(Arc::clone(&meet)),
             CallSpec::progress(1, 1).into(),
         ],
         &tracker,
+        None,
     );
-    assert_eq!(*calls.lock().unwrap(), 1, "not called after it panicked");
+    // The observer panics on the first call's progress, while the server waits.
+    let mut stream = sink.tracker().updates();
+    assert_eq!(stream.next_timeout(GUARD), Ok(progress(0, 1)));
     assert_eq!(
-        sink.updates_so_far(),
+        stream.next_timeout(GUARD),
+        Ok(Update::Fault(Fault::ObserverPanicked(
+            "observer bug".into()
+        )))
+    );
+    meet.wait();
+    server.join().expect("the server thread");
+    assert_eq!(refcount(&object), 1, "the server released the sink");
+    drop(object);
+    let end = finished(&sink, OutcomeKind::Succeeded);
+    assert_eq!(
+        sink.tracker().updates_so_far(),
         vec![
             progress(0, 1),
             Update::Fault(Fault::ObserverPanicked("observer bug".into())),
             progress(1, 1),
-            finished(OutcomeKind::Succeeded),
+            end,
         ]
     );
-    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    assert_eq!(*calls.lock().unwrap(), 1, "not called after it panicked");
     assert_released(&tracker);
 }
 
@@ -1405,7 +1624,7 @@ fn the_stream_yields_every_update_and_ends() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::GpoReport);
-    let mut early = sink.updates();
+    let mut early = sink.tracker().updates();
     let object = sink.interface();
     let server = serve(
         object.clone(),
@@ -1422,7 +1641,7 @@ fn the_stream_yields_every_update_and_ends() {
         None,
     );
     let collected: Vec<Update> = std::iter::from_fn(|| next(&mut early)).collect();
-    let outcome = block_on(sink.outcome()).expect("an outcome");
+    let outcome = block_on(sink.tracker().outcome()).expect("an outcome");
     server.join().expect("the server thread");
     drop(object);
     // Whatever the timing, the stream yields every message and the end exactly once, and
@@ -1435,7 +1654,7 @@ fn the_stream_yields_every_update_and_ends() {
         not_progress,
         vec![
             &message(StatusMessage::new("m")),
-            &finished(OutcomeKind::Succeeded)
+            &finished(&sink, OutcomeKind::Succeeded)
         ]
     );
     let fractions: Vec<(i32, i32)> = collected
@@ -1451,13 +1670,13 @@ fn the_stream_yields_every_update_and_ends() {
     );
     assert_eq!(fractions.last(), Some(&(2, 2)));
     assert_eq!(collected[collected.len() - 2], progress(2, 2));
-    // A stream made afterwards yields the same log from its start, then ends.
-    let mut late = sink.updates();
+    // A stream made afterwards yields the same updates from the start, then ends.
+    let mut late = sink.tracker().updates();
     assert_eq!(
         std::iter::from_fn(|| next(&mut late)).collect::<Vec<_>>(),
-        sink.updates_so_far()
+        sink.tracker().updates_so_far()
     );
-    assert_eq!(late.try_next(), Some(None));
+    assert_eq!(late.try_next(), Err(NoUpdate::Ended));
     assert_eq!(
         outcome.result().map(ComResult::description),
         Some(&ResultDescription::text("<r/>"))
@@ -1493,6 +1712,7 @@ fn the_recorded_trace_replays_to_the_same_outcome() {
         ],
         &tracker,
     );
+    // Every line up to the end is written by the time the end is known.
     let outcome = outcome_of(&sink).map_result(ResultDescription::from);
     let text = trace.text();
     assert_eq!(text.lines().count(), 5);
@@ -1629,7 +1849,7 @@ fn the_leak_checks_detect_a_leaked_reference() {
     assert_eq!(refcount(&object), 2, "the forgotten reference is counted");
     drop(object);
     assert!(
-        sink.is_attached(),
+        sink.tracker().is_attached(),
         "a leaked sink reference keeps it attached"
     );
 }
@@ -1679,13 +1899,14 @@ fn a_failing_recorder_is_reported_once_and_the_sink_goes_on() {
         ],
         &tracker,
     );
-    // begin and the first status line were written; the second failed; nothing more tried.
-    assert_eq!(*writes.lock().unwrap(), 3);
     let faults: Vec<Update> = seen
         .all()
         .into_iter()
         .filter(|u| matches!(u, Update::Fault(_)))
         .collect();
+    // The lines before the end are written (or not) by the time the end is known: begin
+    // and the first status line were written; the second failed; nothing more tried.
+    assert_eq!(*writes.lock().unwrap(), 3);
     assert_eq!(
         faults,
         vec![Update::Fault(Fault::RecordingFailed(
@@ -1704,14 +1925,22 @@ fn waiting_times_out_until_the_end_is_decided() {
     let tracker = Tracker::new();
     let sink = ProgressSink::new(OperationKind::BackupReport);
     let object = sink.interface();
-    assert_eq!(sink.wait_timeout(Duration::from_millis(20)), None);
-    assert_eq!(sink.try_outcome(), None);
-    let mut updates = sink.updates();
-    assert_eq!(updates.try_next(), None, "nothing yet, not ended");
+    let tracker_of_sink = sink.tracker();
+    assert_eq!(
+        tracker_of_sink.wait_timeout(Duration::from_millis(20)),
+        None
+    );
+    assert_eq!(tracker_of_sink.try_outcome(), None);
+    let mut updates = tracker_of_sink.updates();
+    assert_eq!(
+        updates.try_next(),
+        Err(NoUpdate::NotYet),
+        "nothing yet, not ended"
+    );
     // A waiter on another thread is woken by the server's finishing call.
     let waiter = {
-        let sink = sink.clone();
-        thread::spawn(move || sink.wait())
+        let tracker = tracker_of_sink.clone();
+        thread::spawn(move || tracker.wait())
     };
     serve(
         object.clone(),
@@ -1725,21 +1954,17 @@ fn waiting_times_out_until_the_end_is_decided() {
     .expect("the server thread");
     let outcome = waiter.join().expect("the waiter").expect("an outcome");
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
-    assert_eq!(sink.try_outcome(), Some(Ok(outcome)));
-    assert_eq!(updates.try_next(), Some(Some(progress(1, 1))));
-    assert_eq!(
-        updates.try_next(),
-        Some(Some(finished(OutcomeKind::Succeeded)))
-    );
-    assert_eq!(updates.try_next(), Some(None));
+    assert_eq!(tracker_of_sink.try_outcome(), Some(Ok(outcome.clone())));
+    assert_eq!(updates.try_next(), Ok(progress(1, 1)));
+    assert_eq!(updates.try_next(), Ok(Update::End(Ok(outcome))));
+    assert_eq!(updates.try_next(), Err(NoUpdate::Ended));
     assert_eq!(refcount(&object), 1);
     drop(object);
-    assert!(!sink.is_attached());
+    assert!(!tracker_of_sink.is_attached());
     assert_eq!(tracker.live(), 0);
 }
 
-/// Panics on its `panic_on`-th write (a bug in user code the sink runs on the server's
-/// thread, inside `Status`).
+/// Panics on its `panic_on`-th write (a bug in user code).
 struct PanickingWriter {
     panic_on: usize,
     writes: Arc<Mutex<usize>>,
@@ -1760,10 +1985,14 @@ impl Write for PanickingWriter {
     }
 }
 
-/// User code that panics inside a `Status` call (here the recorder's writer) never unwinds
-/// into the server; the panic while *reading* a call is tested in the crate's unit tests.
+/// User code that panics never unwinds into the server. The trace writer runs on the
+/// tracker's own thread: recording stops and the fault is reported in its place. The live
+/// result hook is the one piece of user code inside `Status`: its panic is caught there,
+/// the server is answered `S_OK`, and the fault is reported (after the end: the hook runs
+/// once the finishing call was reported). A panic while *reading* a call is tested in the
+/// crate's unit tests.
 #[test]
-fn a_panic_inside_status_never_reaches_the_server() {
+fn a_panic_in_user_code_never_reaches_the_server() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let writes = Arc::new(Mutex::new(0));
@@ -1773,18 +2002,33 @@ fn a_panic_inside_status_never_reaches_the_server() {
             writes: Arc::clone(&writes),
         },
     ));
+    let meet = Arc::new(Barrier::new(2));
+    let object = sink.interface();
     // The server asserts that every call is answered S_OK; a panic unwinding into its
     // vtable call would abort the whole test process instead.
-    serve_to(
-        &sink,
+    let server = serve(
+        object.clone(),
         vec![
             CallSpec::progress(0, 1).into(),
+            Step::Meet(Arc::clone(&meet)),
             CallSpec::progress(1, 1)
                 .result(ResultSpec::Backup(backup_props()))
                 .into(),
         ],
         &tracker,
+        None,
     );
+    // The writer panics on the first call's line, while the server waits.
+    let mut stream = sink.tracker().updates();
+    assert_eq!(stream.next_timeout(GUARD), Ok(progress(0, 1)));
+    match stream.next_timeout(GUARD) {
+        Ok(Update::Fault(Fault::RecordingFailed(message))) if message.contains("writer bug") => {}
+        other => panic!("{other:?}"),
+    }
+    meet.wait();
+    server.join().expect("the server thread");
+    assert_eq!(refcount(&object), 1, "the server released the sink");
+    drop(object);
     let updates = seen.all();
     assert_eq!(updates[0], progress(0, 1));
     assert!(
@@ -1793,51 +2037,65 @@ fn a_panic_inside_status_never_reaches_the_server() {
     );
     assert_eq!(
         updates[2..],
-        [progress(1, 1), finished(OutcomeKind::Succeeded)]
+        [progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
     );
     // Recording stopped for good: the begin line and the one that panicked.
     assert_eq!(*writes.lock().unwrap(), 2);
-    assert_eq!(outcome_of(&sink).kind(), OutcomeKind::Succeeded);
+    assert_released(&tracker);
+
+    let tracker = Tracker::new();
+    let sink = ProgressSink::new(OperationKind::GpoBackup).on_result_object(|_| panic!("hook bug"));
+    serve_to(
+        &sink,
+        vec![CallSpec::progress(1, 1)
+            .result(ResultSpec::Backup(backup_props()))
+            .into()],
+        &tracker,
+    );
+    assert_eq!(
+        sink.tracker().updates_so_far(),
+        [progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
+    );
+    assert_eq!(
+        sink.tracker().after_end().events,
+        [Late::Fault(Fault::StatusPanicked("hook bug".into()))]
+    );
     assert_released(&tracker);
 }
 
-/// Sets its flag when dropped.
-struct DropFlag(Arc<Mutex<bool>>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        *self.0.lock().unwrap() = true;
-    }
-}
-
+/// The observer may own a handle of the sink it observes: it is let go once the server let
+/// go and it was handed everything, so the sink's state is freed.
 #[test]
 fn an_observer_owning_the_sink_does_not_keep_it_alive() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
-    let dropped = Arc::new(Mutex::new(false));
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
         .record(trace.clone())
         .build()
         .into();
     // Build a second sink whose observer owns a handle of itself through a slot.
     let slot: Arc<Mutex<Option<ProgressSink>>> = Arc::default();
-    let flag = DropFlag(Arc::clone(&dropped));
+    let (on_drop, observer_dropped) = mpsc::channel();
+    let guard = OnDrop(on_drop);
+    let (writer, writer_dropped) = Signalling::new(trace.clone());
     let calls = Arc::new(Mutex::new(Vec::new()));
     let cyclic: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-        .record(trace.clone())
+        .record(writer)
         .observer({
             let slot = Arc::clone(&slot);
             let calls = Arc::clone(&calls);
-            move |_| {
-                let _flag = &flag;
+            move |notification| {
+                let _ = &guard;
                 // The observer may use the sink it observes.
-                let seen = slot
+                let progress = slot
                     .lock()
                     .unwrap()
                     .as_ref()
-                    .map(|sink| sink.snapshot().calls_received());
-                calls.lock().unwrap().push(seen);
+                    .map(|sink| sink.tracker().progress());
+                if let Notification::Update(update) = notification {
+                    calls.lock().unwrap().push((update.is_end(), progress));
+                }
             }
         })
         .build()
@@ -1854,10 +2112,22 @@ fn an_observer_owning_the_sink_does_not_keep_it_alive() {
         ],
         &tracker,
     );
-    assert_eq!(*calls.lock().unwrap(), vec![Some(1), Some(2)]);
+    observer_dropped
+        .recv_timeout(GUARD)
+        .expect("the observer was let go once the server let go (deadlock guard)");
+    writer_dropped
+        .recv_timeout(GUARD)
+        .expect("the recorder was let go too (deadlock guard)");
+    let calls = calls.lock().unwrap().clone();
     assert!(
-        *dropped.lock().unwrap(),
-        "the observer was dropped with the last COM reference"
+        calls
+            .iter()
+            .all(|(_, progress)| matches!(progress, Some(Some(_)))),
+        "the observer saw its sink's progress at every update: {calls:?}"
+    );
+    assert_eq!(
+        calls.last(),
+        Some(&(true, Some(ProgressFraction::new(1, 1).ok())))
     );
     assert_eq!(outcome_of(&cyclic).kind(), OutcomeKind::Succeeded);
     drop(cyclic);
@@ -1865,7 +2135,7 @@ fn an_observer_owning_the_sink_does_not_keep_it_alive() {
     assert_eq!(
         Arc::strong_count(&trace.0),
         1,
-        "both sinks' states were freed"
+        "both sinks' recorders were freed"
     );
     assert_released(&tracker);
 }
@@ -1894,7 +2164,7 @@ fn a_null_enumerator_is_reported_as_such_and_the_collection_is_read_by_index() {
             issue(1, Location::Collection, "_NewEnum", ReadProblem::NullObject),
             progress(1, 1),
             message(StatusMessage::new("by index")),
-            finished(OutcomeKind::Succeeded),
+            finished(&sink, OutcomeKind::Succeeded),
         ]
     );
     assert_eq!(
@@ -1950,11 +2220,7 @@ fn marshaled_to(apartment: COINIT) {
     );
     assert_eq!(
         seen.all(),
-        vec![
-            progress(0, 1),
-            progress(1, 1),
-            finished(OutcomeKind::Succeeded)
-        ]
+        vec![progress(1, 1), finished(&sink, OutcomeKind::Succeeded)]
     );
     assert_eq!(
         outcome_of(&sink).result().map(ComResult::description),
@@ -1962,7 +2228,7 @@ fn marshaled_to(apartment: COINIT) {
     );
     assert_eq!(refcount(&object), 1, "the marshaled reference was released");
     drop(object);
-    assert!(!sink.is_attached());
+    assert!(!sink.tracker().is_attached());
     assert_eq!(tracker.live(), 0);
 }
 
@@ -1985,30 +2251,28 @@ impl Drop for PanicOnDrop {
     }
 }
 
-/// A task's waker that panics when its last clone is dropped (a bug in an executor).
-struct PanickingWaker {
-    _bomb: PanicOnDrop,
-}
+/// A task's waker that panics when woken (a bug in an executor).
+struct PanickingWaker;
 
 impl Wake for PanickingWaker {
-    fn wake(self: Arc<Self>) {}
+    fn wake(self: Arc<Self>) {
+        panic!("waker bug");
+    }
 }
 
-/// The server's last `Release` lets the observer go and wakes the future waiting for the
-/// end; the observer's drop and the waker's drop both panic there, on the server's thread.
-/// The thread survives (a panic unwinding into its `Release` would abort the process) and
-/// both are reported as faults.
+/// The server's last `Release` ends the operation (abandoned). Without an observer the end
+/// is published right there, on the server's thread, waking the future that waits for it:
+/// its waker panics there. With an observer, the observer is let go on the tracker's own
+/// thread once it was handed the end, and its drop panics there. The server's thread
+/// survives (a panic unwinding into its `Release` would abort the process) and each panic
+/// is reported after the end.
 #[test]
-fn panicking_drops_in_the_last_release_are_faults() {
+fn panics_after_the_last_release_are_late_faults() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
-    let bomb = PanicOnDrop("observer drop bug");
-    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-        .observer(move |_| {
-            let _ = &bomb;
-        })
-        .build()
-        .into();
+    let abandoned = Err(TrackError::Abandoned { calls_received: 1 });
+
+    let sink = ProgressSink::new(OperationKind::GpoBackup);
     let meet = Arc::new(Barrier::new(2));
     // The server makes one call, waits while the client polls, then releases the sink.
     let server = serve(
@@ -2022,37 +2286,54 @@ fn panicking_drops_in_the_last_release_are_faults() {
         None,
     );
     meet.wait();
-    let mut outcome = Box::pin(sink.outcome());
-    let waker = Waker::from(Arc::new(PanickingWaker {
-        _bomb: PanicOnDrop("waker drop bug"),
-    }));
+    let mut outcome = Box::pin(sink.tracker().outcome());
+    let waker = Waker::from(Arc::new(PanickingWaker));
     assert!(outcome
         .as_mut()
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
-    // The future keeps the only other clone: it goes when the task is woken.
-    drop(waker);
     meet.wait();
     server
         .join()
         .expect("the server thread survived its last Release");
-    assert!(!sink.is_attached());
-    let faults: Vec<Update> = sink
-        .updates_so_far()
-        .into_iter()
-        .filter(|update| matches!(update, Update::Fault(_)))
-        .collect();
+    assert!(!sink.tracker().is_attached());
     assert_eq!(
-        faults,
-        vec![
-            Update::Fault(Fault::WakePanicked("waker drop bug".into())),
-            Update::Fault(Fault::ObserverDropPanicked("observer drop bug".into())),
-        ]
+        sink.tracker().updates_so_far(),
+        [progress(0, 2), Update::End(abandoned.clone())]
     );
     assert_eq!(
-        block_on(outcome),
-        Err(TrackError::Abandoned { calls_received: 1 })
+        sink.tracker().after_end().events,
+        [Late::Fault(Fault::WakePanicked("waker bug".into()))]
     );
+    assert_eq!(block_on(outcome), abandoned);
+
+    let bomb = PanicOnDrop("observer drop bug");
+    let (on_drop, dropped) = mpsc::channel();
+    let guard = OnDrop(on_drop);
+    let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
+        .observer(move |_| {
+            let _ = (&guard, &bomb);
+        })
+        .build()
+        .into();
+    serve_to(&sink, vec![CallSpec::progress(0, 2).into()], &tracker);
+    dropped
+        .recv_timeout(GUARD)
+        .expect("the observer was let go (deadlock guard)");
+    // The observer's other captures are dropped around the one that told us; the panic is
+    // reported right after.
+    let deadline = std::time::Instant::now() + GUARD;
+    while sink.tracker().after_end().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no fault reported");
+        thread::yield_now();
+    }
+    assert_eq!(
+        sink.tracker().after_end().events,
+        [Late::Fault(Fault::ObserverDropPanicked(
+            "observer drop bug".into()
+        ))]
+    );
+    assert_eq!(ended(&sink), abandoned);
     assert_eq!(tracker.live(), 0);
 }
 
@@ -2071,19 +2352,21 @@ impl Write for WriterPanickingOnDrop {
     }
 }
 
-/// With every consumer gone, the server's last `Release` frees the whole engine, and with it
-/// the recorder's writer, whose drop panics: the panic is caught (by the engine, and the
-/// sink's `Release` guards whatever else could unwind), and the server's thread goes on.
+/// With every consumer gone, the server's last `Release` lets the engine go: the recorder's
+/// writer is dropped on the tracker's own thread once every line was written, and its drop
+/// panics there. The panic is caught (by the engine, and the sink's `Release` guards
+/// whatever else could unwind), and the server's thread goes on.
 #[test]
 fn a_panic_freeing_the_engine_in_the_last_release_stays_in_the_sink() {
     let _mta = Apartment::mta();
     let tracker = Tracker::new();
     let trace = SharedBuffer::default();
+    let (writer, writer_dropped) = Signalling::new(WriterPanickingOnDrop {
+        trace: trace.clone(),
+        _bomb: PanicOnDrop("writer drop bug"),
+    });
     let sink: ProgressSink = ProgressSink::builder(OperationKind::GpoBackup)
-        .record(WriterPanickingOnDrop {
-            trace: trace.clone(),
-            _bomb: PanicOnDrop("writer drop bug"),
-        })
+        .record(writer)
         .build()
         .into();
     let object = sink.interface();
@@ -2096,6 +2379,9 @@ fn a_panic_freeing_the_engine_in_the_last_release_stays_in_the_sink() {
     )
     .join()
     .expect("the server thread survived its last Release");
+    writer_dropped
+        .recv_timeout(GUARD)
+        .expect("the writer was dropped (deadlock guard)");
     assert_eq!(trace.text().lines().count(), 2, "begin and one status line");
     assert_eq!(Arc::strong_count(&trace.0), 1, "the writer was dropped");
     assert_eq!(tracker.live(), 0);

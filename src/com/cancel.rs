@@ -40,7 +40,8 @@ impl CancelHandle {
     /// then calls `IGPMAsyncCancel::Cancel` and returns what the server answered.
     ///
     /// The request stays recorded even when the server's `Cancel` fails (the client did ask).
-    /// A request after the operation ended is recorded in the trace and changes nothing else.
+    /// A request after the operation ended is recorded nowhere (the tracker refuses it) and
+    /// still passed to the server.
     pub fn cancel(&self) -> windows_core::Result<()> {
         self.tracker.cancel();
         // SAFETY: `Cancel` takes no arguments; the interface is live (we hold a reference).

@@ -15,8 +15,8 @@
 //!
 //! - [`start`](Call::start) it: the method runs asynchronously with a new [`ProgressSink`],
 //!   and you get an [`Operation`] (`Send + Sync`): [`cancel`](Operation::cancel) from any
-//!   thread, [`wait`](Operation::wait), the future (`.await`), the
-//!   [`updates`](Operation::updates) stream; or
+//!   thread, [`wait`](Operation::wait), the future (`.await`), and its
+//!   [`tracker`](Operation::tracker) for the updates; or
 //! - [`run_sync`](Call::run_sync) it: the synchronous form, the same typed outcome.
 //!
 //! The outcome's result is typed: a [`ResultObject`] (the plain description, and the live

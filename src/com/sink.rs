@@ -188,9 +188,9 @@ impl ProgressSink {
     /// A new COM object for this sink, as `IGPMAsyncProgress`; it holds a [`Reporter`].
     ///
     /// Make one per operation: every object feeds the same tracker. The operation counts as
-    /// abandoned ([`TrackError::Abandoned`]) when the last object is released before the
-    /// finishing call, so keep it (or the VARIANT) alive until the GPMC method has returned
-    /// and [`started`](Self::started) has been told.
+    /// abandoned ([`TrackError::Abandoned`](crate::live::TrackError::Abandoned)) when the last
+    /// object is released before the finishing call, so keep it (or the VARIANT) alive until
+    /// the GPMC method has returned and [`started`](Self::started) has been told.
     pub fn interface(&self) -> IGPMAsyncProgress {
         SinkObject {
             reporter: ManuallyDrop::new(self.tracker.reporter()),

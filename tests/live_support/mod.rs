@@ -69,8 +69,8 @@ pub fn judge(
 
 /// `updates` with each run of consecutive progress updates reduced to its last: what every
 /// consumer of one tracker agrees on, however fast it read.
-pub fn normalized(updates: &[Update]) -> Vec<Update> {
-    let mut normal: Vec<Update> = Vec::with_capacity(updates.len());
+pub fn normalized<R: Clone>(updates: &[Update<R>]) -> Vec<Update<R>> {
+    let mut normal: Vec<Update<R>> = Vec::with_capacity(updates.len());
     for update in updates {
         if let (Some(Update::Event(Event::Progress(_))), Update::Event(Event::Progress(_))) =
             (normal.last(), update)
