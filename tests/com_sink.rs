@@ -7,7 +7,7 @@
 #![cfg(all(windows, feature = "com"))]
 
 mod fake_gpmc;
-mod plain;
+mod live_support;
 mod trace_buffer;
 
 use std::future::Future;
@@ -31,7 +31,7 @@ use gpmc_progress::{
     Anomaly, Breach, Event, HResult, OperationKind, OperationOutcome, OutcomeKind,
     ProgressFraction, ResultDescription, Rules, StatusMessage,
 };
-use plain::normalized;
+use live_support::normalized;
 use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL, E_OUTOFMEMORY, S_FALSE, S_OK};
 use windows::Win32::System::Com::Marshal::CoMarshalInterThreadInterfaceInStream;

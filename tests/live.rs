@@ -1159,6 +1159,57 @@ mod recorder {
         }
     }
 
+    /// A server faster than a blocked writer waits for it once the queue of lines is full
+    /// (1024 lines, plus at most the batch the writer took): its calls do not pile up in
+    /// memory. (A server that did not wait would make its 10^4 calls in milliseconds; one
+    /// that waits cannot finish until the writer is released.)
+    #[test]
+    #[cfg_attr(miri, ignore = "thousands of calls: too slow interpreted")]
+    fn a_server_waits_for_a_blocked_writer_once_the_queue_is_full() {
+        struct Blocked(Arc<Mutex<mpsc::Receiver<()>>>);
+        impl std::io::Write for Blocked {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                if bytes.starts_with(b"{\"event\":\"status\"") {
+                    // Only the first status line waits (the channel then is empty and
+                    // disconnected).
+                    let _ = self.0.lock().unwrap().recv();
+                }
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let (release, released) = mpsc::channel();
+        let tracker = Tracker::builder(OperationKind::GpoReport)
+            .record(Blocked(Arc::new(Mutex::new(released))))
+            .build();
+        let server = tracker.reporter();
+        let calls: i32 = 10_000;
+        let made = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&made);
+        let (finished, done) = mpsc::channel();
+        thread::spawn(move || {
+            for numerator in 0..calls {
+                server.progress(numerator, calls);
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+            server.status(report_at(calls, calls));
+            let _ = finished.send(());
+        });
+        assert_eq!(
+            done.recv_timeout(Duration::from_millis(300)),
+            Err(mpsc::RecvTimeoutError::Timeout),
+            "the server did not wait for the writer"
+        );
+        let waiting_at = made.load(Ordering::SeqCst);
+        assert!(waiting_at <= 2 * 1024 + 1, "{waiting_at} calls made");
+        drop(release);
+        done.recv_timeout(GUARD)
+            .expect("the server finished once released");
+        assert!(ended(&tracker).is_ok());
+    }
+
     /// A writer slower than the server loses no line: the server waits for it once the
     /// queue of lines is full.
     #[test]

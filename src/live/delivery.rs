@@ -7,8 +7,8 @@
 //! what came after the end. It publishes the end once it has handed it to the observer and
 //! written every line before it, and stops once the server let go and it has caught up.
 
-use super::engine::{Shared, Wake};
-use super::state::{Cursor, Delivery, Line, Read};
+use super::engine::Shared;
+use super::state::{Cursor, Delivery, Line, Read, Wake};
 use super::sync::{self, Arc};
 use super::unwind::catch;
 use super::{Fault, Notification, Update};
@@ -26,7 +26,8 @@ pub(crate) struct Courier<R> {
 /// hand the observer. Lines go first, so every line before the end is written before the
 /// end is read.
 enum Turn<R> {
-    Lines(Vec<Line>),
+    /// The lines, and whom taking them out of the queue wakes.
+    Lines(Vec<Line>, Wake),
     Read(Read<R>),
 }
 
@@ -40,8 +41,8 @@ pub(crate) fn run<R: Clone>(shared: &Arc<Shared<R>>, mut courier: Courier<R>) {
     let mut cursor = Cursor::default();
     while let Some(turn) = take_turn(shared, &courier, &mut cursor) {
         match turn {
-            Turn::Lines(lines) => {
-                shared.notify_room();
+            Turn::Lines(lines, wake) => {
+                shared.notify(wake);
                 write_lines(shared, &mut courier, &lines);
             }
             Turn::Read(Read::Update(update)) => {
@@ -49,8 +50,11 @@ pub(crate) fn run<R: Clone>(shared: &Arc<Shared<R>>, mut courier: Courier<R>) {
                 let end = update.is_end();
                 observe(shared, &mut courier, Notification::Update(&update), end);
                 if end {
-                    let ended = shared.lock().publish();
-                    shared.notify(Wake { ended, full: false });
+                    let mut st = shared.lock();
+                    let ended = st.publish();
+                    let wake = st.wake(ended);
+                    drop(st);
+                    shared.notify(wake);
                 }
             }
             Turn::Read(Read::Progress(progress)) => {
@@ -78,8 +82,9 @@ pub(crate) fn run<R: Clone>(shared: &Arc<Shared<R>>, mut courier: Courier<R>) {
         for fault in faults {
             st.late_fault(fault);
         }
+        let wake = st.wake(false);
         drop(st);
-        shared.notify(Wake::default());
+        shared.notify(wake);
     }
 }
 
@@ -107,7 +112,8 @@ fn try_turn<R>(
 ) -> Option<Option<Turn<R>>> {
     let mut st = shared.lock();
     if !st.lines.is_empty() {
-        return Some(Some(Turn::Lines(st.lines.drain(..).collect())));
+        let lines = st.lines.drain(..).collect();
+        return Some(Some(Turn::Lines(lines, st.wake_room(false))));
     }
     // Without an observer the cursor still moves (to the end, handed to nobody), so the
     // end is published once the lines before it are written.
@@ -123,10 +129,12 @@ fn try_turn<R>(
         st.observing = false;
         st.recording = false;
         let ended = st.publish();
+        let wake = st.wake_room(ended);
         drop(st);
-        shared.notify(Wake { ended, full: false });
+        shared.notify(wake);
         return Some(None);
     }
+    st.listen_for_change();
     None
 }
 
@@ -154,9 +162,9 @@ fn write_lines<R>(shared: &Shared<R>, courier: &mut Courier<R>, lines: &[Line]) 
                     st.fault(fault);
                 }
             }
+            let wake = st.wake_room(false);
             drop(st);
-            shared.notify_room();
-            shared.notify(Wake::default());
+            shared.notify(wake);
             return;
         }
     }
@@ -187,7 +195,8 @@ fn observe<R>(
                 st.fault(fault);
             }
         }
+        let wake = st.wake(false);
         drop(st);
-        shared.notify(Wake::default());
+        shared.notify(wake);
     }
 }

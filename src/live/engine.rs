@@ -9,8 +9,8 @@
 use std::time::Instant;
 
 use super::delivery::{self, Courier};
-use super::state::{Delivery, Line, Read, State, LINE_CAPACITY};
-use super::sync::{self, Arc, Event, Mutex, MutexGuard};
+use super::state::{Delivery, Line, Read, State, Wake, LINE_CAPACITY};
+use super::sync::{self, Arc, Mutex, MutexGuard, Notice};
 use super::unwind::catch;
 use super::waker::Inbox;
 use super::{Fault, ReadIssue, TrackError, Update};
@@ -26,26 +26,16 @@ pub(crate) struct Shared<R> {
     state: Mutex<State<R, Courier<R>>>,
     /// Anything a reader may wait for: an update, new progress, the end published, an event
     /// after the end, a recorded line, the server letting go.
-    pub(crate) changed: Event,
+    pub(crate) changed: Notice,
     /// The end published (blocking waits and futures).
-    pub(crate) ended: Event,
+    pub(crate) ended: Notice,
     /// Room in the recorder's queue of lines.
-    pub(crate) room: Event,
+    pub(crate) room: Notice,
     /// Panics of the tasks' wakers, to report.
     pub(crate) inbox: std::sync::Arc<Inbox>,
     encoder: Option<Encoder<R>>,
     /// When the operation began (its `begin` line), for the recorded lines' moments.
     began: Instant,
-}
-
-/// What one change asks of the events once the lock is released.
-#[derive(Clone, Copy, Default)]
-#[must_use]
-pub(crate) struct Wake {
-    /// The end was published.
-    pub(crate) ended: bool,
-    /// The recorder's queue is full: the calling thread waits for room.
-    pub(crate) full: bool,
 }
 
 impl<R> Drop for Shared<R> {
@@ -76,9 +66,9 @@ impl<R> Shared<R> {
         }
         Shared {
             state: Mutex::new(state),
-            changed: Event::new(),
-            ended: Event::new(),
-            room: Event::new(),
+            changed: Notice::default(),
+            ended: Notice::default(),
+            room: Notice::default(),
             inbox: std::sync::Arc::default(),
             encoder: encoder.filter(|_| recording),
             began,
@@ -89,12 +79,17 @@ impl<R> Shared<R> {
         sync::lock(&self.state)
     }
 
-    /// Notifies after a change: `changed` always, `ended` when the end was published; then
-    /// reports the wakers that panicked (caught inside them), and notifies that change.
+    /// Notifies, after the lock was released, whom a change wakes (taken under the lock
+    /// with [`State::wake`]); then reports the wakers that panicked (caught inside them).
     pub(crate) fn notify(&self, wake: Wake) {
-        self.changed.notify(usize::MAX);
+        if wake.changed {
+            self.changed.notify();
+        }
         if wake.ended {
-            self.ended.notify(usize::MAX);
+            self.ended.notify();
+        }
+        if wake.room {
+            self.room.notify();
         }
         self.report_wakers();
     }
@@ -112,20 +107,21 @@ impl<R> Shared<R> {
             for message in messages {
                 st.fault(Fault::WakePanicked(message));
             }
+            let wake = st.wake(false);
             drop(st);
-            self.changed.notify(usize::MAX);
+            if wake.changed {
+                self.changed.notify();
+            }
         }
-    }
-
-    /// Wakes the server threads waiting for room in the recorder's queue.
-    pub(crate) fn notify_room(&self) {
-        self.room.notify(usize::MAX);
     }
 
     /// A fault found outside the lock, told like an update.
     pub(crate) fn fault(&self, fault: Fault) {
-        self.lock().fault(fault);
-        self.notify(Wake::default());
+        let mut st = self.lock();
+        st.fault(fault);
+        let wake = st.wake(false);
+        drop(st);
+        self.notify(wake);
     }
 
     /// Queues a recorded line (under the lock, so lines keep the judged order and their
@@ -159,18 +155,22 @@ impl<R> Shared<R> {
     /// empties it) or recording stopped.
     fn wait_for_room(&self) {
         let me = sync::current_thread();
-        let full = |st: &State<R, Courier<R>>| {
-            st.recording
+        let full = |st: &mut State<R, Courier<R>>| {
+            let full = st.recording
                 && st.lines.len() >= LINE_CAPACITY
                 && !st.is_delivery_thread(me)
-                && !matches!(st.delivery, Delivery::Off)
+                && !matches!(st.delivery, Delivery::Off);
+            if full {
+                st.listen_for_room();
+            }
+            full
         };
         loop {
-            if !full(&self.lock()) {
+            if !full(&mut self.lock()) {
                 return;
             }
             let listener = self.room.listen();
-            if !full(&self.lock()) {
+            if !full(&mut self.lock()) {
                 return;
             }
             sync::wait(listener, None);
@@ -195,8 +195,12 @@ impl<R> Shared<R> {
         st.take_events();
         let line = self.encoder.map(|_| super::recorder::cancel_line());
         let full = self.queue_line(&mut st, "cancel", line);
+        let wake = Wake {
+            full,
+            ..st.wake(false)
+        };
         drop(st);
-        self.finish(Wake { ended: false, full });
+        self.finish(wake);
         recorded
     }
 
@@ -210,8 +214,9 @@ impl<R> Shared<R> {
         } else {
             st.decide(Err(TrackError::StartFailed(hr)))
         };
+        let wake = st.wake(ended);
         drop(st);
-        self.notify(Wake { ended, full: false });
+        self.notify(wake);
     }
 }
 
@@ -254,8 +259,9 @@ impl<R: Clone + Send + Sync + 'static> Shared<R> {
         st.lines.clear();
         st.fault(Fault::DeliveryNotStarted(problem));
         let ended = st.publish();
+        let wake = st.wake(ended);
         drop(st);
-        shared.notify(Wake { ended, full: false });
+        shared.notify(wake);
     }
 }
 
@@ -269,8 +275,9 @@ impl<R> Shared<R> {
             let calls_received = st.machine.calls_received();
             ended = st.decide(Err(TrackError::Abandoned { calls_received }));
         }
+        let wake = st.wake(ended);
         drop(st);
-        self.notify(Wake { ended, full: false });
+        self.notify(wake);
     }
 
     pub(crate) fn is_attached(&self) -> bool {
@@ -283,9 +290,15 @@ impl<R> Shared<R> {
         R: Clone,
     {
         let end = {
-            let st = self.lock();
+            let mut st = self.lock();
             let on_delivery_thread = || st.is_delivery_thread(sync::current_thread());
-            st.visible_end(on_delivery_thread)?
+            match st.visible_end(on_delivery_thread) {
+                Some(end) => end,
+                None => {
+                    st.listen_for_end();
+                    return None;
+                }
+            }
         };
         match &*end {
             Update::End(end) => Some(end.clone()),
@@ -360,8 +373,12 @@ impl<R: TypedResult> Shared<R> {
             }
         };
         let full = self.queue_line(&mut st, "status", line);
+        let wake = Wake {
+            full,
+            ..st.wake(ended)
+        };
         drop(st);
-        self.finish(Wake { ended, full });
+        self.finish(wake);
     }
 
     /// Judges one `Status` call that was read (with what could not be read of it), and
@@ -389,10 +406,14 @@ impl<R: TypedResult> Shared<R> {
             }
         };
         let full = self.queue_line(&mut st, "status", line);
+        let wake = Wake {
+            full,
+            ..st.wake(ended)
+        };
         drop(st);
         // A rejected or late call's result is dropped here, outside the lock.
         drop(rejected);
-        self.finish(Wake { ended, full });
+        self.finish(wake);
     }
 
     /// The finishing call was accepted: its outcome (moved out of the machine, never

@@ -65,6 +65,34 @@ pub(crate) enum Read<R> {
     Ended,
 }
 
+/// Who found nothing when they last looked, and listens for a change: said under the lock by
+/// a waiter after it started listening, taken under the lock by the next change, which then
+/// notifies (see [`Notice`](super::sync::Notice)). A change nobody waits for notifies nobody:
+/// a server's call costs no notification's own lock.
+#[derive(Debug, Default)]
+pub(crate) struct Listening {
+    /// A stream or the delivery thread waits for any change.
+    changed: bool,
+    /// A wait or a future waits for the end.
+    ended: bool,
+    /// A server's thread waits for room in the recorder's queue.
+    room: bool,
+}
+
+/// What a change wakes, taken under the lock and notified once it is released.
+#[derive(Clone, Copy, Debug, Default)]
+#[must_use]
+pub(crate) struct Wake {
+    /// The streams and the delivery thread.
+    pub(crate) changed: bool,
+    /// The waits and the futures (the end was published).
+    pub(crate) ended: bool,
+    /// The server threads waiting for room.
+    pub(crate) room: bool,
+    /// The recorder's queue is full: the calling thread waits for room.
+    pub(crate) full: bool,
+}
+
 /// The thread that calls the observer and writes the trace.
 pub(crate) enum Delivery<C> {
     /// There is none: no observer and no recorder, or it is over.
@@ -110,6 +138,8 @@ pub(crate) struct State<R, C> {
     end_taken: bool,
     /// The moment of the last recorded line.
     last_ms: u64,
+    /// Who waits for what.
+    listening: Listening,
 }
 
 impl<R, C> State<R, C> {
@@ -141,6 +171,7 @@ impl<R, C> State<R, C> {
             lines: VecDeque::new(),
             end_taken: false,
             last_ms: 0,
+            listening: Listening::default(),
         }
     }
 
@@ -150,6 +181,41 @@ impl<R, C> State<R, C> {
     pub(crate) fn next_ms(&mut self, elapsed: u64) -> u64 {
         self.last_ms = self.last_ms.max(elapsed);
         self.last_ms
+    }
+
+    /// A stream or the delivery thread found nothing, and listens for a change.
+    pub(crate) fn listen_for_change(&mut self) {
+        self.listening.changed = true;
+    }
+
+    /// A wait or a future found no end, and listens for it.
+    pub(crate) fn listen_for_end(&mut self) {
+        self.listening.ended = true;
+    }
+
+    /// A server's thread found the recorder's queue full, and listens for room.
+    pub(crate) fn listen_for_room(&mut self) {
+        self.listening.room = true;
+    }
+
+    /// What the change just made wakes: whoever listens for a change, and for the end when
+    /// `published` (it was just published).
+    pub(crate) fn wake(&mut self, published: bool) -> Wake {
+        Wake {
+            changed: std::mem::take(&mut self.listening.changed),
+            ended: published && std::mem::take(&mut self.listening.ended),
+            room: false,
+            full: false,
+        }
+    }
+
+    /// [`wake`](Self::wake), and room was made in the recorder's queue (or it stopped):
+    /// whoever listens for room too.
+    pub(crate) fn wake_room(&mut self, published: bool) -> Wake {
+        Wake {
+            room: std::mem::take(&mut self.listening.room),
+            ..self.wake(published)
+        }
     }
 
     pub(crate) fn is_decided(&self) -> bool {

@@ -1,7 +1,8 @@
 //! The engine's synchronization primitives, in one place so that the model checker (`loom`,
 //! under `--cfg loom`) can stand in for them: std's `Mutex` (one lock kind on every
-//! platform), `Arc`, threads, and `event-listener`'s [`Event`], the one wake-up mechanism of
-//! every waiting consumer (blocking waits, futures, streams and the delivery thread).
+//! platform), `Arc`, threads, and [`Notice`], `event-listener`'s event, the one wake-up
+//! mechanism of every waiting consumer (blocking waits, futures, streams and the delivery
+//! thread).
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,9 +10,34 @@ pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 #[cfg(loom)]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 
-pub(crate) use event_listener::{Event, EventListener, Listener};
+pub(crate) use event_listener::{EventListener, Listener};
 
 use std::time::Instant;
+
+/// An `event-listener` event, notified without a fence of its own.
+///
+/// Its notifier and its waiters meet under the state's lock: a waiter listens, then looks at
+/// the state under the lock and, finding nothing, says so there
+/// ([`Listening`](super::state::Listening)); a notifier changes the state under the lock,
+/// takes note there of whether anyone said so, and notifies after releasing it, only then.
+/// Either the waiter looked after the change (and sees it), or before, and then its
+/// listening happened before the notification, which finds it.
+#[derive(Debug, Default)]
+pub(crate) struct Notice {
+    event: event_listener::Event,
+}
+
+impl Notice {
+    /// Starts listening (before looking at the state once more).
+    pub(crate) fn listen(&self) -> EventListener {
+        self.event.listen()
+    }
+
+    /// Wakes every listener.
+    pub(crate) fn notify(&self) {
+        self.event.notify_relaxed(usize::MAX);
+    }
+}
 
 /// Locks a mutex, ignoring poisoning: no code of the engine panics while holding one, and a
 /// poisoned lock still guards consistent state.

@@ -67,7 +67,14 @@ impl<R: Clone> Updates<R> {
         if self.ended {
             return Err(NoUpdate::Ended);
         }
-        let read = self.client.0.lock().read(&mut self.cursor, false);
+        let read = {
+            let mut st = self.client.0.lock();
+            let read = st.read(&mut self.cursor, false);
+            if matches!(read, Read::Nothing) {
+                st.listen_for_change();
+            }
+            read
+        };
         match read {
             Read::Ended => {
                 self.ended = true;

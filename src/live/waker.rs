@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::sync::{Event, EventListener};
+use super::sync::{EventListener, Notice};
 
 use super::unwind::catch;
 
@@ -33,7 +33,8 @@ impl Inbox {
 
     /// The messages kept so far (cheap when there are none).
     pub(crate) fn take(&self) -> Vec<String> {
-        if !self.any.swap(false, Ordering::AcqRel) {
+        // A plain load first: the common case, nothing kept, costs no read-modify-write.
+        if !self.any.load(Ordering::Acquire) || !self.any.swap(false, Ordering::AcqRel) {
             return Vec::new();
         }
         std::mem::take(
@@ -136,7 +137,7 @@ impl Waiting {
 
     /// After the task found nothing: `Ready` when it must look again (it just started
     /// listening, or `event` was notified), `Pending` when it waits, to be woken by `event`.
-    pub(crate) fn poll(&mut self, event: &Event, cx: &Context<'_>) -> Poll<()> {
+    pub(crate) fn poll(&mut self, event: &Notice, cx: &Context<'_>) -> Poll<()> {
         let Some(listener) = self.listener.as_mut() else {
             self.listener = Some(event.listen());
             return Poll::Ready(());

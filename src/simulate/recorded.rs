@@ -140,7 +140,13 @@ impl RecordedRun {
 
     /// How long the recorded run took: its last line's `ms` (zero without `ms`).
     pub fn duration(&self) -> Duration {
-        Duration::from_millis(self.steps.iter().filter_map(|(ms, _)| *ms).max().unwrap_or(0))
+        Duration::from_millis(
+            self.steps
+                .iter()
+                .filter_map(|(ms, _)| *ms)
+                .max()
+                .unwrap_or(0),
+        )
     }
 
     /// How much faster than recorded it is served (default 1: the recorded pace; 2: twice
@@ -351,10 +357,14 @@ mod tests {
 
     #[test]
     fn an_unreadable_trace_is_an_error_before_anything_is_served() {
-        let error = RecordedRun::read(&b"{\"event\":\"status\",\"numerator\":1}\n"[..]).unwrap_err();
+        let error =
+            RecordedRun::read(&b"{\"event\":\"status\",\"numerator\":1}\n"[..]).unwrap_err();
         assert_eq!(error.line, Some(1));
         let missing = RecordedRun::open("no/such/trace.jsonl").unwrap_err();
-        assert!(matches!(missing.kind, TraceErrorKind::Open { .. }), "{missing}");
+        assert!(
+            matches!(missing.kind, TraceErrorKind::Open { .. }),
+            "{missing}"
+        );
         assert_eq!(missing.line, None);
     }
 
@@ -386,7 +396,11 @@ mod tests {
         let tracker = Tracker::new(OperationKind::GpoBackup);
         let mut playback = run.serve(&tracker).unwrap();
         assert_eq!(playback.wait().calls, 2);
-        assert_eq!(tracker.try_outcome(), None, "unfinished while the playback lives");
+        assert_eq!(
+            tracker.try_outcome(),
+            None,
+            "unfinished while the playback lives"
+        );
         assert_eq!(tracker.progress().map(|p| p.numerator()), Some(1));
         // The recorded client's cancel was not replayed.
         assert!(tracker.cancel());
@@ -409,9 +423,15 @@ mod tests {
     fn the_recorded_cancel_is_replayed_on_request() {
         let trace = UNFINISHED.to_owned()
             + "{\"event\":\"status\",\"ms\":9,\"numerator\":3,\"denominator\":3,\"hr\":\"0x800704C7\"}\n";
-        let run = RecordedRun::read(trace.as_bytes()).unwrap().speed(f64::INFINITY);
+        let run = RecordedRun::read(trace.as_bytes())
+            .unwrap()
+            .speed(f64::INFINITY);
         let tracker = Tracker::new(OperationKind::GpoBackup);
-        run.clone().replay_cancels(true).serve(&tracker).unwrap().wait();
+        run.clone()
+            .replay_cancels(true)
+            .serve(&tracker)
+            .unwrap()
+            .wait();
         assert_eq!(tracker.wait().unwrap().kind(), OutcomeKind::Cancelled);
         let tracker = Tracker::new(OperationKind::GpoBackup);
         run.serve(&tracker).unwrap().wait();
