@@ -126,13 +126,25 @@ impl<R> Shared<R> {
 
     /// Queues a recorded line (under the lock, so lines keep the judged order and their
     /// moments never go back) unless recording stopped; `true` when the queue is full.
+    #[inline]
     fn queue_line(
         &self,
         st: &mut State<R, Courier<R>>,
         event: &'static str,
         bytes: Option<Vec<u8>>,
     ) -> bool {
-        match bytes {
+        bytes.is_some_and(|bytes| self.queue_encoded(st, event, bytes))
+    }
+
+    /// [`queue_line`](Self::queue_line) for a line that was encoded (a recorder is there).
+    #[inline(never)]
+    fn queue_encoded(
+        &self,
+        st: &mut State<R, Courier<R>>,
+        event: &'static str,
+        bytes: Vec<u8>,
+    ) -> bool {
+        match Some(bytes) {
             // Once the server let go, a reporter made later is not recorded.
             Some(bytes) if st.recording && !st.has_let_go() => {
                 let late = st.is_decided();
@@ -177,7 +189,17 @@ impl<R> Shared<R> {
         }
     }
 
+    /// Notifies whom a change wakes, reports the wakers that panicked, and waits for room
+    /// in the recorder's queue when it is full: what every server call does after its change.
+    /// With nobody to wake (the common case), a load.
+    #[inline]
     fn finish(&self, wake: Wake) {
+        if wake.is_nobody() {
+            if self.inbox.has_any() {
+                self.report_wakers();
+            }
+            return;
+        }
         self.notify(wake);
         if wake.full {
             self.wait_for_room();

@@ -93,6 +93,14 @@ pub(crate) struct Wake {
     pub(crate) full: bool,
 }
 
+impl Wake {
+    /// Whether it wakes nobody and asks for no room.
+    #[inline]
+    pub(crate) fn is_nobody(self) -> bool {
+        !(self.changed || self.ended || self.room || self.full)
+    }
+}
+
 /// The thread that calls the observer and writes the trace.
 pub(crate) enum Delivery<C> {
     /// There is none: no observer and no recorder, or it is over.
@@ -246,18 +254,28 @@ impl<R, C> State<R, C> {
 
     /// Moves the state machine's events to the progress cell and the log. The finishing
     /// call's `Finished` is left out: [`decide`](Self::decide) logs the end.
+    #[inline]
     pub(crate) fn take_events(&mut self) {
-        // Logged as events below: the machine need not keep them too.
-        self.machine.forget_anomalies();
+        if !self.machine.anomalies().is_empty() {
+            // Logged as events below: the machine need not keep them too.
+            self.machine.forget_anomalies();
+        }
         while let Some(event) = self.machine.poll_event() {
             match event {
                 Event::Progress(progress) => {
                     self.progress = Some(progress);
                     self.progress_version += 1;
                 }
-                Event::Finished(_) => {}
-                event => self.log(Update::Event(event)),
+                event => self.log_event(event),
             }
+        }
+    }
+
+    /// Logs an event other than progress (the finishing call's `Finished` is left out).
+    #[inline(never)]
+    fn log_event(&mut self, event: Event) {
+        if !matches!(event, Event::Finished(_)) {
+            self.log(Update::Event(event));
         }
     }
 

@@ -31,6 +31,12 @@ impl Inbox {
         self.any.store(true, Ordering::Release);
     }
 
+    /// Whether a message is kept (a load).
+    #[inline]
+    pub(crate) fn has_any(&self) -> bool {
+        self.any.load(Ordering::Acquire)
+    }
+
     /// The messages kept so far (cheap when there are none).
     pub(crate) fn take(&self) -> Vec<String> {
         // A plain load first: the common case, nothing kept, costs no read-modify-write.

@@ -183,7 +183,7 @@ impl RecordedRun {
                 recorded: self.operation,
             });
         }
-        if !(self.speed > 0.0) {
+        if self.speed.is_nan() || self.speed <= 0.0 {
             return Err(PlaybackError::InvalidSpeed { speed: self.speed });
         }
         let stop = Arc::new(Stop::default());
