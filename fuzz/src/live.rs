@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 use futures_core::Stream;
-use gpmc_progress::live::{NoUpdate, OutcomeFuture, Reporter, TrackError, Tracker, Update, Updates};
+use gpmc_progress::live::{
+    NoUpdate, OutcomeFuture, Reporter, TrackError, Tracker, Update, Updates,
+};
 use gpmc_progress::{
     Event, HResult, OperationKind, OperationOutcome, Rules, StatusCall, StatusMachine,
 };

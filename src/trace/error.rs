@@ -174,7 +174,7 @@ impl TraceReadError {
     }
 
     /// An error no line is to blame for: what a program that reads a trace itself gives
-    /// when it cannot open or read it, as [`replay_file`](super::replay_file) does.
+    /// when it cannot open or read it, as `gpmc-trace check` does for a file it cannot open.
     ///
     /// ```
     /// use gpmc_progress::trace::{TraceErrorKind, TraceReadError};

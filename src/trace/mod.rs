@@ -21,8 +21,8 @@
 //!   what the reader would refuse (a late `begin`, a decreasing `ms`);
 //! - [`replay`] runs a whole trace through the state machine and returns its [`Verdict`],
 //!   which [`Verdict::to_json`] turns into the checker's output (see the [crate docs'
-//!   Checking traces section](crate#checking-traces)); [`check`] gives the same verdict
-//!   without keeping the messages, in memory bounded by the longest line.
+//!   Checking traces section](crate#checking-traces)), in memory bounded by the longest
+//!   line (each message is read and checked, none is kept).
 //!
 //! Available with the `trace` feature.
 
@@ -36,7 +36,7 @@ mod writer;
 pub use error::{TraceErrorKind, TraceReadError};
 pub use event::TraceEvent;
 pub use reader::{TraceLine, TraceReader};
-pub use replay::{check, check_file, replay, replay_file, TraceAnomaly, Verdict};
+pub use replay::{replay, TraceAnomaly, Verdict};
 pub use writer::TraceWriter;
 #[cfg(feature = "live")]
 pub(crate) use writer::{status_line, with_ms, EventOut};

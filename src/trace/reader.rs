@@ -99,7 +99,7 @@ impl<Rd: BufRead> TraceReader<Rd> {
 
     /// This reader, reading and checking each status event's messages as before but keeping
     /// none: an event's `messages` is an empty list where the line has a list. For
-    /// [`check`](super::check), whose verdict shows no message.
+    /// [`replay`](super::replay), whose verdict keeps no message.
     pub(super) fn without_messages(mut self) -> Self {
         self.keep_messages = false;
         self
@@ -754,7 +754,7 @@ mod tests {
         );
         assert!(reader.read_line().unwrap().is_none());
         // Reading without keeping messages checks the same.
-        let verdict = super::super::check(text.as_bytes(), crate::Rules::strict());
+        let verdict = super::super::replay(text.as_bytes(), crate::Rules::strict());
         assert!(
             matches!(&verdict, super::super::Verdict::Error(error) if error.line == Some(6)),
             "{verdict:?}"

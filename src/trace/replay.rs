@@ -1,19 +1,17 @@
 //! [`replay`]: a trace through the state machine in one call, and its [`Verdict`].
 
 use std::fmt;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::io::BufRead;
 
 use serde::Serialize;
 
 use crate::{
     Anomaly, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction, Rules, StatusMachine,
-    StatusMessage, TypedResult, Violation,
+    TypedResult, Violation,
 };
 
 use super::error::message_and_sources;
-use super::{TraceErrorKind, TraceEvent, TraceLine, TraceReadError, TraceReader};
+use super::{TraceEvent, TraceLine, TraceReadError, TraceReader};
 
 /// An anomaly with the trace line of the call that raised it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +50,9 @@ impl fmt::Display for TraceAnomaly {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Verdict {
-    /// The operation finished (succeeded, failed or cancelled); `outcome` keeps the result
-    /// and every message (none with
-    /// [`check`]). Its name in the checker's JSON is `complete`.
+    /// The operation finished (succeeded, failed or cancelled); `outcome` keeps the
+    /// finishing call's code and result (no messages: [`replay`] reads and checks them
+    /// without keeping them). Its name in the checker's JSON is `complete`.
     Finished {
         /// How it ended.
         outcome: OperationOutcome,
@@ -71,7 +69,7 @@ pub enum Verdict {
         /// finishing call (rule `status-after-completion`), which had already decided how
         /// the operation ended; the late call changes nothing of that end. The outcome is
         /// the one a [`Finished`](Self::Finished) verdict of the trace cut before the late
-        /// call would have (with its messages under [`replay`], none under [`check`]).
+        /// call would have.
         /// `None` for a violation before the end, which is itself how the operation ends.
         end: Option<OperationOutcome>,
     },
@@ -323,15 +321,23 @@ struct AnomalyJson {
     rule: &'static str,
 }
 
-/// Replays a trace through a [`StatusMachine`] under `rules` and returns the verdict.
+/// Replays a trace through a [`StatusMachine`] under `rules` and returns the verdict: what
+/// `gpmc-trace check` prints.
 ///
 /// The operation is the `begin` event's, or [`OperationKind::Unknown`] without one. Each
 /// `status` event is fed to [`StatusMachine::handle_status`], each `cancel` to
 /// [`StatusMachine::handle_cancel`]. Reading stops at the first input error or violation.
-/// Memory does not grow with the number of lines beyond the anomalies and messages the
-/// verdict keeps: the machine's event queue is drained after every event, and each message
-/// is held once (the machine judges each call without its messages, which no rule looks at,
-/// and the replay keeps them for the outcome).
+///
+/// Every message is read and checked, but none is kept: a [`Finished`](Verdict::Finished)
+/// verdict's outcome has the finishing call's code and result, and no messages. So memory
+/// stays within a small multiple of the longest line whatever the trace holds (beyond the
+/// anomalies, listed by the verdict). To see the messages, serve the trace into a live
+/// tracker (`simulate::RecordedRun`, feature `live`), read it with [`TraceReader`], or show
+/// it with `gpmc-trace show`.
+///
+/// To replay a file, open it: a file that cannot be opened is the caller's to report (the
+/// checker makes it an [`Error`](Verdict::Error) verdict with no line, built with
+/// [`TraceReadError::unplaced`]).
 ///
 /// ```
 /// use gpmc_progress::trace::{replay, Verdict};
@@ -339,11 +345,12 @@ struct AnomalyJson {
 ///
 /// let trace = r#"{"event":"begin","operation":"gpo-import"}
 /// {"event":"status","numerator":0,"denominator":3}
-/// {"event":"status","numerator":1,"denominator":3,"hr":"0x80004005"}
+/// {"event":"status","numerator":1,"denominator":3,"hr":"0x80004005","messages":[{"message":"m"}]}
 /// "#;
 /// match replay(trace.as_bytes(), Rules::documented()) {
 ///     Verdict::Finished { outcome, anomalies } => {
 ///         assert_eq!(outcome.kind(), OutcomeKind::Failed);
+///         assert!(outcome.messages().is_empty(), "read, checked, not kept");
 ///         assert_eq!(anomalies[0].line, 3);
 ///         assert_eq!(anomalies[0].anomaly.rule(), Rule::FailureBeforeCompletion);
 ///     }
@@ -358,40 +365,7 @@ struct AnomalyJson {
 /// }
 /// ```
 pub fn replay<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
-    run(TraceReader::new(input), rules)
-}
-
-/// The verdict of [`replay`] without the messages, as `gpmc-trace check` gives it: every
-/// message is read and checked as [`replay`] does, but none is kept, so a
-/// [`Finished`](Verdict::Finished) verdict's outcome has no messages; everything else is the
-/// same. The checker's line ([`Verdict::to_json`]) shows no message.
-///
-/// Memory stays within a small multiple of the longest line whatever the number of
-/// messages, where [`replay`] holds every message (`size_of::<StatusMessage>()`, 104 bytes
-/// on 64-bit targets, and its text) until the verdict.
-///
-/// ```
-/// use gpmc_progress::trace::{check, replay, Verdict};
-/// use gpmc_progress::Rules;
-///
-/// let trace = r#"{"event":"status","numerator":1,"denominator":1,"messages":[{"message":"m"}]}"#;
-/// let checked = check(trace.as_bytes(), Rules::strict());
-/// assert_eq!(checked.to_json("t"), replay(trace.as_bytes(), Rules::strict()).to_json("t"));
-/// match checked {
-///     Verdict::Finished { outcome, .. } => assert!(outcome.messages().is_empty()),
-///     other => panic!("{other:?}"),
-/// }
-/// ```
-///
-/// [`StatusMessage`]: crate::StatusMessage
-pub fn check<Rd: BufRead>(input: Rd, rules: Rules) -> Verdict {
     run(TraceReader::new(input).without_messages(), rules)
-}
-
-/// Opens `path` and [`check`]s it; a file that cannot be opened is an
-/// [`Error`](Verdict::Error) verdict with no line.
-pub fn check_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
-    open(path.as_ref(), |input| check(input, rules))
 }
 
 /// Replays what `reader` reads.
@@ -399,8 +373,6 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
     // Created at the first event, which names the operation when it is a `begin`.
     let mut state: Option<StatusMachine> = None;
     let mut anomalies = Vec::new();
-    // The messages of the accepted calls, for the outcome.
-    let mut messages = Vec::new();
     loop {
         let TraceLine { line, event, .. } = match reader.read_line() {
             Ok(Some(traced)) => traced,
@@ -420,49 +392,31 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
             TraceEvent::Cancel => {
                 machine.handle_cancel();
             }
-            TraceEvent::Status(mut call) => {
-                // No rule looks at messages: the machine judges the call without them, and
-                // they are kept here (the machine would also copy each into its event queue).
-                let call_messages = call.messages.take();
-                match machine.handle_status(call) {
-                    Ok(accepted) => {
-                        anomalies.extend(
-                            accepted
-                                .anomalies
-                                .into_iter()
-                                .map(|anomaly| TraceAnomaly { line, anomaly }),
-                        );
-                        if let Some(call_messages) = call_messages {
-                            if messages.is_empty() {
-                                messages = call_messages;
-                            } else {
-                                messages.extend(call_messages);
-                            }
-                        }
-                    }
-                    Err(violation) => {
-                        // After the finishing call (a late call), the machine keeps the end
-                        // that call decided.
-                        let end = state
-                            .and_then(StatusMachine::into_outcome)
-                            .map(|outcome| with_messages(outcome, messages));
-                        return Verdict::Violation {
-                            line,
-                            violation,
-                            end,
-                        };
-                    }
+            // The reader checked the messages and kept none.
+            TraceEvent::Status(call) => match machine.handle_status(call) {
+                Ok(accepted) => anomalies.extend(
+                    accepted
+                        .anomalies
+                        .into_iter()
+                        .map(|anomaly| TraceAnomaly { line, anomaly }),
+                ),
+                Err(violation) => {
+                    // After the finishing call (a late call), the machine keeps the end
+                    // that call decided.
+                    let end = state.and_then(StatusMachine::into_outcome);
+                    return Verdict::Violation {
+                        line,
+                        violation,
+                        end,
+                    };
                 }
-            }
+            },
         }
         while machine.poll_event().is_some() {}
     }
     let progress = state.as_ref().and_then(StatusMachine::progress);
     match state.and_then(StatusMachine::into_outcome) {
-        Some(outcome) => Verdict::Finished {
-            outcome: with_messages(outcome, messages),
-            anomalies,
-        },
+        Some(outcome) => Verdict::Finished { outcome, anomalies },
         None => Verdict::Unfinished {
             progress,
             anomalies,
@@ -470,34 +424,10 @@ fn run<Rd: BufRead>(mut reader: TraceReader<Rd>, rules: Rules) -> Verdict {
     }
 }
 
-/// The machine's outcome with the messages the replay kept (the machine judged the calls
-/// without them).
-fn with_messages(outcome: OperationOutcome, messages: Vec<StatusMessage>) -> OperationOutcome {
-    let (hr, cancel_requested, result, _) = outcome.into_parts();
-    OperationOutcome::new(hr, cancel_requested, result, messages)
-}
-
-/// Opens `path` and [`replay`]s it; a file that cannot be opened is an
-/// [`Error`](Verdict::Error) verdict with no line.
-pub fn replay_file(path: impl AsRef<Path>, rules: Rules) -> Verdict {
-    open(path.as_ref(), |input| replay(input, rules))
-}
-
-/// `then` on the file at `path`, buffered; a file that cannot be opened is an
-/// [`Error`](Verdict::Error) verdict with no line.
-fn open(path: &Path, then: impl FnOnce(BufReader<File>) -> Verdict) -> Verdict {
-    match File::open(path) {
-        Ok(file) => then(BufReader::with_capacity(64 * 1024, file)),
-        Err(source) => Verdict::Error(TraceReadError::unplaced(TraceErrorKind::Open {
-            path: path.display().to_string(),
-            source,
-        })),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::TraceErrorKind;
     use crate::Rule;
 
     fn json(trace: &str, rules: Rules) -> String {
@@ -533,7 +463,7 @@ mod tests {
             json("\n\n{\"event\":\"status\"}", Rules::strict()),
             r#"{"file":"f","verdict":"error","line":3,"message":"required field `numerator` is missing"}"#
         );
-        let unopened = replay_file("/nonexistent/trace.jsonl", Rules::strict());
+        let unopened = unopened("/nonexistent/trace.jsonl");
         let text = unopened.to_json("x");
         assert!(
             text.starts_with(r#"{"file":"x","verdict":"error","line":null,"message":"cannot open `/nonexistent/trace.jsonl`: "#),
@@ -563,14 +493,8 @@ mod tests {
             } => {
                 assert_eq!(violation.rule(), Rule::StatusAfterCompletion);
                 assert_eq!(end.kind(), OutcomeKind::Cancelled);
-                // The end's messages are the accepted calls', not the late call's.
-                let texts: Vec<_> = end.messages().iter().map(|m| &m.message[..]).collect();
-                assert_eq!(texts, ["a"]);
+                assert!(end.messages().is_empty(), "read, checked, not kept");
             }
-            other => panic!("{other:?}"),
-        }
-        match check(cancelled.as_bytes(), Rules::documented()) {
-            Verdict::Violation { end: Some(end), .. } => assert!(end.messages().is_empty()),
             other => panic!("{other:?}"),
         }
 
@@ -600,6 +524,15 @@ mod tests {
         );
     }
 
+    /// The verdict of a file that cannot be opened, as the checker makes it.
+    fn unopened(path: &str) -> Verdict {
+        let source = std::fs::File::open(path).unwrap_err();
+        Verdict::Error(TraceReadError::unplaced(TraceErrorKind::Open {
+            path: path.to_owned(),
+            source,
+        }))
+    }
+
     /// The error's message and each source's, in order.
     fn chain(error: &dyn std::error::Error) -> Vec<String> {
         let mut chain = vec![error.to_string()];
@@ -614,8 +547,8 @@ mod tests {
     #[test]
     fn an_error_and_its_sources_say_each_thing_once() {
         let path = "/nonexistent/trace.jsonl";
-        let reason = File::open(path).unwrap_err().to_string();
-        let Verdict::Error(error) = replay_file(path, Rules::strict()) else {
+        let reason = std::fs::File::open(path).unwrap_err().to_string();
+        let Verdict::Error(error) = unopened(path) else {
             panic!("a missing file is an error")
         };
         assert_eq!(
@@ -665,7 +598,7 @@ mod tests {
             replay(unknown.as_bytes(), Rules::documented()).to_string(),
             "finished: failed with 0x80040000; no result; no anomalies"
         );
-        let unopened = replay_file("/nonexistent/trace.jsonl", Rules::strict()).to_string();
+        let unopened = unopened("/nonexistent/trace.jsonl").to_string();
         assert!(
             unopened.starts_with("error: cannot open `/nonexistent/trace.jsonl`: "),
             "{unopened}"
@@ -702,38 +635,40 @@ mod tests {
     }
 
     #[test]
-    fn the_outcome_keeps_every_message_of_the_accepted_calls_in_order() {
+    fn messages_are_checked_but_not_kept() {
         let trace = "{\"event\":\"status\",\"numerator\":0,\"denominator\":3,\"messages\":[{\"message\":\"a\"},{\"message\":\"b\"}]}\n\
-            {\"event\":\"status\",\"numerator\":1,\"denominator\":3,\"messages\":[]}\n\
             {\"event\":\"status\",\"numerator\":1,\"denominator\":4,\"messages\":[{\"message\":\"c\"}]}\n\
             {\"event\":\"status\",\"numerator\":4,\"denominator\":4,\"hr\":\"0x80004005\",\"messages\":[{\"message\":\"d\"}]}\n";
-        match replay(trace.as_bytes(), Rules::documented()) {
-            Verdict::Finished { outcome, anomalies } => {
-                let texts: Vec<_> = outcome.messages().iter().map(|m| &m.message[..]).collect();
-                assert_eq!(texts, ["a", "b", "c", "d"]);
-                assert_eq!(outcome.kind(), OutcomeKind::Failed);
-                assert_eq!(anomalies.len(), 1);
-            }
-            other => panic!("{other:?}"),
-        }
-        // The same trace through a machine fed the calls as they are: the same outcome.
+        // The same trace through a machine fed the calls as they are: the same outcome,
+        // but for the messages.
         let mut machine = StatusMachine::new(OperationKind::Unknown, Rules::documented());
         for traced in TraceReader::new(trace.as_bytes()) {
             if let Some(input) = traced.unwrap().event.into_input() {
                 machine.handle(input).unwrap();
             }
         }
+        let full = machine.outcome().unwrap();
+        assert_eq!(full.messages().len(), 4);
         match replay(trace.as_bytes(), Rules::documented()) {
-            Verdict::Finished { outcome, .. } => {
-                assert_eq!(Some(&outcome), machine.outcome());
+            Verdict::Finished { outcome, anomalies } => {
+                assert!(outcome.messages().is_empty());
+                assert_eq!((outcome.kind(), outcome.hr()), (full.kind(), full.hr()));
+                assert_eq!(outcome.result(), full.result());
+                assert_eq!(anomalies.len(), 1);
             }
             other => panic!("{other:?}"),
         }
+        // A message that cannot be read is an error all the same.
+        let bad = "{\"event\":\"status\",\"numerator\":0,\"denominator\":1,\"messages\":[{\"nope\":1}]}\n";
+        assert!(matches!(
+            replay(bad.as_bytes(), Rules::documented()),
+            Verdict::Error(_)
+        ));
     }
 
     #[test]
     fn a_long_trace_replays_to_its_end() {
-        // 100 000 calls, one message on the last: nothing is lost on the way.
+        // 100 000 calls, one message on the last: every call is judged, in order.
         let mut trace = String::from("{\"event\":\"begin\",\"operation\":\"unknown\"}\n");
         for n in 0..100_000 {
             trace.push_str(&format!(
@@ -744,7 +679,7 @@ mod tests {
         match replay(trace.as_bytes(), Rules::strict()) {
             Verdict::Finished { outcome, anomalies } => {
                 assert!(anomalies.is_empty());
-                assert_eq!(outcome.messages().len(), 1);
+                assert_eq!(outcome.kind(), crate::OutcomeKind::Succeeded);
             }
             other => panic!("{other:?}"),
         }

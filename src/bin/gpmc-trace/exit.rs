@@ -84,7 +84,7 @@ impl Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gpmc_progress::trace::check;
+    use gpmc_progress::trace::replay;
     use gpmc_progress::{HResult, Rules};
 
     #[test]
@@ -116,7 +116,7 @@ mod tests {
             ),
             ("{\"event\":\"status\"}", 2),
         ] {
-            let verdict = check(trace.as_bytes(), Rules::strict());
+            let verdict = replay(trace.as_bytes(), Rules::strict());
             assert_eq!(Status::of_verdict(&verdict).code(), code, "{trace}");
         }
     }

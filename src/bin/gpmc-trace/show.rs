@@ -17,7 +17,7 @@ use std::path::Path;
 use annotate_snippets::normalize_untrusted_str;
 use annotate_snippets::renderer::{AnsiColor, Effects, Style};
 use gpmc_progress::trace::{
-    check, TraceErrorKind, TraceEvent, TraceLine, TraceReadError, TraceReader, Verdict,
+    replay, TraceErrorKind, TraceEvent, TraceLine, TraceReadError, TraceReader, Verdict,
 };
 use gpmc_progress::{
     HResult, OperationKind, OperationOutcome, OutcomeKind, Preset, ProgressFraction,
@@ -42,7 +42,7 @@ pub fn run(preset: Preset, options: &OutputOptions, file: &OsString) -> u8 {
         fs::read(file)
     };
     let (rows, verdict) = match read {
-        Ok(bytes) => (rows(&bytes, rules), check(&bytes[..], rules)),
+        Ok(bytes) => (rows(&bytes, rules), replay(&bytes[..], rules)),
         Err(source) => {
             let kind = if file == "-" {
                 TraceErrorKind::Io(source)
