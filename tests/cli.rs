@@ -753,6 +753,176 @@ fn demo_shows_a_failed_start_a_server_that_lets_go_and_overlapping_calls() {
     );
 }
 
+#[test]
+fn demo_plays_a_recorded_trace_to_the_end_check_gives_it() {
+    // Every fixture that can be read (the examples included): the exit status is check's,
+    // and the demo shows the end check reports.
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut played = 0;
+    for dir in [fixtures.clone(), fixtures.join("examples")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if !name.ends_with(".jsonl") || name.starts_with("error-") {
+                continue;
+            }
+            let path = path.to_str().unwrap();
+            let checked = run(&["check", path], None);
+            let verdict = &verdicts(&checked)[0];
+            let output = run(&["demo", "--trace", path, "--speed", "inf"], None);
+            let text = String::from_utf8(output.stdout.clone()).unwrap();
+            if code(&output) == 2 {
+                // A trace is read whole before it is played: an input error anywhere, even
+                // past the violation where check stops reading, and nothing is played.
+                assert_eq!(text, "", "{name}");
+                let stderr = String::from_utf8(output.stderr).unwrap();
+                let error_line: u64 = stderr
+                    .split(": line ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(':').next())
+                    .and_then(|line| line.parse().ok())
+                    .unwrap_or_else(|| panic!("{name}: {stderr}"));
+                match verdict["verdict"].as_str().unwrap() {
+                    "error" => assert_eq!(verdict["line"], error_line, "{name}"),
+                    "violation" => assert!(
+                        verdict["line"].as_u64().unwrap() < error_line,
+                        "{name}: {stderr}"
+                    ),
+                    other => panic!("{name}: {other}: {stderr}"),
+                }
+                continue;
+            }
+            played += 1;
+            assert_eq!(code(&output), code(&checked), "{name}: {text}");
+            let last_words = match verdict["verdict"].as_str().unwrap() {
+                "complete" => format!("outcome: {}", verdict["outcome"].as_str().unwrap()),
+                "incomplete" => "no outcome: the server let go of the operation".to_owned(),
+                _ if verdict["outcome"].is_string() => "after the end: status call".to_owned(),
+                _ => "violation: ".to_owned(),
+            };
+            assert!(
+                text.contains(&last_words),
+                "{name}: {last_words:?} in {text}"
+            );
+        }
+    }
+    assert!(played > 20, "{played}");
+}
+
+#[test]
+fn demo_plays_a_recorded_trace_with_its_cancels_messages_and_late_calls() {
+    let output = run(
+        &[
+            "demo",
+            "--trace",
+            &fixture("cancelled-then-a-late-call"),
+            "--speed",
+            "inf",
+        ],
+        None,
+    );
+    assert_eq!(code(&output), 1, "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("IGPMGPO::Backup (gpo-backup), recorded in ")
+            && lines[0].ends_with(
+                "cancelled-then-a-late-call.jsonl: 4 Status calls over 0.0 s, shown at speed \
+                 inf, rules documented"
+            ),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            "progress 1/4 (25%)",
+            "message: Scripts: a logon script is missing from SYSVOL; error code 0x80070002 \
+             (HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND))",
+            // The recorded client's cancel request, played.
+            "client: IGPMAsyncCancel::Cancel",
+            "cancel requested: waiting for the server",
+            "progress 4/4 (100%)",
+            "outcome: cancelled with 0x800704C7 (HRESULT_FROM_WIN32(ERROR_CANCELLED)); no \
+             result; 1 message, 0 anomalies",
+            "after the end: status call 4 (4/4, 0x00000000) came after the end: it breaks \
+             status-after-completion",
+        ]
+    );
+}
+
+#[test]
+fn demo_refuses_a_bad_trace_or_speed_and_simulation_options_with_a_trace() {
+    let bad = run(&["demo", "--trace", &fixture("error-ms-decreasing")], None);
+    assert_eq!(code(&bad), 2);
+    assert!(bad.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).ends_with(
+            "error-ms-decreasing.jsonl: line 4: `ms` is 9, less than the 10 on line 2\n"
+        ),
+        "{bad:?}"
+    );
+    let missing = run(&["demo", "--trace", "/nonexistent/run.jsonl"], None);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .starts_with("gpmc-trace: cannot open `/nonexistent/run.jsonl`: "),
+        "{missing:?}"
+    );
+    for args in [
+        &["demo", "--speed", "2"][..],
+        &["demo", "--trace", &fixture(COMPLETE), "--speed", "0"],
+        &["demo", "--trace", &fixture(COMPLETE), "--speed", "-1"],
+        &["demo", "--trace", &fixture(COMPLETE), "--speed", "fast"],
+        &["demo", "--trace", &fixture(COMPLETE), "--seed", "3"],
+        &["demo", "gpo-report", "--trace", &fixture(COMPLETE)],
+        &["demo", "--trace", &fixture(COMPLETE), "--pace-ms", "10"],
+    ] {
+        let refused = run(args, None);
+        assert_eq!(code(&refused), 2, "{args:?}: {refused:?}");
+        assert!(refused.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_stops_a_recorded_trace_and_its_server_lets_go() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    // The second call is due in ten minutes.
+    let dir = std::env::temp_dir().join(format!("gpmc-trace-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("slow.jsonl");
+    std::fs::write(
+        &trace,
+        "{\"event\":\"begin\",\"ms\":0,\"operation\":\"gpo-backup\"}\n\
+         {\"event\":\"status\",\"ms\":5,\"numerator\":0,\"denominator\":2}\n\
+         {\"event\":\"status\",\"ms\":600000,\"numerator\":1,\"denominator\":2}\n",
+    )
+    .unwrap();
+    let mut child = Command::new(common::binary())
+        .args(["demo", "--trace", trace.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gpmc-trace binary runs");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    read_until(&mut lines, "progress 0/2 (0%)");
+    interrupt(&child);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    // No outcome: what check gives a trace cut there.
+    assert_eq!(status.code(), Some(3), "{rest:#?}");
+    assert_eq!(
+        rest,
+        [
+            "Ctrl-C: the recorded run stops here, its server lets go",
+            "no outcome: the server let go of the operation after 1 status call without \
+             finishing",
+        ]
+    );
+}
+
 /// The commands that write to standard output: `check` of `checked` copies of a complete
 /// trace (JSON) and of a violation (for people), `simulate` and `demo` of a backup over
 /// `extensions` extensions, and `show` (both formats) of such a backup's trace.

@@ -137,3 +137,46 @@ mod tests {
         );
     }
 }
+// The README's recorded run:
+/// A GPO backup that failed on a customer's domain, recorded there (by `gpmc-trace record`
+/// or `Call::record`) and committed as a test fixture, is served into the same `follow`
+/// (`RecordedRun` needs feature `trace` too).
+#[cfg(all(test, feature = "trace"))]
+mod recorded {
+    use super::*;
+    use gpmc_progress::simulate::RecordedRun;
+    use gpmc_progress::{HResult, OutcomeKind};
+
+    #[test]
+    fn the_customer_s_failed_backup() {
+        let trace = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/recorded-backup-access-denied.jsonl"
+        );
+        let run = RecordedRun::open(trace).expect("a readable trace");
+        // The recorded run took 1.2 s: served ten times as fast, at its own rhythm.
+        let tracker = Tracker::new(run.operation());
+        let mut playback = run.speed(10.0).serve(&tracker).expect("a backup's tracker");
+        let (shown, end) = follow(&tracker, |_| false, || false);
+        assert_eq!(playback.wait().calls, 5);
+
+        let outcome = end.unwrap();
+        assert_eq!(outcome.kind(), OutcomeKind::Failed);
+        assert_eq!(outcome.hr(), HResult::E_ACCESSDENIED);
+        // What the dialog showed, up to the end (progress right before a message is never
+        // merged into a later one).
+        let warned = shown
+            .iter()
+            .position(|line| line.contains("SYSVOL"))
+            .unwrap();
+        assert_eq!(shown[warned - 1], "40%");
+        assert_eq!(
+            shown[shown.len() - 3..],
+            [
+                "100%",
+                "warning: the operation stopped: access denied",
+                "finished: failed"
+            ]
+        );
+    }
+}

@@ -34,12 +34,23 @@ fn readme_example_is_the_crate_docs_example() {
 
 #[test]
 fn readme_client_test_is_tests_client_on_any_os() {
-    let readme = block_after(&read("README.md"), "## Testing your GPMC client on any OS");
     let test = read("tests/client_on_any_os.rs");
-    let marker = "// The README's code:\n";
-    let code = &test[test.find(marker).expect("the marker") + marker.len()..];
+    let after = |marker: &str| test.find(marker).expect("the marker") + marker.len();
+    let code = &test[after("// The README's code:\n")..];
+    let (code, recorded) = code.split_at(code.find("// The README's recorded run:\n").unwrap());
+    let recorded = &recorded[recorded.find('\n').unwrap() + 1..];
+
+    let readme = block_after(&read("README.md"), "## Testing your GPMC client on any OS");
     assert!(readme.contains("fn follow("), "{readme}");
     assert_eq!(readme, code);
+    // The section's Rust block, after the trace it replays.
+    let section = read("README.md");
+    let section = &section[section
+        .find("## Record once on Windows, test everywhere")
+        .expect("the section")..];
+    let readme = block_after(section, "```rust");
+    assert!(readme.contains("RecordedRun::open("), "{readme}");
+    assert_eq!(readme, recorded);
 }
 
 #[test]

@@ -144,23 +144,21 @@ impl<R> Shared<R> {
         event: &'static str,
         bytes: Vec<u8>,
     ) -> bool {
-        match Some(bytes) {
-            // Once the server let go, a reporter made later is not recorded.
-            Some(bytes) if st.recording && !st.has_let_go() => {
-                let late = st.is_decided();
-                let elapsed = u64::try_from(self.began.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let ms = st.next_ms(elapsed);
-                st.lines.push_back(Line {
-                    event,
-                    bytes,
-                    ms,
-                    late,
-                });
-                st.lines.len() >= LINE_CAPACITY
-                    && matches!(st.delivery, Delivery::Running(_) | Delivery::Starting)
-            }
-            _ => false,
+        // Once the server let go, a reporter made later is not recorded.
+        if !st.recording || st.has_let_go() {
+            return false;
         }
+        let late = st.is_decided();
+        let elapsed = u64::try_from(self.began.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let ms = st.next_ms(elapsed);
+        st.lines.push_back(Line {
+            event,
+            bytes,
+            ms,
+            late,
+        });
+        st.lines.len() >= LINE_CAPACITY
+            && matches!(st.delivery, Delivery::Running(_) | Delivery::Starting)
     }
 
     /// Waits until the recorder's queue has room, unless this is the delivery thread (which

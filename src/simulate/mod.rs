@@ -43,7 +43,6 @@
 //! assert_eq!(server.join().calls, 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-
 //!
 //! A recorded trace can stand in for the simulation: [`RecordedRun`] (feature `trace`) serves
 //! a real GPMC run, recorded once on Windows, into a tracker on any platform, at its

@@ -60,7 +60,11 @@ enum Step {
 /// the sink), or lets go at once with [`let_go_at_end`](Self::let_go_at_end) (the end is then
 /// [`Abandoned`](crate::live::TrackError::Abandoned)). What comes after the trace's end
 /// (a call after the finishing one) is served too: the tracker judges it late, as
-/// `gpmc-trace check` judges the trace.
+/// `gpmc-trace check` judges the trace. So the end is the one `gpmc-trace check` gives the
+/// trace under the tracker's rules, with two differences that come from serving a whole
+/// trace: a trace with an input error on any line is not served at all (the checker gives a
+/// violation when it stops at one before the bad line), and a run whose method failed to
+/// start, which leaves only the `begin` line, is served as a run that never called.
 ///
 /// ```
 /// use gpmc_progress::live::Tracker;
@@ -89,8 +93,8 @@ pub struct RecordedRun {
 }
 
 impl RecordedRun {
-    /// Reads a whole trace; its first input error (with its line) is returned before
-    /// anything could be served.
+    /// Reads a whole trace; its first input error (with its line), wherever it is, is
+    /// returned before anything could be served.
     pub fn read(input: impl BufRead) -> Result<Self, TraceReadError> {
         let mut reader = TraceReader::new(input);
         let mut operation = OperationKind::Unknown;

@@ -5,7 +5,8 @@
 //!   people on a terminal;
 //! - `gpmc-trace show FILE` lists a trace as a person reads it, one row per event;
 //! - `gpmc-trace simulate OPERATION [options]` writes a realistic trace to standard output;
-//! - `gpmc-trace demo [OPERATION] [options]` tracks a simulated operation live;
+//! - `gpmc-trace demo [OPERATION] [options]` tracks a simulated operation live, or with
+//!   `--trace FILE` a recorded one, at its recorded pace;
 //! - `gpmc-trace record OPERATION [options]` runs one real GPMC operation (Windows, feature
 //!   `com`) live and writes its trace.
 //!
@@ -57,6 +58,7 @@ enum Command {
     Simulate(SimulateArgs),
     /// Track a simulated operation live: the simulated server runs on its own thread, the
     /// engine judges its calls, and this draws a progress bar, the messages and the outcome.
+    /// With --trace, a recorded run is the server: what GPMC did, and when.
     #[command(after_help = exit::TABLE)]
     Demo(DemoArgs),
     /// Run one real GPMC operation (Windows, feature com): drawn live as `demo` draws a
@@ -197,6 +199,29 @@ struct DemoArgs {
     /// requests cancel, which the server answers at once; a second Ctrl-C exits at once.
     #[arg(long, value_name = "MS", default_value_t = 600)]
     pace_ms: u64,
+    /// Play a recorded trace instead of simulating (from `record`, or any trace): its
+    /// operation, its Status calls at their recorded moments (`ms`) and its client's cancel
+    /// requests. Ctrl-C stops it there (the server lets go: no outcome); so does a trace
+    /// that ends before its finishing call.
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "operation", "extensions", "result_type", "warn_at", "warnings", "fail_at",
+        "cancel_at", "break_rule", "seed", "fail_to_start", "let_go_at", "overlapping",
+        "pace_ms", "cancel_answer",
+    ])]
+    trace: Option<OsString>,
+    /// How much faster than recorded --trace plays: 2 is twice as fast, `inf` makes no
+    /// pause.
+    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "trace", value_parser = parse_speed)]
+    speed: f64,
+}
+
+/// A speed: a positive number (`inf` included).
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed > 0.0 => Ok(speed),
+        Ok(_) => Err(format!("{text} is not a positive number")),
+        Err(error) => Err(format!("{error}")),
+    }
 }
 
 /// Trace events, each with its `ms` or none.

@@ -399,9 +399,12 @@ mod windows {
             };
             let stopped = follow.show(
                 &mut display,
-                |display| match operation.cancel() {
-                    Ok(()) => Ok(()),
-                    Err(error) => display.line(&format!("cancel failed: {error}")),
+                |display| {
+                    display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)")?;
+                    match operation.cancel() {
+                        Ok(()) => Ok(()),
+                        Err(error) => display.line(&format!("cancel failed: {error}")),
+                    }
                 },
                 AtViolation::WaitForServer,
             )?;

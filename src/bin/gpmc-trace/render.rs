@@ -308,14 +308,15 @@ pub struct Follow<'a, R> {
 }
 
 impl<R> Follow<'_, R> {
-    /// Shows the updates until the end. At the first Ctrl-C, calls `cancel`. Returns
+    /// Shows the updates until the end. At the first Ctrl-C, calls `interrupt` (the
+    /// client's cancel, or a recorded run's stop), which says what it does. Returns
     /// `Some(1)` at a violation (shown, the bar finished) with [`AtViolation::Stop`]; `None`
     /// at another end, or at a violation with [`AtViolation::WaitForServer`] (the bar still
     /// drawn, for [`show_end`]), or when the server let go.
     pub fn show(
         &self,
         display: &mut Display,
-        mut cancel: impl FnMut(&mut Display) -> io::Result<()>,
+        mut interrupt: impl FnMut(&mut Display) -> io::Result<()>,
         at_violation: AtViolation,
     ) -> io::Result<Option<u8>> {
         let mut interrupted = false;
@@ -342,8 +343,7 @@ impl<R> Follow<'_, R> {
             }
             if !interrupted && self.interrupts.load(Ordering::SeqCst) > 0 {
                 interrupted = true;
-                display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)")?;
-                cancel(display)?;
+                interrupt(display)?;
             }
         }
     }
