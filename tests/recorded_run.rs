@@ -280,6 +280,7 @@ fn at_speed_one_a_run_takes_its_recorded_time_and_at_infinite_speed_none() {
     let mut playback = long.speed(f64::INFINITY).serve(&tracker).unwrap();
     tracker.wait().unwrap();
     assert_eq!(playback.wait().calls, 3);
+    assert!(playback.is_finished());
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 

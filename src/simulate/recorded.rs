@@ -219,11 +219,9 @@ impl RecordedRun {
         let began = Instant::now();
         let mut served = Served::default();
         for (ms, step) in self.steps {
-            let stopped = match ms {
-                Some(ms) => stop.wait_until(due(began, ms, self.speed)),
-                None => stop.is_set(),
-            };
-            if stopped {
+            // A line without `ms` is due at once.
+            let at = ms.map_or(Some(began), |ms| due(began, ms, self.speed));
+            if stop.wait_until(at) {
                 return (served, None);
             }
             match step {
@@ -266,10 +264,6 @@ impl Stop {
     fn set(&self) {
         *self.set.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.changed.notify_all();
-    }
-
-    fn is_set(&self) -> bool {
-        *self.set.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Waits until `deadline` (for ever with none), or until asked to stop: `true` then.
