@@ -302,6 +302,16 @@ fn a_stopped_run_lets_go_at_once() {
         tracker.wait(),
         Err(TrackError::Abandoned { calls_received: 1 })
     );
+
+    // Dropping the playback stops it too.
+    let run = RecordedRun::read(paced(3, 86_400_000).as_bytes()).unwrap();
+    let tracker = Tracker::new(run.operation());
+    let playback = run.serve(&tracker).unwrap();
+    drop(playback);
+    assert!(matches!(
+        tracker.wait_timeout(Duration::from_secs(60)),
+        Some(Err(TrackError::Abandoned { .. }))
+    ));
 }
 
 #[test]
