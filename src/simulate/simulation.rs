@@ -470,6 +470,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "trace")]
     fn events_are_the_inputs_after_a_begin() {
         use crate::trace::TraceEvent;
         let simulation = Simulation::new(OperationKind::GpoCopy).cancel_at(1, HResult::E_ABORT);
@@ -490,6 +491,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "trace")]
     fn timed_events_are_the_events_at_their_planned_moments() {
         use crate::trace::TraceEvent;
         let simulation = Simulation::new(OperationKind::GpoCopy)
