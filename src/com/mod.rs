@@ -132,14 +132,14 @@ mod call;
 mod cancel;
 #[cfg(feature = "com-fake")]
 pub mod fake;
-pub(crate) mod git;
+pub(crate) mod global_interface_table;
 mod gpm;
 mod messages;
 mod methods;
 mod operation;
 mod result;
 mod sink;
-mod sync;
+mod synchronous;
 #[cfg(test)]
 mod tests;
 mod typed;
@@ -157,7 +157,7 @@ pub use methods::{
 pub use operation::{Operation, OperationError, OperationFuture};
 pub use result::ComResult;
 pub use sink::{async_started, ProgressSink};
-pub use sync::{outcome_from_result, SyncOutcome};
+pub use synchronous::{outcome_from_result, SyncOutcome};
 pub use typed::{FromComResult, ResultObject, StarterGpoBackupResult, StarterGpoCopyResult};
 
 /// A windows-rs `HRESULT` as the crate's [`HResult`](crate::HResult): the same 32 bits.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use windows::Win32::System::GroupPolicy::IGPMAsyncCancel;
 
-use super::git::{with_com, GitEntry};
+use super::global_interface_table::{with_com, GlobalInterface};
 use super::typed::FromComResult;
 use super::{ComResult, ProgressSink};
 use crate::live::{OutcomeFuture, TrackError, Tracker};
@@ -56,7 +56,7 @@ fn typed_end<T: FromComResult>(
 
 /// The server's `IGPMAsyncCancel`, kept in the Global Interface Table so any thread can
 /// call it; or why there is none.
-pub(crate) type CancelEntry = Result<GitEntry<IGPMAsyncCancel>, HResult>;
+pub(crate) type CancelEntry = Result<GlobalInterface<IGPMAsyncCancel>, HResult>;
 
 /// A started asynchronous GPMC operation: what COM adds to its [`Tracker`]: the cancel that
 /// reaches the server, and the end typed as the method's result `T`. Follow its progress

@@ -11,7 +11,7 @@ use windows::Win32::System::Variant::{
 use windows::Win32::Foundation::E_POINTER;
 use windows_core::{IUnknown, Interface, BSTR};
 
-use super::git::GitEntry;
+use super::global_interface_table::GlobalInterface;
 use crate::live::{Location, ReadIssue, ReadProblem};
 use crate::{HResult, ResultDescription, ResultType, TypedResult};
 
@@ -42,27 +42,27 @@ pub struct ComResult {
     vartype: u16,
     /// The live object, registered in the Global Interface Table while the call was read;
     /// `Err` when it could not be registered. `None` for a string or no object.
-    object: Option<Result<Arc<LiveObject>, HResult>>,
+    object: Option<Result<Arc<KeptObject>, HResult>>,
 }
 
 /// A result object's registration, under the interface it was identified by (the table
 /// hands an entry out only under the interface it was registered with).
-enum LiveObject {
-    Gpo(GitEntry<IGPMGPO>),
-    Backup(GitEntry<IGPMBackup>),
-    StarterGpo(GitEntry<IGPMStarterGPO>),
-    StarterGpoBackup(GitEntry<IGPMStarterGPOBackup>),
-    Other(GitEntry<IUnknown>),
+enum KeptObject {
+    Gpo(GlobalInterface<IGPMGPO>),
+    Backup(GlobalInterface<IGPMBackup>),
+    StarterGpo(GlobalInterface<IGPMStarterGPO>),
+    StarterGpoBackup(GlobalInterface<IGPMStarterGPOBackup>),
+    Other(GlobalInterface<IUnknown>),
 }
 
-impl LiveObject {
+impl KeptObject {
     fn get<I: Interface>(&self) -> windows_core::Result<I> {
         match self {
-            LiveObject::Gpo(entry) => entry.get()?.cast(),
-            LiveObject::Backup(entry) => entry.get()?.cast(),
-            LiveObject::StarterGpo(entry) => entry.get()?.cast(),
-            LiveObject::StarterGpoBackup(entry) => entry.get()?.cast(),
-            LiveObject::Other(entry) => entry.get()?.cast(),
+            KeptObject::Gpo(entry) => entry.get()?.cast(),
+            KeptObject::Backup(entry) => entry.get()?.cast(),
+            KeptObject::StarterGpo(entry) => entry.get()?.cast(),
+            KeptObject::StarterGpoBackup(entry) => entry.get()?.cast(),
+            KeptObject::Other(entry) => entry.get()?.cast(),
         }
     }
 }
@@ -311,7 +311,7 @@ pub(crate) fn describe_object(
     let at = Location::Result;
     let registered;
     let description = if let Ok(gpo) = object.cast::<IGPMGPO>() {
-        registered = keep.then(|| GitEntry::register(&gpo).map(LiveObject::Gpo));
+        registered = keep.then(|| GlobalInterface::register(&gpo).map(KeptObject::Gpo));
         // SAFETY: property getters of a live IGPMGPO, each returning an owned BSTR.
         unsafe {
             ResultDescription::Gpo {
@@ -321,7 +321,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(backup) = object.cast::<IGPMBackup>() {
-        registered = keep.then(|| GitEntry::register(&backup).map(LiveObject::Backup));
+        registered = keep.then(|| GlobalInterface::register(&backup).map(KeptObject::Backup));
         // SAFETY: property getters of a live IGPMBackup, each returning an owned BSTR.
         unsafe {
             ResultDescription::Backup {
@@ -332,7 +332,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(starter) = object.cast::<IGPMStarterGPO>() {
-        registered = keep.then(|| GitEntry::register(&starter).map(LiveObject::StarterGpo));
+        registered = keep.then(|| GlobalInterface::register(&starter).map(KeptObject::StarterGpo));
         // SAFETY: property getters of a live IGPMStarterGPO, each returning an owned BSTR.
         unsafe {
             ResultDescription::StarterGpo {
@@ -341,7 +341,8 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(backup) = object.cast::<IGPMStarterGPOBackup>() {
-        registered = keep.then(|| GitEntry::register(&backup).map(LiveObject::StarterGpoBackup));
+        registered =
+            keep.then(|| GlobalInterface::register(&backup).map(KeptObject::StarterGpoBackup));
         // SAFETY: property getters of a live IGPMStarterGPOBackup, each returning an owned
         // BSTR.
         unsafe {
@@ -353,7 +354,7 @@ pub(crate) fn describe_object(
             }
         }
     } else {
-        registered = keep.then(|| GitEntry::register(object).map(LiveObject::Other));
+        registered = keep.then(|| GlobalInterface::register(object).map(KeptObject::Other));
         ResultDescription::Object
     };
     let object = registered.map(|registered| match registered {
@@ -408,9 +409,9 @@ mod tests {
     fn scalar_variants_are_objects_with_their_vartype() {
         let mut issues = Vec::new();
         let variant = VARIANT::from(42i32);
-        let (result, live) = read_result(Some(&variant), false, &mut issues);
+        let (result, object) = read_result(Some(&variant), false, &mut issues);
         assert_eq!(result, Some(ComResult::new(ResultDescription::Object, 3)));
-        assert!(live.is_none());
+        assert!(object.is_none());
         let empty = VARIANT::default();
         assert_eq!(read_result(Some(&empty), false, &mut issues).0, None);
         assert_eq!(read_result(None, false, &mut issues).0, None);

@@ -304,13 +304,13 @@ impl SinkObject {
             #[cfg(test)]
             super::tests::panic_if_asked();
             let mut issues = Vec::new();
-            let (result, live) = read_result(variant, self.keep, &mut issues);
+            let (result, object) = read_result(variant, self.keep, &mut issues);
             let messages = collection
                 .as_ref()
                 .map(|collection| read_messages(collection, &mut issues));
             let call = StatusCall::new(numerator, denominator, HResult::from(hr), result, messages);
             self.reporter.status_with_issues(call, issues);
-            if let (Some(hook), Some(object)) = (&self.hook, live) {
+            if let (Some(hook), Some(object)) = (&self.hook, object) {
                 hook(object);
             }
         }));

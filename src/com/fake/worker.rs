@@ -16,7 +16,7 @@ use windows_core::Interface;
 
 use super::objects::{collection, result_variant, FakeCancel, FakeResult};
 use super::{invalid_argument, FakeGpmc};
-use crate::com::git::GitEntry;
+use crate::com::global_interface_table::GlobalInterface;
 use crate::simulate::{Follower, Port, Script, Served, Signal, Simulation};
 use crate::{HResult, StatusCall};
 
@@ -44,7 +44,7 @@ pub(super) fn start(
     let sink: IGPMAsyncProgress = IDispatch::try_from(progress)?.cast()?;
     // The sink crosses to the operation's thread through the GIT: a foreign sink that is
     // not agile gets a proxy there.
-    let entry = Arc::new(GitEntry::register(&sink)?);
+    let entry = Arc::new(GlobalInterface::register(&sink)?);
     drop(sink);
     let signal = Arc::new(Signal::default());
     if !cancel_out.is_null() {
