@@ -35,7 +35,7 @@ fn backs_up_every_gpo_and_reports() {
     assert_eq!(back_up_all(&gpos, r"C:\Backups").unwrap().len(), 2);
     drop(gpos);
     gpmc.join();
-    assert_eq!(gpmc.live_objects(), 0); // nothing leaked
+    assert_eq!(gpmc.objects_alive(), 0); // nothing leaked
 }
 
 #[test]
@@ -44,5 +44,5 @@ fn stops_at_a_failing_backup() {
         .simulation(Simulation::new(OperationKind::GpoBackup).fail_at(1, HResult::E_ACCESSDENIED));
     assert!(back_up_all(&[gpmc.gpo()], r"C:\Backups").is_err());
     gpmc.join();
-    assert_eq!(gpmc.live_objects(), 0);
+    assert_eq!(gpmc.objects_alive(), 0);
 }

@@ -185,6 +185,26 @@ impl From<crate::HResult> for windows_core::HRESULT {
     }
 }
 
+/// The object of this crate behind `object`, when `object` is one (a `T`) and agile.
+///
+/// windows-rs' dynamic cast (`cast_object_ref`) asks the object, through `QueryInterface`,
+/// to write a `&dyn Any` (two words) into the out slot. A proxy would forward the query to
+/// its object's apartment and write back an interface pointer (one word) in its place,
+/// without the reference the cast expects. An agile object (every object of this crate
+/// aggregates the free-threaded marshaler) is never reached through a proxy, so only an
+/// object that says it is agile is asked.
+#[cfg_attr(not(feature = "com-fake"), allow(dead_code))]
+pub(crate) fn ours<T>(object: &impl windows_core::Interface) -> Option<&T::Outer>
+where
+    T: windows_core::ComObjectInner,
+    T::Outer: core::any::Any + windows_core::IUnknownImpl<Impl = T>,
+{
+    object
+        .cast::<windows::Win32::System::Com::IAgileObject>()
+        .ok()?;
+    object.cast_object_ref::<T>().ok()
+}
+
 /// Compile-time proof that the plain values and handles cross threads.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}

@@ -10,8 +10,6 @@ use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
 use windows::Win32::System::Variant::VARIANT;
-#[cfg(feature = "com-fake")]
-use windows_core::Interface;
 use windows_core::{implement, IUnknown, Ref, HRESULT};
 
 use super::messages::read_messages;
@@ -244,11 +242,11 @@ impl ProgressSink {
 }
 
 /// The client's cancel request, made on its behalf (the fake GPMC's planned cancel): recorded
-/// by the tracker behind `sink` when it is this crate's sink; `false` otherwise.
+/// by the tracker behind `sink` when it is this crate's sink; `false` otherwise (a foreign
+/// sink, or a proxy, which is never asked for the Rust object behind it).
 #[cfg(feature = "com-fake")]
 pub(crate) fn cancel_on_behalf(sink: &IGPMAsyncProgress) -> bool {
-    sink.cast_object_ref::<SinkObject>()
-        .is_ok_and(|object| object.reporter.client_cancel())
+    super::ours::<SinkObject>(sink).is_some_and(|object| object.reporter.client_cancel())
 }
 
 /// The COM object: an agile `IGPMAsyncProgress` (and `IDispatch`) holding a reporter.
@@ -358,6 +356,13 @@ impl IGPMAsyncProgress_Impl for SinkObject_Impl {
         Ok(())
     }
 }
+
+/// Compile-time proof that the COM object may be called on any thread: it is agile (the
+/// `#[implement]` default), so `Status` comes on whichever thread the server calls from.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<SinkObject>();
+};
 
 /// Interprets an asynchronous GPMC method's return value: `Ok(Some(result))`, `Ok(None)` for
 /// `S_OK` with a null `IGPMResult` (which windows-rs reports as an error with code `S_OK`),
