@@ -49,8 +49,9 @@ mod backup {
         let _ = std::panic::catch_unwind(|| {
             if let Some(operation) = OPERATION.get() {
                 println!("cancelling...");
-                if let Err(error) = operation.cancel() {
-                    eprintln!("cancel failed: {error}");
+                let request = operation.cancel();
+                if !request.in_time() {
+                    eprintln!("cancel: {request}");
                 }
             }
         });

@@ -70,7 +70,7 @@ mod tests {
         let seen = follow(
             &tracker,
             |percent| cancel_at.is_some_and(|at| percent >= at),
-            || handle.cancel(),
+            || handle.cancel().in_time(),
         );
         server.join();
         seen

@@ -58,7 +58,9 @@ fn cancel_through_the_handle_is_recorded_and_reaches_the_server() {
         .expect("IGPMAsyncCancel");
     drop(cancel_variant);
     assert_eq!(next(&mut updates), Some(progress(0, 4)));
-    cancel.cancel().expect("the server accepted the request");
+    let request = cancel.cancel();
+    assert!(request.in_time());
+    assert_eq!(request.server_answer(), Some(HResult::S_OK), "accepted");
     let outcome = outcome_of(&sink);
     let served = gpmc.join();
     assert!(served[0].cancel_received);
@@ -108,7 +110,9 @@ fn a_server_that_goes_on_ends_as_it_would_have() {
         .cancel_answer(HResult::S_OK);
     let gpmc = FakeGpmc::new().simulation(simulation);
     let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
-    operation.cancel().expect("the server accepted the request");
+    let request = operation.cancel();
+    assert!(request.in_time());
+    assert_eq!(request.server_answer(), Some(HResult::S_OK), "accepted");
     let outcome = operation.wait().expect("an outcome");
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
     assert!(outcome.cancel_requested());
@@ -136,6 +140,34 @@ fn a_planned_cancel_is_requested_on_the_clients_behalf() {
         .tracker()
         .updates_so_far()
         .contains(&Update::Event(Event::CancelRequested)));
+    drop((outcome, operation));
+    assert_released(&gpmc);
+}
+
+/// A server may refuse the request: its code is the answer, the request was in time (the
+/// client did ask, and it stays recorded), and the operation runs to its end.
+#[test]
+fn a_server_that_refuses_says_so_in_its_answer() {
+    let _mta = Apartment::mta();
+    let gpmc = FakeGpmc::new()
+        .simulation(
+            Simulation::new(OperationKind::GpoBackup)
+                .extensions(3)
+                .pace(Duration::from_millis(50)),
+        )
+        .refuse_cancel(HResult::E_ACCESSDENIED);
+    let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
+    let request = operation.cancel();
+    assert!(request.in_time());
+    assert_eq!(request.server_answer(), Some(HResult::E_ACCESSDENIED));
+    assert_eq!(
+        request.to_string(),
+        "in time; the server answered 0x80070005 (E_ACCESSDENIED)"
+    );
+    let outcome = operation.wait().expect("an outcome");
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    assert!(outcome.cancel_requested());
+    assert!(!gpmc.join()[0].cancel_received, "the server never heard it");
     drop((outcome, operation));
     assert_released(&gpmc);
 }

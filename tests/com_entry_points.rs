@@ -544,13 +544,9 @@ fn every_method_answers_a_cancel_from_another_thread_in_time() {
             let operation = call()
                 .start()
                 .unwrap_or_else(|e| panic!("{kind}: start: {e}"));
-            thread::scope(|scope| {
-                scope
-                    .spawn(|| operation.cancel())
-                    .join()
-                    .unwrap()
-                    .unwrap_or_else(|e| panic!("{kind}: cancel: {e}"));
-            });
+            let request = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            assert!(request.in_time(), "{kind}");
+            assert_eq!(request.server_answer(), Some(HResult::S_OK), "{kind}");
             let outcome = operation
                 .wait_timeout(WAIT)
                 .unwrap_or_else(|| panic!("{kind}: no end"))
@@ -597,8 +593,11 @@ fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
                 .unwrap_or_else(|| panic!("{kind}: no end"))
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             fake.join();
-            // The answer of a server that has finished does not matter; the outcome stays.
-            let _ = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            // Too late: recorded nowhere; the server that has finished still answers, and
+            // the outcome stays.
+            let request = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            assert!(!request.in_time(), "{kind}");
+            assert_eq!(request.server_answer(), Some(HResult::S_OK), "{kind}");
             let after = operation.wait().unwrap_or_else(|e| panic!("{kind}: {e}"));
             assert_eq!(plain(&after), plain(&before), "{kind}");
             assert_eq!(before.kind(), OutcomeKind::Succeeded, "{kind}");

@@ -96,7 +96,7 @@ fn show(
     let stopped = follow.show(
         display,
         |display| {
-            if !cancel.cancel() {
+            if !cancel.cancel().in_time() {
                 display.line("the operation had already ended")?;
             }
             Ok(())

@@ -399,9 +399,11 @@ mod windows {
             };
             let stopped = follow.show(
                 &mut display,
-                |display| match operation.cancel() {
-                    Ok(()) => Ok(()),
-                    Err(error) => display.line(&format!("cancel failed: {error}")),
+                |display| match operation.cancel().server_answer() {
+                    Some(answer) if answer.is_failure() => {
+                        display.line(&format!("cancel failed: {answer:#}"))
+                    }
+                    _ => Ok(()),
                 },
                 AtViolation::WaitForServer,
             )?;
