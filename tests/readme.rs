@@ -38,7 +38,7 @@ fn readme_client_test_is_tests_client_on_any_os() {
     let test = read("tests/client_on_any_os.rs");
     let marker = "// The README's code:\n";
     let code = &test[test.find(marker).expect("the marker") + marker.len()..];
-    assert!(readme.contains("fn follow("), "{readme}");
+    assert!(readme.contains("pub fn follow"), "{readme}");
     assert_eq!(readme, code);
 }
 

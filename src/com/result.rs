@@ -36,6 +36,25 @@ use crate::{HResult, ResultDescription, ResultType, TypedResult};
 /// keeps it in the process's Global Interface Table for as long as a clone of the
 /// `ComResult` lives: [`interface`](Self::interface) hands it out on any thread.
 /// Comparisons, hashing and `Debug` look at the plain data only.
+///
+/// Code written once for every platform reads the plain description through
+/// `AsRef<ResultDescription>`, which `ComResult` and `ResultDescription` both implement: a
+/// function generic over `R: AsRef<ResultDescription>` (beside the tracker's
+/// `TypedResult + Clone`) follows a Windows operation's `Tracker<ComResult>` and the
+/// simulated server's `Tracker` alike.
+///
+/// ```
+/// use gpmc_progress::com::ComResult;
+/// use gpmc_progress::ResultDescription;
+///
+/// fn shown<R: AsRef<ResultDescription>>(result: &R) -> String {
+///     result.as_ref().to_string()
+/// }
+///
+/// let plain = ResultDescription::text("<r/>");
+/// let com = ComResult::new(plain.clone(), ComResult::VT_BSTR);
+/// assert_eq!(shown(&com), shown(&plain));
+/// ```
 #[derive(Clone)]
 pub struct ComResult {
     description: ResultDescription,
