@@ -7,10 +7,13 @@
 
 mod com_support;
 
-use com_support::{described, refcount, reflected, Apartment};
+use com_support::{described, refcount, reflected, Apartment, STARTER_GPO_ID};
 use gpmc_progress::com::fake::script::{CallSpec, CollectionSpec, MessageSpec};
-use gpmc_progress::com::fake::FakeGpmc;
-use gpmc_progress::com::{outcome_from_result, ComResult, ProgressSink};
+use gpmc_progress::com::fake::{FakeGpmc, DOMAIN, GPO_ID};
+use gpmc_progress::com::{
+    gpo_name_and_id, outcome_from_result, ComResult, CopyFlags, Gpm, GpoExt, ProgressSink,
+    ReportFormat, RsopExt, StarterGpoBackupResult, StarterGpoExt,
+};
 use gpmc_progress::live::{TrackError, Tracker, Update};
 use gpmc_progress::simulate::Simulation;
 use gpmc_progress::{
@@ -435,5 +438,168 @@ fn a_collection_item_out_of_range_is_an_error() {
     // SAFETY: as above.
     assert!(unsafe { collection.get_Item(1) }.is_ok());
     drop((collection, result));
+    assert_eq!(gpmc.objects_alive(), 0);
+}
+
+/// The look-ups `Gpm` makes, against the fake: the domain, a GPO by ID and by display name
+/// (none, one, several), a backup in its directory, an RSoP query. What is not there is an
+/// error with the code GPMC answers.
+#[test]
+fn gpm_finds_what_the_fake_holds() {
+    let _mta = Apartment::mta();
+    let gpmc = FakeGpmc::new()
+        .with_gpo("{0A000000-0000-4000-8000-00000000000A}", "Workstations")
+        .with_gpo("{0B000000-0000-4000-8000-00000000000B}", "Servers")
+        .with_gpo("{0C000000-0000-4000-8000-00000000000C}", "Servers");
+    let gpm = Gpm::from(gpmc.gpm());
+    let code = |error: windows_core::Error| HResult::from(error.code());
+
+    let domain = gpm.domain(DOMAIN, None).expect("the fake's domain");
+    assert_eq!(
+        gpm.domain("elsewhere.test", Some("dc1.elsewhere.test"))
+            .map(drop)
+            .map_err(code),
+        Err(HResult::ERROR_NO_SUCH_DOMAIN)
+    );
+
+    let gpo = Gpm::gpo(&domain, &GPO_ID.to_lowercase()).expect("found by ID");
+    assert_eq!(
+        gpo_name_and_id(&gpo).unwrap(),
+        ("Default Domain Policy".to_owned(), GPO_ID.to_owned())
+    );
+    assert_eq!(
+        Gpm::gpo(&domain, "{00000000-0000-4000-8000-000000000000}")
+            .map(drop)
+            .map_err(code),
+        Err(HResult::ERROR_DS_NO_SUCH_OBJECT)
+    );
+
+    let named = |name: &str| -> Vec<(String, String)> {
+        gpm.gpos_named(&domain, name)
+            .expect("searched")
+            .iter()
+            .map(|gpo| gpo_name_and_id(gpo).unwrap())
+            .collect()
+    };
+    assert_eq!(
+        named("Workstations"),
+        [(
+            "Workstations".to_owned(),
+            "{0A000000-0000-4000-8000-00000000000A}".to_owned()
+        )]
+    );
+    assert_eq!(named("Servers").len(), 2);
+    assert_eq!(named("Nobody"), []);
+
+    // The fake's own backup, then one it makes.
+    let made = gpo
+        .backup(r"D:\Saved", "weekly")
+        .run_sync()
+        .expect("backed up")
+        .outcome;
+    let Some(ResultDescription::Backup { id: Some(id), .. }) =
+        made.result().map(|backup| backup.description().clone())
+    else {
+        panic!("a backup: {made:?}");
+    };
+    for (directory, id) in [
+        (r"C:\GPO Backups\", "{6E2A6B8C-1B1F-4D2E-9C3A-2F5D8E7A9B01}"),
+        (r"d:\saved", id.as_str()),
+    ] {
+        let backup = gpm.backup(directory, id).expect("the backup");
+        // SAFETY: a property getter of a live IGPMBackup.
+        let found = unsafe { backup.ID() }.unwrap().to_string();
+        assert!(found.eq_ignore_ascii_case(id), "{directory}");
+    }
+    assert_eq!(
+        gpm.backup(r"C:\Elsewhere", &id).map(drop).map_err(code),
+        Err(HResult::ERROR_FILE_NOT_FOUND)
+    );
+
+    let query = gpm
+        .rsop_logging(Some("PC01"), Some(r"CORP\alice"))
+        .expect("an RSoP query");
+    let report = query
+        .rsop()
+        .generate_report(ReportFormat::Html)
+        .run_sync()
+        .expect("a report");
+    assert!(report.outcome.result().is_some());
+    drop((query, report, made, gpo, domain, gpm));
+    gpmc.join();
+    assert_eq!(gpmc.objects_alive(), 0);
+}
+
+/// A simulation's result reflects the method's arguments: a backup has the directory and
+/// comment it was given and the ID of what it backed up (GPO or Starter GPO), a copy its new
+/// name; asynchronously and synchronously alike.
+#[test]
+fn results_reflect_the_methods_arguments() {
+    let _mta = Apartment::mta();
+    let gpmc = FakeGpmc::new().with_gpo("{0A000000-0000-4000-8000-00000000000A}", "Workstations");
+    let gpm = Gpm::from(gpmc.gpm());
+    let domain = gpm.domain(DOMAIN, None).unwrap();
+    let gpo = Gpm::gpo(&domain, "{0A000000-0000-4000-8000-00000000000A}").unwrap();
+    let asynchronous = gpo
+        .backup(r"D:\Saved", "weekly")
+        .start()
+        .unwrap()
+        .wait()
+        .expect("backed up");
+    let synchronous = gpo
+        .backup(r"D:\Saved", "weekly")
+        .run_sync()
+        .unwrap()
+        .outcome;
+    for outcome in [&asynchronous, &synchronous] {
+        match outcome.result().map(|backup| backup.description()) {
+            Some(ResultDescription::Backup {
+                id: Some(_),
+                gpo_id,
+                directory,
+                comment,
+            }) => {
+                assert_eq!(
+                    gpo_id.as_deref(),
+                    Some("{0A000000-0000-4000-8000-00000000000A}")
+                );
+                assert_eq!(directory.as_deref(), Some(r"D:\Saved"));
+                assert_eq!(comment.as_deref(), Some("weekly"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let copy = gpo
+        .copy_to(
+            CopyFlags::default(),
+            &domain,
+            Some("Copy of Workstations"),
+            None,
+        )
+        .run_sync()
+        .unwrap()
+        .outcome;
+    assert!(matches!(
+        copy.result().map(|gpo| gpo.description()),
+        Some(ResultDescription::Gpo { display_name: Some(name), .. }) if name == "Copy of Workstations"
+    ));
+    let starter = gpmc
+        .starter_gpo()
+        .backup(r"D:\Starter", "baseline")
+        .run_sync()
+        .unwrap()
+        .outcome;
+    let description = match starter.result() {
+        Some(StarterGpoBackupResult::StarterGpoBackup(backup)) => backup.description().clone(),
+        Some(StarterGpoBackupResult::Backup(backup)) => backup.description().clone(),
+        None => panic!("no result"),
+    };
+    assert!(matches!(
+        description,
+        ResultDescription::StarterGpoBackup { gpo_id: Some(id), directory: Some(dir), comment: Some(c), .. }
+            if id == STARTER_GPO_ID && dir == r"D:\Starter" && c == "baseline"
+    ));
+    drop((asynchronous, synchronous, copy, starter, gpo, domain, gpm));
+    gpmc.join();
     assert_eq!(gpmc.objects_alive(), 0);
 }
