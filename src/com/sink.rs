@@ -278,6 +278,8 @@ impl SinkObject {
     #[inline(always)]
     fn status_quiet(&self, numerator: i32, denominator: i32, hr: HRESULT) {
         let handled = catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(test)]
+            super::tests::panic_if_asked();
             self.reporter
                 .progress_with_hr(numerator, denominator, HResult::from(hr));
         }));
