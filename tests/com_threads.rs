@@ -16,7 +16,9 @@ use gpmc_progress::com::fake::script::{
     CallSpec, CollectionSpec, MessageSpec, Props, ResultSpec, Step,
 };
 use gpmc_progress::com::fake::FakeGpmc;
-use gpmc_progress::com::{BackupExt, ComResult, GpoExt, ProgressSink, ReportFormat, ResultObject};
+use gpmc_progress::com::{
+    BackupExt, ComResult, Gpm, GpoExt, ProgressSink, ReportFormat, ResultObject,
+};
 use gpmc_progress::live::Late;
 use gpmc_progress::{
     Event, HResult, OperationKind, OperationOutcome, OutcomeKind, ProgressFraction,
@@ -508,5 +510,72 @@ fn the_operation_and_its_future_are_send() {
     assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
     gpmc.join();
     drop((outcome, operation));
+    assert_released(&gpmc);
+}
+
+/// `Gpm::new` wants the multithreaded apartment: on a thread that is a single-threaded one
+/// (a UI thread) it fails with `RPC_E_CHANGED_MODE`, which `HResult`'s `{:#}` names. On an
+/// MTA thread it creates GPMC, or says it is not installed (as under Wine).
+#[test]
+fn gpm_new_names_the_first_errors_a_program_meets() {
+    thread::spawn(|| {
+        let _sta = Apartment::sta();
+        let code = HResult::from(Gpm::new().unwrap_err().code());
+        assert_eq!(code, HResult::RPC_E_CHANGED_MODE);
+        assert_eq!(format!("{code:#}"), "0x80010106 (RPC_E_CHANGED_MODE)");
+    })
+    .join()
+    .unwrap();
+    thread::spawn(|| match Gpm::new() {
+        Ok(_) => {}
+        Err(error) => {
+            let code = HResult::from(error.code());
+            assert_eq!(code, HResult::REGDB_E_CLASSNOTREG, "{code:#}");
+            assert_eq!(format!("{code:#}"), "0x80040154 (REGDB_E_CLASSNOTREG)");
+        }
+    })
+    .join()
+    .unwrap();
+}
+
+/// The pattern of a GUI program: a worker thread in the MTA does the GPMC work and hands
+/// the operation to the UI thread (an STA), which never blocks: it polls the end from its
+/// loop and cancels from there.
+#[test]
+fn a_ui_thread_follows_an_operation_a_worker_started() {
+    let gpmc = FakeGpmc::new().simulation(
+        gpmc_progress::simulate::Simulation::new(OperationKind::GpoBackup)
+            .extensions(4)
+            .pace(std::time::Duration::from_secs(60)),
+    );
+    let (started, operations) = std::sync::mpsc::channel();
+    let worker = {
+        let gpmc = gpmc.clone();
+        thread::spawn(move || {
+            let _mta = Apartment::mta();
+            let gpm = Gpm::from(gpmc.gpm());
+            let domain = gpm.domain(gpmc_progress::com::fake::DOMAIN, None).unwrap();
+            let gpo = Gpm::gpo(&domain, gpmc_progress::com::fake::GPO_ID).unwrap();
+            let operation = gpo.backup(r"C:\Backups", "nightly").start().unwrap();
+            started.send(operation.clone()).unwrap();
+            operation.wait()
+        })
+    };
+    let ui = thread::spawn(move || {
+        let _sta = Apartment::sta();
+        let operation = operations.recv_timeout(GUARD).expect("an operation");
+        assert!(operation.try_outcome().is_none(), "a minute per step");
+        assert!(operation.cancel().in_time());
+        let deadline = std::time::Instant::now() + GUARD;
+        loop {
+            if let Some(end) = operation.try_outcome() {
+                return end.map(|outcome| outcome.kind());
+            }
+            assert!(std::time::Instant::now() < deadline, "no end");
+            thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+    assert_eq!(ui.join().unwrap(), Ok(OutcomeKind::Cancelled));
+    assert!(worker.join().unwrap().is_ok());
     assert_released(&gpmc);
 }

@@ -67,7 +67,7 @@ impl Gpm {
     /// use gpmc_progress::HResult;
     ///
     /// match Gpm::new() {
-    ///     Ok(gpm) => { /* look up, start operations */ # drop(gpm); }
+    ///     Ok(gpm) => println!("GPMC is there: {gpm:?}"),
     ///     Err(error) if HResult::from(error.code()) == HResult::REGDB_E_CLASSNOTREG => {
     ///         eprintln!("the Group Policy Management Console is not installed");
     ///     }

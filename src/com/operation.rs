@@ -23,9 +23,10 @@ pub enum OperationError {
     /// protocol or let go without finishing.
     #[error(transparent)]
     Track(#[from] TrackError),
-    /// The operation ended, but its result is not of the method's type (or a success has
-    /// none while one was expected to be converted): possible only when the rules in force
-    /// let an unexpected result through. The plain outcome is kept.
+    /// The operation ended with a result that is not of the method's type: possible only
+    /// when the rules in force let an unexpected result through (an anomaly under
+    /// `documented`). The plain outcome is kept. A success without a result is not this
+    /// error: it is an outcome whose `result()` is `None`.
     #[error("the operation ended with a result of another type: {0}")]
     UnexpectedResult(Box<OperationOutcome<ComResult>>),
 }
@@ -64,7 +65,10 @@ pub(crate) type CancelEntry = Result<GlobalInterface<IGPMAsyncCancel>, HResult>;
 /// as on any platform.
 ///
 /// Made by [`Call::start`](super::Call::start). It is plain (`Send + Sync`, cheap to clone):
-/// wait on another thread, cancel from a Ctrl-C handler, await it on any executor.
+/// wait on another thread, cancel from a Ctrl-C handler, await it on any executor. Keep it
+/// in a local, a struct or a `static`, not in a `thread_local`: its last drop revokes the
+/// server's cancel object and lets the multithreaded apartment go, which COM does not allow
+/// while a thread shuts down (see the module's "Threads, apartments and errors").
 ///
 /// ```no_run
 /// use gpmc_progress::com::GpoExt;

@@ -157,11 +157,16 @@ impl ComResult {
     /// The live result object as `I`, valid in the calling thread's apartment: the object
     /// itself when it is agile or the thread is in its apartment, a proxy otherwise.
     ///
-    /// Call it on a thread where COM is initialised (a thread without COM is served in the
-    /// multithreaded apartment). Fails with `E_POINTER` when the object was not kept (a
-    /// string, a sink that does not keep result objects, or a `ComResult` made with
-    /// [`new`](Self::new)), with the error of the
-    /// registration when the sink could not keep the object (also reported as a
+    /// Call it on a thread where COM is initialised. A thread without COM is served in the
+    /// multithreaded apartment, which this `ComResult` keeps alive: what it hands out there
+    /// is valid only while some use of that apartment remains, so keep the `ComResult` (or
+    /// an [`Operation`](super::Operation)) alive while you use the interface. Do not keep a
+    /// `ComResult` in a `thread_local`: its last drop revokes the object and lets the
+    /// apartment go, which COM does not allow while a thread shuts down.
+    ///
+    /// Fails with `E_POINTER` when the object was not kept (a string, a sink that does not
+    /// keep result objects, or a `ComResult` made with [`new`](Self::new)), with the error of
+    /// the registration when the sink could not keep the object (also reported as a
     /// [`ReadIssue`] beside the call), and with `E_NOINTERFACE` when the object is not an `I`.
     ///
     /// ```no_run
