@@ -54,10 +54,11 @@ enum Step {
 /// without `ms` has no pace: its calls come one after another.
 ///
 /// The trace's `cancel` lines are the recorded client's: the code under test makes its own
-/// cancel requests, so they are not replayed unless asked ([`replay_cancels`]
-/// (Self::replay_cancels): each at its recorded moment). A trace that ends before its finishing
-/// call leaves the operation unfinished while the [`Playback`] lives (as a server that holds
-/// the sink), or lets go at once with [`let_go_at_end`](Self::let_go_at_end) (the end is then
+/// cancel requests, so they are not replayed unless asked
+/// ([`replay_cancels`](Self::replay_cancels): each at its recorded moment). A trace that
+/// ends before its finishing call leaves the operation unfinished while the [`Playback`]
+/// lives (as a server that holds the sink), or lets go at once with
+/// [`let_go_at_end`](Self::let_go_at_end) (the end is then
 /// [`Abandoned`](crate::live::TrackError::Abandoned)). What comes after the trace's end
 /// (a call after the finishing one) is served too: the tracker judges it late, as
 /// `gpmc-trace check` judges the trace.
