@@ -15,12 +15,12 @@ use gpmc_progress::com::fake::script::{
     text, CallSpec, CollectionSpec, ElementSpec, MessageSpec, Props, ResultSpec,
 };
 use gpmc_progress::com::fake::FakeGpmc;
-use gpmc_progress::com::{async_started, outcome_from_result, ComResult, ProgressSink};
+use gpmc_progress::com::{outcome_from_result, ComResult, ProgressSink};
 use gpmc_progress::live::{Location, ReadIssue, ReadProblem};
 use gpmc_progress::{
     Breach, HResult, OperationKind, OutcomeKind, ResultDescription, StatusMessage,
 };
-use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL};
+use windows::Win32::Foundation::E_ACCESSDENIED;
 
 fn backup_props() -> Props {
     Props::of(&[
@@ -594,19 +594,4 @@ fn a_synchronous_igpmresult_becomes_the_same_outcome() {
     );
     drop(converted);
     assert_released(&gpmc);
-}
-
-#[test]
-fn async_started_reads_a_null_igpmresult_as_success() {
-    assert!(matches!(
-        async_started(Err(windows_core::Error::empty())),
-        Ok(None)
-    ));
-    assert_eq!(
-        async_started(Err(E_FAIL.into()))
-            .map(|_| ())
-            .unwrap_err()
-            .code(),
-        E_FAIL
-    );
 }

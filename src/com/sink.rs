@@ -372,10 +372,13 @@ const _: () = {
 ///
 /// ```
 /// use gpmc_progress::com::async_started;
+/// use windows::Win32::Foundation::E_FAIL;
 /// use windows_core::Error;
 ///
 /// // What windows-rs returns for S_OK with a null [out] interface.
 /// assert!(matches!(async_started(Err(Error::empty())), Ok(None)));
+/// // A failure is the method's.
+/// assert_eq!(async_started(Err(E_FAIL.into())).map(drop).unwrap_err().code(), E_FAIL);
 /// ```
 pub fn async_started(
     call: windows_core::Result<IGPMResult>,
