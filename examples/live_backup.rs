@@ -17,13 +17,17 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use gpmc_progress::live::{TrackError, Tracker, Update};
+use gpmc_progress::live::{CancelRequest, TrackError, Tracker, Update};
 use gpmc_progress::simulate::Simulation;
 use gpmc_progress::{Event, HResult, OperationKind, OperationOutcome, OutcomeKind, Rule, Rules};
 
 /// The client's code: draws and prints what the tracker reports, cancels once progress
 /// reaches `cancel_at` percent, and returns how the operation ended as an exit status.
-fn follow(tracker: &Tracker, cancel_at: Option<u8>, cancel: &dyn Fn() -> bool) -> ExitCode {
+fn follow(
+    tracker: &Tracker,
+    cancel_at: Option<u8>,
+    cancel: &dyn Fn() -> CancelRequest,
+) -> ExitCode {
     let mut updates = tracker.updates();
     let mut asked = false;
     loop {
@@ -44,7 +48,7 @@ fn follow(tracker: &Tracker, cancel_at: Option<u8>, cancel: &dyn Fn() -> bool) -
                 if !asked && cancel_at.is_some_and(|at| percent >= at) {
                     asked = true;
                     println!("  the user asks to cancel");
-                    if !cancel() {
+                    if !cancel().in_time() {
                         println!("  too late: the operation had ended");
                     }
                 }

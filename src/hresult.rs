@@ -134,8 +134,38 @@ known_hresults! {
     (RPC_E_DISCONNECTED, 0x8001_0108, "RPC_E_DISCONNECTED", "object disconnected from its clients");
     /// `RPC_E_WRONG_THREAD`: an interface marshalled for another thread was called.
     (RPC_E_WRONG_THREAD, 0x8001_010E, "RPC_E_WRONG_THREAD", "called on the wrong thread");
-    /// `CO_E_NOTINITIALIZED`: COM was not initialised on this thread.
+    /// `CO_E_NOTINITIALIZED`: COM was not initialised on this thread (`CoInitializeEx` was
+    /// not called, or was balanced already).
     (CO_E_NOTINITIALIZED, 0x8004_01F0, "CO_E_NOTINITIALIZED", "COM not initialised");
+    /// `RPC_E_CHANGED_MODE`: COM was initialised on this thread in another concurrency
+    /// model (a single-threaded apartment, such as a UI thread, asked for the
+    /// multithreaded one, or the reverse).
+    (RPC_E_CHANGED_MODE, 0x8001_0106, "RPC_E_CHANGED_MODE", "COM initialised in another apartment model");
+    /// `REGDB_E_CLASSNOTREG`: the class is not registered. For `GPMgmt.GPM`: the Group
+    /// Policy Management Console is not installed.
+    (REGDB_E_CLASSNOTREG, 0x8004_0154, "REGDB_E_CLASSNOTREG", "class not registered");
+    /// `REGDB_E_IIDNOTREG`: the interface is not registered (no proxy to marshal it with).
+    (REGDB_E_IIDNOTREG, 0x8004_0155, "REGDB_E_IIDNOTREG", "interface not registered");
+    /// `CLASS_E_NOAGGREGATION`: the class cannot be created as part of an aggregate.
+    (CLASS_E_NOAGGREGATION, 0x8004_0110, "CLASS_E_NOAGGREGATION", "class does not support aggregation");
+    /// `CO_E_CLASSSTRING`: an invalid class string (a ProgID or CLSID that does not parse
+    /// or is not known).
+    (CO_E_CLASSSTRING, 0x8004_01F3, "CO_E_CLASSSTRING", "invalid class string");
+    /// `CO_E_SERVER_EXEC_FAILURE`: the server process of an out-of-process class could
+    /// not be started.
+    (CO_E_SERVER_EXEC_FAILURE, 0x8008_0005, "CO_E_SERVER_EXEC_FAILURE", "server execution failed");
+    /// `HRESULT_FROM_WIN32(ERROR_BAD_NETPATH)`: the network path was not found.
+    (ERROR_BAD_NETPATH, 0x8007_0035, "HRESULT_FROM_WIN32(ERROR_BAD_NETPATH)", "network path not found");
+    /// `HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)`: the file or object already exists.
+    (ERROR_ALREADY_EXISTS, 0x8007_00B7, "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)", "already exists");
+    /// `HRESULT_FROM_WIN32(ERROR_NOT_FOUND)`: the element was not found.
+    (ERROR_NOT_FOUND, 0x8007_0490, "HRESULT_FROM_WIN32(ERROR_NOT_FOUND)", "element not found");
+    /// `HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE)`: the RPC server (a domain controller,
+    /// say) cannot be reached.
+    (RPC_S_SERVER_UNAVAILABLE, 0x8007_06BA, "HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE)", "RPC server unavailable");
+    /// `HRESULT_FROM_WIN32(ERROR_DS_NO_SUCH_OBJECT)`: the directory has no such object (a
+    /// GPO ID that is not in the domain).
+    (ERROR_DS_NO_SUCH_OBJECT, 0x8007_2030, "HRESULT_FROM_WIN32(ERROR_DS_NO_SUCH_OBJECT)", "no such directory object");
 }
 
 impl HResult {
@@ -498,6 +528,45 @@ mod tests {
         assert_eq!(HResult::ERROR_CANCELLED, HResult::from_win32(1223));
         assert_eq!(HResult::ERROR_NO_SUCH_DOMAIN, HResult::from_win32(1355));
         assert_eq!(HResult::ERROR_TIMEOUT, HResult::from_win32(1460));
+        assert_eq!(HResult::ERROR_BAD_NETPATH, HResult::from_win32(53));
+        assert_eq!(HResult::ERROR_ALREADY_EXISTS, HResult::from_win32(183));
+        assert_eq!(HResult::ERROR_NOT_FOUND, HResult::from_win32(1168));
+        assert_eq!(HResult::RPC_S_SERVER_UNAVAILABLE, HResult::from_win32(1722));
+        assert_eq!(HResult::ERROR_DS_NO_SUCH_OBJECT, HResult::from_win32(8240));
+    }
+
+    /// What a COM program meets first, before GPMC says anything, is named.
+    #[test]
+    fn the_first_codes_a_com_user_meets_are_named() {
+        for (bits, named) in [
+            (0x8004_0154, "0x80040154 (REGDB_E_CLASSNOTREG)"),
+            (0x8001_0106, "0x80010106 (RPC_E_CHANGED_MODE)"),
+            (0x8004_01F0, "0x800401F0 (CO_E_NOTINITIALIZED)"),
+            (0x8004_0155, "0x80040155 (REGDB_E_IIDNOTREG)"),
+            (0x8004_0110, "0x80040110 (CLASS_E_NOAGGREGATION)"),
+            (0x8004_01F3, "0x800401F3 (CO_E_CLASSSTRING)"),
+            (0x8008_0005, "0x80080005 (CO_E_SERVER_EXEC_FAILURE)"),
+            (
+                0x8007_06BA,
+                "0x800706BA (HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE))",
+            ),
+        ] {
+            let hr = HResult::from_bits(bits);
+            assert_eq!(format!("{hr:#}"), named);
+            assert!(hr.is_failure(), "{named}");
+        }
+        assert_eq!(
+            HResult::REGDB_E_CLASSNOTREG.description(),
+            Some("class not registered")
+        );
+    }
+
+    #[test]
+    fn every_known_code_has_its_own_value() {
+        let mut values: Vec<u32> = HResult::KNOWN.iter().map(|hr| hr.bits()).collect();
+        values.sort_unstable();
+        values.dedup();
+        assert_eq!(values.len(), HResult::KNOWN.len());
     }
 
     #[test]

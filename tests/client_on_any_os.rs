@@ -3,20 +3,102 @@
 
 #![cfg(all(feature = "live", not(loom)))]
 
+/// The README's `follow`, unchanged, run against a Windows operation: the crate's fake GPMC
+/// runs the simulation behind the COM sink, and `follow` reads the operation's
+/// `Tracker<ComResult>` as it reads the simulated server's `Tracker`, and cancels through
+/// the operation.
+#[cfg(all(test, windows, feature = "com-fake"))]
+mod on_windows {
+    use super::follow;
+    use gpmc_progress::com::fake::FakeGpmc;
+    use gpmc_progress::com::GpoExt;
+    use gpmc_progress::simulate::Simulation;
+    use gpmc_progress::{HResult, OperationKind, OutcomeKind};
+    use std::time::Duration;
+
+    fn backup() -> Simulation {
+        Simulation::new(OperationKind::GpoBackup)
+            .extensions(4)
+            .seed(1)
+    }
+
+    #[test]
+    fn success() {
+        let gpmc = FakeGpmc::new().simulation(backup().warning_at(2));
+        let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
+        let (shown, end) = follow(operation.tracker(), |_| false, || operation.cancel());
+        assert_eq!(end.unwrap().kind(), OutcomeKind::Succeeded);
+        assert!(shown.iter().any(|line| line.starts_with("warning: ")));
+        assert_eq!(
+            shown[shown.len() - 3..][..2],
+            ["100%", "finished: succeeded"]
+        );
+        let result = shown.last().unwrap();
+        assert!(result.starts_with("result: backup {"), "{result}");
+        assert!(
+            result.ends_with(r#", directory C:\Backups, comment "nightly""#),
+            "{result}"
+        );
+        drop(operation);
+        gpmc.join();
+        assert_eq!(gpmc.objects_alive(), 0);
+    }
+
+    #[test]
+    fn failure() {
+        let gpmc = FakeGpmc::new().simulation(backup().fail_at(2, HResult::E_ACCESSDENIED));
+        let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
+        let (shown, end) = follow(operation.tracker(), |_| false, || operation.cancel());
+        assert_eq!(end.unwrap().hr(), HResult::E_ACCESSDENIED);
+        assert_eq!(shown.last().unwrap(), "finished: failed");
+    }
+
+    #[test]
+    fn cancel_in_time_and_too_late() {
+        // A slow server: the cancel finds it between two calls, and it answers at once.
+        let gpmc = FakeGpmc::new().simulation(backup().pace(Duration::from_secs(60)));
+        let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
+        let (shown, end) = follow(operation.tracker(), |_| true, || operation.cancel());
+        let outcome = end.unwrap();
+        assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
+        assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);
+        assert_eq!(shown.first().unwrap(), "0%");
+        assert!(!shown.contains(&"too late to cancel".to_owned()));
+        // At 100% the finishing call has ended the operation: too late.
+        let gpmc = FakeGpmc::new().simulation(backup());
+        let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
+        let (shown, end) = follow(
+            operation.tracker(),
+            |percent| percent == 100,
+            || operation.cancel(),
+        );
+        assert_eq!(end.unwrap().kind(), OutcomeKind::Succeeded);
+        assert!(
+            shown.contains(&"too late to cancel".to_owned()),
+            "{shown:?}"
+        );
+    }
+}
+
 // The README's code:
 use std::time::Duration;
 
-use gpmc_progress::live::{TrackError, Tracker, Update};
-use gpmc_progress::{Event, OperationOutcome};
+use gpmc_progress::live::{CancelRequest, TrackError, Tracker, Update};
+use gpmc_progress::{Event, OperationOutcome, ResultDescription, TypedResult};
 
-/// Your client code: shows an operation's progress and messages, and asks to cancel when the
-/// user does. It sees only a `Tracker` and a way to cancel, so the same code follows GPMC on
-/// Windows and the simulated server anywhere.
-pub fn follow(
-    tracker: &Tracker,
+/// Your client code: shows an operation's progress, messages and result, and asks to cancel
+/// when the user does. It sees only a `Tracker` and a way to cancel, so the same code follows
+/// GPMC on Windows (whose tracker carries the COM adapter's `ComResult`) and the simulated
+/// server anywhere (plain `ResultDescription`s): both give the plain description with
+/// `as_ref()`, and every cancel handle says whether it came in time.
+pub fn follow<R>(
+    tracker: &Tracker<R>,
     user_cancels_at: impl Fn(u8) -> bool,
-    cancel: impl Fn() -> bool,
-) -> (Vec<String>, Result<OperationOutcome, TrackError>) {
+    cancel: impl Fn() -> CancelRequest,
+) -> (Vec<String>, Result<OperationOutcome<R>, TrackError>)
+where
+    R: TypedResult + Clone + AsRef<ResultDescription>,
+{
     let mut shown = Vec::new();
     let mut updates = tracker.updates();
     let mut asked = false;
@@ -27,7 +109,9 @@ pub fn follow(
                 shown.push(format!("{}%", progress.percent()));
                 if !asked && user_cancels_at(progress.percent()) {
                     asked = true;
-                    cancel();
+                    if !cancel().in_time() {
+                        shown.push("too late to cancel".into());
+                    }
                 }
             }
             Ok(Update::Event(Event::Message(message))) => {
@@ -37,7 +121,12 @@ pub fn follow(
             // 100% is not success: GPMC ends a failed or cancelled operation at n/n too.
             Ok(Update::End(end)) => {
                 match &end {
-                    Ok(outcome) => shown.push(format!("finished: {}", outcome.kind())),
+                    Ok(outcome) => {
+                        shown.push(format!("finished: {}", outcome.kind()));
+                        if let Some(result) = outcome.result() {
+                            shown.push(format!("result: {}", result.as_ref()));
+                        }
+                    }
                     Err(error) => shown.push(format!("no outcome: {error}")),
                 }
                 return (shown, end);
@@ -86,7 +175,11 @@ mod tests {
     fn success() {
         let (shown, end) = run(backup().warning_at(2), Rules::documented(), None);
         assert_eq!(end.unwrap().kind(), OutcomeKind::Succeeded);
-        assert_eq!(shown[shown.len() - 2..], ["100%", "finished: succeeded"]);
+        assert_eq!(
+            shown[shown.len() - 3..][..2],
+            ["100%", "finished: succeeded"]
+        );
+        assert!(shown.last().unwrap().starts_with("result: backup {"));
         assert!(shown.iter().any(|line| line.starts_with("warning: ")));
     }
 
@@ -157,7 +250,7 @@ mod recorded {
         // The recorded run took 1.2 s: served ten times as fast, at its own rhythm.
         let tracker = Tracker::new(run.operation());
         let mut playback = run.speed(10.0).serve(&tracker).expect("a backup's tracker");
-        let (shown, end) = follow(&tracker, |_| false, || false);
+        let (shown, end) = follow(&tracker, |_| false, || tracker.cancel());
         assert_eq!(playback.wait().calls, 5);
 
         let outcome = end.unwrap();

@@ -275,7 +275,7 @@ fn drive_to(end: &str, tracker: &Tracker) {
         "succeeded" => server.status(report_at(4, 4)),
         "failed" => server.status(StatusCall::progress(4, 4).with_hr(HResult::E_ACCESSDENIED)),
         "cancelled" => {
-            assert!(tracker.cancel());
+            assert!(tracker.cancel().in_time());
             server.status(StatusCall::progress(4, 4).with_hr(HResult::ERROR_CANCELLED));
         }
         // Strict: a changed denominator is a violation.
@@ -291,7 +291,10 @@ fn drive_to(end: &str, tracker: &Tracker) {
     // Late: none of this reaches a stream.
     server.status(with_messages(4, 4, &["late"]));
     server.start_failed(HResult::E_FAIL);
-    assert!(!tracker.cancel(), "a cancel after the end is refused");
+    assert!(
+        !tracker.cancel().in_time(),
+        "a cancel after the end is refused"
+    );
     drop(server);
 }
 
@@ -476,8 +479,8 @@ fn cancel_after_each_kind_of_end_returns_false_and_records_nothing() {
         // Everything was delivered and written once the observer was let go.
         watched.all();
         let before = (tracker.updates_so_far(), tracker.after_end(), trace.text());
-        assert!(!tracker.cancel(), "{end}");
-        assert!(!tracker.cancel(), "{end}");
+        assert!(!tracker.cancel().in_time(), "{end}");
+        assert!(!tracker.cancel().in_time(), "{end}");
         assert_eq!(
             (tracker.updates_so_far(), tracker.after_end(), trace.text()),
             before,
@@ -902,7 +905,7 @@ fn the_observer_may_cancel_from_inside_its_callback() {
                     told.lock().unwrap().push(update.clone());
                     if *update == progress(1, 2) {
                         let tracker = slot.lock().unwrap().take().unwrap();
-                        assert!(tracker.cancel());
+                        assert!(tracker.cancel().in_time());
                     }
                 }
             }
@@ -1094,7 +1097,7 @@ mod recorder {
             .build();
         let server = tracker.reporter();
         server.progress(0, 2);
-        assert!(tracker.cancel());
+        assert!(tracker.cancel().in_time());
         thread::sleep(Duration::from_millis(5));
         server.status(StatusCall::progress(2, 2).with_hr(HResult::E_ABORT));
         assert_eq!(ended(&tracker).unwrap().kind(), OutcomeKind::Cancelled);
@@ -1405,7 +1408,7 @@ fn an_observer_that_never_ran_is_dropped_with_the_tracker() {
         })
         .build();
     let clone = tracker.clone();
-    assert!(tracker.cancel());
+    assert!(tracker.cancel().in_time());
     let dropped = catch_unwind(AssertUnwindSafe(move || drop((tracker, clone))));
     assert!(dropped.is_ok(), "the observer's drop panic escaped");
 }

@@ -169,7 +169,7 @@ fn run_live(operation: OperationKind, rules: Rules, threads: &[Vec<Step>]) -> Ru
                     match step {
                         Step::Status(call) => send(&server, call),
                         Step::Cancel => {
-                            if client.cancel() {
+                            if client.cancel().in_time() {
                                 cancels.fetch_add(1, Ordering::SeqCst);
                             }
                         }

@@ -41,7 +41,7 @@ fn readme_client_test_is_tests_client_on_any_os() {
     let recorded = &recorded[recorded.find('\n').unwrap() + 1..];
 
     let readme = block_after(&read("README.md"), "## Testing your GPMC client on any OS");
-    assert!(readme.contains("fn follow("), "{readme}");
+    assert!(readme.contains("pub fn follow"), "{readme}");
     assert_eq!(readme, code);
     // The section's Rust block, after the trace it replays.
     let section = read("README.md");
@@ -54,22 +54,16 @@ fn readme_client_test_is_tests_client_on_any_os() {
 }
 
 #[test]
-fn readme_fake_gpmc_test_is_tests_user_style_windows() {
+fn readme_windows_tool_is_tests_user_style_windows() {
     let readme = block_after(
         &read("README.md"),
-        "### Testing against the fake GPMC (feature `com-fake`)",
+        "### A whole small tool, tested without a domain",
     );
     let test = read("tests/user_style_windows.rs");
     let marker = "// The README's code:\n";
     let code = &test[test.find(marker).expect("the marker") + marker.len()..];
-    assert!(readme.contains("fn back_up_all("), "{readme}");
-    assert!(
-        !code.contains("unsafe"),
-        "the user-style test needs no unsafe"
-    );
-    assert!(
-        !code.contains("VARIANT"),
-        "the user-style test needs no VARIANT"
-    );
+    assert!(readme.contains("pub fn start_backup("), "{readme}");
+    assert!(!code.contains("unsafe"), "the tool needs no unsafe");
+    assert!(!code.contains("VARIANT"), "the tool needs no VARIANT");
     assert_eq!(readme, code);
 }

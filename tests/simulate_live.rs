@@ -161,7 +161,7 @@ fn cancel_after_the_first_call(simulation: &Simulation) -> (Live, bool) {
     // The first call's updates: the server now pauses for an hour, unless cancelled.
     let first = notifications.recv().unwrap();
     assert!(matches!(first, Update::Event(Event::Progress(_))));
-    let recorded = server.cancel_handle().cancel();
+    let recorded = server.cancel_handle().cancel().in_time();
     (finish(&tracker, &seen, server), recorded)
 }
 
@@ -208,7 +208,7 @@ fn a_cancel_after_the_end_changes_nothing() {
     let server = backup().serve(&tracker).unwrap();
     let cancel = server.cancel_handle();
     let run = finish(&tracker, &seen, server);
-    assert!(!cancel.cancel(), "the operation had ended");
+    assert!(!cancel.cancel().in_time(), "the operation had ended");
     assert_eq!(tracker.wait(), run.end);
     assert_eq!(run.end.unwrap().kind(), OutcomeKind::Succeeded);
     assert!(!run.served.cancel_received);

@@ -5,11 +5,11 @@ use windows::Win32::System::GroupPolicy::{IGPMAsyncCancel, IGPMResult};
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::Interface;
 
-use super::git::GitEntry;
+use super::global_interface_table::GlobalInterface;
 use super::methods::AsyncMethod;
 use super::operation::{typed, CancelEntry, Operation, OperationError};
 use super::result::borrowed_object;
-use super::sync::{read_sync, SyncOutcome};
+use super::synchronous::{read_sync, SyncOutcome};
 use super::{ComResult, ProgressSink};
 use crate::live::{Notification, TrackerBuilder};
 use crate::{HResult, Rules};
@@ -128,5 +128,5 @@ impl<'a, M: AsyncMethod> Call<'a, M> {
 fn cancel_entry(variant: &VARIANT) -> CancelEntry {
     let object = borrowed_object(variant).ok_or(HResult::from(E_POINTER))?;
     let cancel: IGPMAsyncCancel = object.cast().map_err(|e| HResult::from(e.code()))?;
-    GitEntry::register(&cancel).map_err(|e| HResult::from(e.code()))
+    GlobalInterface::register(&cancel).map_err(|e| HResult::from(e.code()))
 }

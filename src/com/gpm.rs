@@ -8,21 +8,72 @@ use windows::Win32::System::Com::{
     CoCreateInstance, CoInitializeEx, IDispatch, CLSCTX_INPROC_SERVER, COINIT_MULTITHREADED,
 };
 use windows::Win32::System::GroupPolicy::{
-    gpoDisplayName, opEquals, rsopLogging, IGPMBackup, IGPMDomain, GPM, IGPM, IGPMGPO, IGPMRSOP,
+    gpoDisplayName, opEquals, rsopLogging, IGPMBackup, IGPMDomain, IGPMGPOCollection, GPM,
+    GPM_USE_PDC, IGPM, IGPMGPO, IGPMRSOP,
 };
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::{Interface, BSTR};
 
 use super::methods::path_bstr;
 
-/// The GPMC root object (`GPMgmt.GPM`), created in the multithreaded apartment.
+/// The GPMC root object (`GPMgmt.GPM`, `IGPM`) and the look-ups a program makes through it.
+///
+/// Like every windows-rs interface it belongs to the apartment that created it, so a `Gpm`
+/// is neither `Send` nor `Sync`: make it on the thread that uses it (an MTA thread; see
+/// [`new`](Self::new) and the module's "Threads, apartments and errors"). What the look-ups
+/// find are GPMC objects too, for the same thread; the [`Operation`](super::Operation)s
+/// their methods start cross threads.
+///
+/// In tests, the fake GPMC's root object stands in for it: `Gpm::from(fake.gpm())` (feature
+/// `com-fake`), and the code under test takes a `&Gpm`.
+///
+/// ```no_run
+/// use gpmc_progress::com::{Gpm, GpoExt};
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let gpm = Gpm::new()?;
+/// let domain = gpm.domain("corp.example", None)?;
+/// let gpo = match gpm.gpos_named(&domain, "Default Domain Policy")?.as_slice() {
+///     [gpo] => gpo.clone(),
+///     found => return Err(format!("{} GPOs have that name", found.len()).into()),
+/// };
+/// let outcome = gpo.backup(r"C:\Backups", "nightly").start()?.wait()?;
+/// # drop(outcome);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Gpm(IGPM);
 
+impl From<IGPM> for Gpm {
+    /// An `IGPM` already created (or the fake GPMC's, in tests).
+    fn from(gpm: IGPM) -> Self {
+        Gpm(gpm)
+    }
+}
+
 impl Gpm {
     /// Initialises COM on this thread (multithreaded; it stays initialised for the thread's
-    /// life) and creates `GPMgmt.GPM`. Fails when COM cannot be initialised as
-    /// multithreaded, or when GPMC is not installed (`REGDB_E_CLASSNOTREG`).
+    /// life) and creates `GPMgmt.GPM`.
+    ///
+    /// Fails with `RPC_E_CHANGED_MODE` (0x80010106) when this thread is in a single-threaded
+    /// apartment (a UI thread: make the `Gpm` on a worker thread instead), and with
+    /// `REGDB_E_CLASSNOTREG` (0x80040154) when the Group Policy Management Console is not
+    /// installed (on a server, the Group Policy Management feature; on a workstation, RSAT).
+    /// [`HResult`](crate::HResult)'s alternate form names both.
+    ///
+    /// ```no_run
+    /// use gpmc_progress::com::Gpm;
+    /// use gpmc_progress::HResult;
+    ///
+    /// match Gpm::new() {
+    ///     Ok(gpm) => println!("GPMC is there: {gpm:?}"),
+    ///     Err(error) if HResult::from(error.code()) == HResult::REGDB_E_CLASSNOTREG => {
+    ///         eprintln!("the Group Policy Management Console is not installed");
+    ///     }
+    ///     Err(error) => eprintln!("GPMC: {:#}", HResult::from(error.code())),
+    /// }
+    /// ```
     pub fn new() -> windows_core::Result<Self> {
         // SAFETY: no pointers; the initialisation is deliberately never balanced, so every
         // interface this thread gets stays usable until it ends.
@@ -38,15 +89,14 @@ impl Gpm {
     }
 
     /// `GetDomain`: the domain `name` through the domain controller `dc` (`None`: the PDC
-    /// emulator, GPMC's recommended default).
+    /// emulator, GPMC's recommended default, `GPM_USE_PDC`).
     pub fn domain(&self, name: &str, dc: Option<&str>) -> windows_core::Result<IGPMDomain> {
-        // SAFETY: property getters and a method taking BSTRs we own, on live interfaces.
+        // SAFETY: a method taking BSTRs we own, on a live interface.
         unsafe {
-            let flags = self.0.GetConstants()?.UsePDC()?;
             self.0.GetDomain(
                 &BSTR::from(name),
                 &BSTR::from(dc.unwrap_or_default()),
-                flags,
+                GPM_USE_PDC as i32,
             )
         }
     }
@@ -64,27 +114,13 @@ impl Gpm {
         domain: &IGPMDomain,
         name: &str,
     ) -> windows_core::Result<Vec<IGPMGPO>> {
-        // SAFETY: methods on live interfaces taking a VARIANT and a criteria object we own;
-        // each collection item is read into a VARIANT we own and released with it.
-        unsafe {
+        // SAFETY: methods on live interfaces taking a VARIANT and a criteria object we own.
+        let found = unsafe {
             let criteria = self.0.CreateSearchCriteria()?;
             criteria.Add(gpoDisplayName, opEquals, &VARIANT::from(name))?;
-            let found = domain.SearchGPOs(&criteria)?;
-            let count = found.Count()?;
-            let enumerator = found._NewEnum()?;
-            let mut gpos = Vec::with_capacity(count.max(0) as usize);
-            loop {
-                let mut item = [VARIANT::default()];
-                let mut fetched = 0u32;
-                enumerator.Next(&mut item, &mut fetched).ok()?;
-                if fetched == 0 {
-                    break;
-                }
-                let dispatch = IDispatch::try_from(&item[0])?;
-                gpos.push(dispatch.cast::<IGPMGPO>()?);
-            }
-            Ok(gpos)
-        }
+            domain.SearchGPOs(&criteria)?
+        };
+        gpos_in(&found)
     }
 
     /// `GetBackupDir(dir).GetBackup(id)`: the GPO backup `id` (`{...}`) in `dir`.
@@ -120,6 +156,28 @@ impl Gpm {
     }
 }
 
+/// Every GPO of a collection, through its enumerator. Its `Count` is not asked: a vector is
+/// never sized from what a server says (an absurd count would abort the process).
+fn gpos_in(found: &IGPMGPOCollection) -> windows_core::Result<Vec<IGPMGPO>> {
+    let mut gpos = Vec::new();
+    // SAFETY: a getter of a live collection; each item is read into a VARIANT we own and
+    // released with it.
+    unsafe {
+        let enumerator = found._NewEnum()?;
+        loop {
+            let mut item = [VARIANT::default()];
+            let mut fetched = 0u32;
+            enumerator.Next(&mut item, &mut fetched).ok()?;
+            if fetched == 0 {
+                break;
+            }
+            let dispatch = IDispatch::try_from(&item[0])?;
+            gpos.push(dispatch.cast::<IGPMGPO>()?);
+        }
+    }
+    Ok(gpos)
+}
+
 /// Display name and ID of a GPO, for messages.
 pub fn gpo_name_and_id(gpo: &IGPMGPO) -> windows_core::Result<(String, String)> {
     // SAFETY: property getters of a live interface.
@@ -141,5 +199,42 @@ impl Drop for RsopQuery {
     fn drop(&mut self) {
         // SAFETY: balances the CreateQueryResults of `Gpm::rsop_logging` on a live interface.
         let _ = unsafe { self.0.ReleaseQueryResults() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(non_snake_case)]
+
+    use windows::Win32::Foundation::E_NOTIMPL;
+    use windows::Win32::System::GroupPolicy::{IGPMGPOCollection, IGPMGPOCollection_Impl};
+    use windows::Win32::System::Ole::IEnumVARIANT;
+    use windows::Win32::System::Variant::VARIANT;
+    use windows_core::implement;
+
+    use super::gpos_in;
+
+    /// A collection that claims every GPO there could be, and has no enumerator.
+    #[implement(IGPMGPOCollection)]
+    struct Boastful;
+
+    impl IGPMGPOCollection_Impl for Boastful_Impl {
+        fn Count(&self) -> windows_core::Result<i32> {
+            Ok(i32::MAX)
+        }
+        not_implemented! {
+            fn get_Item(&self, lindex: i32) -> windows_core::Result<VARIANT>;
+            fn _NewEnum(&self) -> windows_core::Result<IEnumVARIANT>;
+        }
+    }
+
+    dispatch_not_implemented!(Boastful_Impl);
+
+    /// A server's count sizes nothing: the look-up fails as the enumerator does, and the
+    /// process lives (a vector of `i32::MAX` interfaces would abort it).
+    #[test]
+    fn a_collection_that_claims_too_much_sizes_nothing() {
+        let found: IGPMGPOCollection = Boastful.into();
+        assert_eq!(gpos_in(&found).map(|_| ()).unwrap_err().code(), E_NOTIMPL);
     }
 }

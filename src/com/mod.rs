@@ -74,17 +74,89 @@
 //!   [`OperationOutcome`](crate::OperationOutcome); [`async_started`] /
 //!   [`ProgressSink::started`] handle the asynchronous method's own return value.
 //!
-//! # Threads and apartments
+//! # Threads, apartments and errors
 //!
-//! The sink's COM object is agile (it aggregates the free-threaded marshaler): the server
-//! calls `Status` on its own threads, whatever apartment the client created the sink in, and
-//! marshaling the object to another apartment hands out the object itself. The tracker's
-//! blocking waits ([`Tracker::wait`](crate::live::Tracker::wait),
-//! [`Operation::wait`]) block the calling thread without pumping window messages: fine on an
-//! MTA thread or on an STA thread that does nothing else meanwhile, but an STA thread that
-//! must keep pumping (a UI thread, or one whose apartment's objects are called from
-//! elsewhere) must not block: poll `try_outcome` from its message loop, or use the observer,
-//! the future or a stream.
+//! **What crosses threads.** Every handle of this module is `Send + Sync` and cheap to
+//! clone: [`Operation`] (its [`OperationFuture`]), [`ProgressSink`], the
+//! [`Tracker`](crate::live::Tracker)`<`[`ComResult`]`>` behind them, [`ComResult`] and the
+//! typed results ([`ResultObject`], ...), [`OperationError`],
+//! [`CancelRequest`](crate::live::CancelRequest). What does not: the windows-rs interfaces
+//! (`IGPMGPO`, `IGPMDomain`, ...), [`Gpm`], [`RsopQuery`] and [`CancelHandle`], which hold
+//! a pointer valid only in the apartment that obtained it: use them on that thread. A result's
+//! live object crosses as its [`ComResult`] and is resolved on the thread that asks
+//! ([`ComResult::interface`]). The sink's COM object is agile: GPMC calls `Status` on its own
+//! threads, whatever apartment the sink was made in.
+//!
+//! **Apartments.** [`Gpm::new`] initialises COM on its thread as multithreaded (MTA) and
+//! keeps it so; on a thread that is already a single-threaded apartment (STA: a UI thread)
+//! it fails with `RPC_E_CHANGED_MODE`. [`Operation::cancel`] and [`ComResult::interface`]
+//! work on any thread: on one without COM they are served in the process's MTA, which every
+//! kept cancel object and result object keeps alive while it lives. An interface resolved on
+//! such a thread is valid only while that holds: keep the [`ComResult`] (or the
+//! [`Operation`]) alive for as long as you use the interface.
+//!
+//! **Waiting.** [`Operation::wait`] and [`Tracker::wait`](crate::live::Tracker::wait) block
+//! the calling thread without pumping window messages: fine on an MTA thread, or on an STA
+//! thread that does nothing else meanwhile. A thread that must keep pumping (a UI thread, or
+//! one whose apartment's objects are called from elsewhere) must not block: poll
+//! [`Operation::try_outcome`] from its message loop, or use the observer (on the tracker's own
+//! thread), the future or a stream.
+//!
+//! **A GUI program** therefore does its GPMC work on a worker thread of its own, in the
+//! MTA, and hands the UI thread the [`Operation`], which crosses threads:
+//!
+//! ```no_run
+//! use gpmc_progress::com::{Gpm, GpoExt};
+//! use std::sync::mpsc;
+//!
+//! let (started, operations) = mpsc::channel();
+//! std::thread::spawn(move || -> windows_core::Result<()> {
+//!     // The worker: an MTA thread, where GPMC and its objects live.
+//!     let gpm = Gpm::new()?;
+//!     let domain = gpm.domain("corp.example", None)?;
+//!     let gpo = Gpm::gpo(&domain, "{31B2F340-016D-11D2-945F-00C04FB984F9}")?;
+//!     let operation = gpo.backup(r"C:\Backups", "nightly").start()?;
+//!     let _ = started.send(operation.clone());
+//!     let _ = operation.wait(); // the worker may block; the UI thread must not
+//!     Ok(())
+//! });
+//! // The UI thread, at each tick of its message loop:
+//! if let Ok(operation) = operations.try_recv() {
+//!     if let Some(end) = operation.try_outcome() {
+//!         println!("{end:?}");
+//!     } else {
+//!         operation.cancel(); // when the user asks: any thread
+//!     }
+//! }
+//! ```
+//!
+//! An [`Operation`], a [`ComResult`] or a typed result must not live in a `thread_local`:
+//! their last drop revokes the kept object and lets the MTA go (`CoDecrementMTAUsage`),
+//! which COM does not allow while a thread or the process shuts down. A local, a struct, a
+//! closure (a Ctrl-C handler's) or a `static` (never dropped) are fine.
+//!
+//! **Errors** come in three shapes, at three moments:
+//!
+//! - a `windows_core::Error`, when a COM call fails at once: [`Gpm::new`] and the look-ups,
+//!   [`Call::start`] and [`Call::run_sync`]'s call when the method fails to start,
+//!   [`ProgressSink::started`], [`ProgressSink::cancel_handle`], [`ComResult::interface`].
+//!   Its `code()` is the HRESULT; [`HResult`](crate::HResult)`::from(error.code())` names the
+//!   well-known ones with `{:#}`: `REGDB_E_CLASSNOTREG` (GPMC is not installed),
+//!   `RPC_E_CHANGED_MODE` (an STA thread), `CO_E_NOTINITIALIZED` (no COM on this thread),
+//!   `E_NOINTERFACE` (not that interface), `HRESULT_FROM_WIN32(ERROR_NO_SUCH_DOMAIN)`,
+//!   `HRESULT_FROM_WIN32(ERROR_DS_NO_SUCH_OBJECT)` (no such GPO), `E_ACCESSDENIED`;
+//! - an [`OperationError`], when a started operation has no typed outcome
+//!   ([`Operation::wait`], the future, [`Call::run_sync`]):
+//!   [`OperationError::Track`] with the [`TrackError`](crate::live::TrackError) (the method
+//!   failed to start, the server broke the protocol or let go), or
+//!   [`OperationError::UnexpectedResult`];
+//! - the outcome itself: a failed or cancelled operation is an
+//!   [`OperationOutcome`](crate::OperationOutcome) (its `kind()` and `hr()`), not an error;
+//!   [`OperationOutcome::into_result`](crate::OperationOutcome::into_result) turns it into
+//!   one (an [`OperationFailed`](crate::OperationFailed)) where `?` is wanted.
+//!
+//! What could not be read faithfully is neither: it is kept as far as it could be read and
+//! reported beside it ([`ReadIssue`](crate::live::ReadIssue)).
 //!
 //! # Example: the sink by hand
 //!
@@ -132,14 +204,14 @@ mod call;
 mod cancel;
 #[cfg(feature = "com-fake")]
 pub mod fake;
-pub(crate) mod git;
+pub(crate) mod global_interface_table;
 mod gpm;
 mod messages;
 mod methods;
 mod operation;
 mod result;
 mod sink;
-mod sync;
+mod synchronous;
 #[cfg(test)]
 mod tests;
 mod typed;
@@ -157,7 +229,7 @@ pub use methods::{
 pub use operation::{Operation, OperationError, OperationFuture};
 pub use result::ComResult;
 pub use sink::{async_started, ProgressSink};
-pub use sync::{outcome_from_result, SyncOutcome};
+pub use synchronous::{outcome_from_result, SyncOutcome};
 pub use typed::{FromComResult, ResultObject, StarterGpoBackupResult, StarterGpoCopyResult};
 
 /// A windows-rs `HRESULT` as the crate's [`HResult`](crate::HResult): the same 32 bits.
@@ -183,6 +255,26 @@ impl From<crate::HResult> for windows_core::HRESULT {
     fn from(hr: crate::HResult) -> Self {
         windows_core::HRESULT(hr.value())
     }
+}
+
+/// The object of this crate behind `object`, when `object` is one (a `T`) and agile.
+///
+/// windows-rs' dynamic cast (`cast_object_ref`) asks the object, through `QueryInterface`,
+/// to write a `&dyn Any` (two words) into the out slot. A proxy would forward the query to
+/// its object's apartment and write back an interface pointer (one word) in its place,
+/// without the reference the cast expects. An agile object (every object of this crate
+/// aggregates the free-threaded marshaler) is never reached through a proxy, so only an
+/// object that says it is agile is asked.
+#[cfg_attr(not(feature = "com-fake"), allow(dead_code))]
+pub(crate) fn ours<T>(object: &impl windows_core::Interface) -> Option<&T::Outer>
+where
+    T: windows_core::ComObjectInner,
+    T::Outer: core::any::Any + windows_core::IUnknownImpl<Impl = T>,
+{
+    object
+        .cast::<windows::Win32::System::Com::IAgileObject>()
+        .ok()?;
+    object.cast_object_ref::<T>().ok()
 }
 
 /// Compile-time proof that the plain values and handles cross threads.

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use windows::Win32::System::GroupPolicy::IGPMAsyncCancel;
 
-use super::git::{with_com, GitEntry};
+use super::global_interface_table::{with_com, GlobalInterface};
 use super::typed::FromComResult;
 use super::{ComResult, ProgressSink};
-use crate::live::{OutcomeFuture, TrackError, Tracker};
+use crate::live::{CancelRequest, OutcomeFuture, TrackError, Tracker};
 use crate::{HResult, OperationOutcome};
 
 /// Why an [`Operation`] (or a synchronous call) has no typed outcome.
@@ -23,9 +23,10 @@ pub enum OperationError {
     /// protocol or let go without finishing.
     #[error(transparent)]
     Track(#[from] TrackError),
-    /// The operation ended, but its result is not of the method's type (or a success has
-    /// none while one was expected to be converted): possible only when the rules in force
-    /// let an unexpected result through. The plain outcome is kept.
+    /// The operation ended with a result that is not of the method's type: possible only
+    /// when the rules in force let an unexpected result through (an anomaly under
+    /// `documented`). The plain outcome is kept. A success without a result is not this
+    /// error: it is an outcome whose `result()` is `None`.
     #[error("the operation ended with a result of another type: {0}")]
     UnexpectedResult(Box<OperationOutcome<ComResult>>),
 }
@@ -56,7 +57,7 @@ fn typed_end<T: FromComResult>(
 
 /// The server's `IGPMAsyncCancel`, kept in the Global Interface Table so any thread can
 /// call it; or why there is none.
-pub(crate) type CancelEntry = Result<GitEntry<IGPMAsyncCancel>, HResult>;
+pub(crate) type CancelEntry = Result<GlobalInterface<IGPMAsyncCancel>, HResult>;
 
 /// A started asynchronous GPMC operation: what COM adds to its [`Tracker`]: the cancel that
 /// reaches the server, and the end typed as the method's result `T`. Follow its progress
@@ -64,7 +65,10 @@ pub(crate) type CancelEntry = Result<GitEntry<IGPMAsyncCancel>, HResult>;
 /// as on any platform.
 ///
 /// Made by [`Call::start`](super::Call::start). It is plain (`Send + Sync`, cheap to clone):
-/// wait on another thread, cancel from a Ctrl-C handler, await it on any executor.
+/// wait on another thread, cancel from a Ctrl-C handler, await it on any executor. Keep it
+/// in a local, a struct or a `static`, not in a `thread_local`: its last drop revokes the
+/// server's cancel object and lets the multithreaded apartment go, which COM does not allow
+/// while a thread shuts down (see the module's "Threads, apartments and errors").
 ///
 /// ```no_run
 /// use gpmc_progress::com::GpoExt;
@@ -73,7 +77,7 @@ pub(crate) type CancelEntry = Result<GitEntry<IGPMAsyncCancel>, HResult>;
 /// let canceller = operation.clone();
 /// std::thread::spawn(move || {
 ///     std::thread::sleep(std::time::Duration::from_secs(60));
-///     let _ = canceller.cancel(); // any thread
+///     canceller.cancel(); // any thread
 /// });
 /// let outcome = operation.wait()?;
 /// println!("{outcome}");
@@ -116,14 +120,25 @@ impl<T: FromComResult> Operation<T> {
 
     /// Requests cancel, from any thread: records the request on the tracker first (so a
     /// failure it provokes is judged *cancelled*), then calls the server's
-    /// `IGPMAsyncCancel::Cancel` and returns its answer.
+    /// `IGPMAsyncCancel::Cancel`, and says whether the request came in time and what the
+    /// server answered ([`CancelRequest`]).
     ///
-    /// On a thread without COM, COM is initialised (multithreaded) for the call. Fails with
-    /// `E_POINTER` when the server gave no cancel object, or with the error that kept it
-    /// from being registered; the request stays recorded.
-    pub fn cancel(&self) -> windows_core::Result<()> {
-        self.sink.tracker().cancel();
-        match &*self.cancel {
+    /// The server is asked even when the request came too late (after a violation ended the
+    /// operation, the server may still be running; the request lets it stop early). On a
+    /// thread without COM, COM is initialised (multithreaded) for the call. The answer is
+    /// `E_POINTER` when the server gave no cancel object, or the error that kept it from
+    /// being registered or read back here; the request stays recorded.
+    ///
+    /// "From any thread" has two limits. A server whose cancel object belongs to a
+    /// single-threaded apartment (GPMC created in an STA) answers only when that apartment's
+    /// thread pumps messages: a blocked UI thread holds the request up. And the result hook
+    /// ([`ProgressSink::on_result_object`]) runs inside the server's `Status` call: a cancel
+    /// from there re-enters GPMC within its own call, which GPMC does not document, so
+    /// don't. The observer runs on the tracker's own thread, never inside a `Status` call:
+    /// it may cancel.
+    pub fn cancel(&self) -> CancelRequest {
+        let request = self.sink.tracker().cancel();
+        let answer = match &*self.cancel {
             Ok(entry) => with_com(|| {
                 let cancel = entry.get()?;
                 // SAFETY: `Cancel` takes no arguments; `cancel` is valid in this apartment
@@ -131,7 +146,8 @@ impl<T: FromComResult> Operation<T> {
                 unsafe { cancel.Cancel() }
             }),
             Err(hr) => Err(windows_core::Error::from_hresult((*hr).into())),
-        }
+        };
+        request.answered(answer.map_or_else(|error| error.code().into(), |()| HResult::S_OK))
     }
 
     /// Blocks until the end is known ([`Tracker::wait`], typed). It blocks without pumping

@@ -11,7 +11,7 @@ use windows::Win32::System::Variant::{
 use windows::Win32::Foundation::E_POINTER;
 use windows_core::{IUnknown, Interface, BSTR};
 
-use super::git::GitEntry;
+use super::global_interface_table::GlobalInterface;
 use crate::live::{Location, ReadIssue, ReadProblem};
 use crate::{HResult, ResultDescription, ResultType, TypedResult};
 
@@ -36,33 +36,52 @@ use crate::{HResult, ResultDescription, ResultType, TypedResult};
 /// keeps it in the process's Global Interface Table for as long as a clone of the
 /// `ComResult` lives: [`interface`](Self::interface) hands it out on any thread.
 /// Comparisons, hashing and `Debug` look at the plain data only.
+///
+/// Code written once for every platform reads the plain description through
+/// `AsRef<ResultDescription>`, which `ComResult` and `ResultDescription` both implement: a
+/// function generic over `R: AsRef<ResultDescription>` (beside the tracker's
+/// `TypedResult + Clone`) follows a Windows operation's `Tracker<ComResult>` and the
+/// simulated server's `Tracker` alike.
+///
+/// ```
+/// use gpmc_progress::com::ComResult;
+/// use gpmc_progress::ResultDescription;
+///
+/// fn shown<R: AsRef<ResultDescription>>(result: &R) -> String {
+///     result.as_ref().to_string()
+/// }
+///
+/// let plain = ResultDescription::text("<r/>");
+/// let com = ComResult::new(plain.clone(), ComResult::VT_BSTR);
+/// assert_eq!(shown(&com), shown(&plain));
+/// ```
 #[derive(Clone)]
 pub struct ComResult {
     description: ResultDescription,
     vartype: u16,
     /// The live object, registered in the Global Interface Table while the call was read;
     /// `Err` when it could not be registered. `None` for a string or no object.
-    object: Option<Result<Arc<LiveObject>, HResult>>,
+    object: Option<Result<Arc<KeptObject>, HResult>>,
 }
 
 /// A result object's registration, under the interface it was identified by (the table
 /// hands an entry out only under the interface it was registered with).
-enum LiveObject {
-    Gpo(GitEntry<IGPMGPO>),
-    Backup(GitEntry<IGPMBackup>),
-    StarterGpo(GitEntry<IGPMStarterGPO>),
-    StarterGpoBackup(GitEntry<IGPMStarterGPOBackup>),
-    Other(GitEntry<IUnknown>),
+enum KeptObject {
+    Gpo(GlobalInterface<IGPMGPO>),
+    Backup(GlobalInterface<IGPMBackup>),
+    StarterGpo(GlobalInterface<IGPMStarterGPO>),
+    StarterGpoBackup(GlobalInterface<IGPMStarterGPOBackup>),
+    Other(GlobalInterface<IUnknown>),
 }
 
-impl LiveObject {
+impl KeptObject {
     fn get<I: Interface>(&self) -> windows_core::Result<I> {
         match self {
-            LiveObject::Gpo(entry) => entry.get()?.cast(),
-            LiveObject::Backup(entry) => entry.get()?.cast(),
-            LiveObject::StarterGpo(entry) => entry.get()?.cast(),
-            LiveObject::StarterGpoBackup(entry) => entry.get()?.cast(),
-            LiveObject::Other(entry) => entry.get()?.cast(),
+            KeptObject::Gpo(entry) => entry.get()?.cast(),
+            KeptObject::Backup(entry) => entry.get()?.cast(),
+            KeptObject::StarterGpo(entry) => entry.get()?.cast(),
+            KeptObject::StarterGpoBackup(entry) => entry.get()?.cast(),
+            KeptObject::Other(entry) => entry.get()?.cast(),
         }
     }
 }
@@ -138,11 +157,16 @@ impl ComResult {
     /// The live result object as `I`, valid in the calling thread's apartment: the object
     /// itself when it is agile or the thread is in its apartment, a proxy otherwise.
     ///
-    /// Call it on a thread where COM is initialised (a thread without COM is served in the
-    /// multithreaded apartment). Fails with `E_POINTER` when the object was not kept (a
-    /// string, a sink that does not keep result objects, or a `ComResult` made with
-    /// [`new`](Self::new)), with the error of the
-    /// registration when the sink could not keep the object (also reported as a
+    /// Call it on a thread where COM is initialised. A thread without COM is served in the
+    /// multithreaded apartment, which this `ComResult` keeps alive: what it hands out there
+    /// is valid only while some use of that apartment remains, so keep the `ComResult` (or
+    /// an [`Operation`](super::Operation)) alive while you use the interface. Do not keep a
+    /// `ComResult` in a `thread_local`: its last drop revokes the object and lets the
+    /// apartment go, which COM does not allow while a thread shuts down.
+    ///
+    /// Fails with `E_POINTER` when the object was not kept (a string, a sink that does not
+    /// keep result objects, or a `ComResult` made with [`new`](Self::new)), with the error of
+    /// the registration when the sink could not keep the object (also reported as a
     /// [`ReadIssue`] beside the call), and with `E_NOINTERFACE` when the object is not an `I`.
     ///
     /// ```no_run
@@ -311,7 +335,7 @@ pub(crate) fn describe_object(
     let at = Location::Result;
     let registered;
     let description = if let Ok(gpo) = object.cast::<IGPMGPO>() {
-        registered = keep.then(|| GitEntry::register(&gpo).map(LiveObject::Gpo));
+        registered = keep.then(|| GlobalInterface::register(&gpo).map(KeptObject::Gpo));
         // SAFETY: property getters of a live IGPMGPO, each returning an owned BSTR.
         unsafe {
             ResultDescription::Gpo {
@@ -321,7 +345,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(backup) = object.cast::<IGPMBackup>() {
-        registered = keep.then(|| GitEntry::register(&backup).map(LiveObject::Backup));
+        registered = keep.then(|| GlobalInterface::register(&backup).map(KeptObject::Backup));
         // SAFETY: property getters of a live IGPMBackup, each returning an owned BSTR.
         unsafe {
             ResultDescription::Backup {
@@ -332,7 +356,7 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(starter) = object.cast::<IGPMStarterGPO>() {
-        registered = keep.then(|| GitEntry::register(&starter).map(LiveObject::StarterGpo));
+        registered = keep.then(|| GlobalInterface::register(&starter).map(KeptObject::StarterGpo));
         // SAFETY: property getters of a live IGPMStarterGPO, each returning an owned BSTR.
         unsafe {
             ResultDescription::StarterGpo {
@@ -341,7 +365,8 @@ pub(crate) fn describe_object(
             }
         }
     } else if let Ok(backup) = object.cast::<IGPMStarterGPOBackup>() {
-        registered = keep.then(|| GitEntry::register(&backup).map(LiveObject::StarterGpoBackup));
+        registered =
+            keep.then(|| GlobalInterface::register(&backup).map(KeptObject::StarterGpoBackup));
         // SAFETY: property getters of a live IGPMStarterGPOBackup, each returning an owned
         // BSTR.
         unsafe {
@@ -353,7 +378,7 @@ pub(crate) fn describe_object(
             }
         }
     } else {
-        registered = keep.then(|| GitEntry::register(object).map(LiveObject::Other));
+        registered = keep.then(|| GlobalInterface::register(object).map(KeptObject::Other));
         ResultDescription::Object
     };
     let object = registered.map(|registered| match registered {
@@ -408,9 +433,9 @@ mod tests {
     fn scalar_variants_are_objects_with_their_vartype() {
         let mut issues = Vec::new();
         let variant = VARIANT::from(42i32);
-        let (result, live) = read_result(Some(&variant), false, &mut issues);
+        let (result, object) = read_result(Some(&variant), false, &mut issues);
         assert_eq!(result, Some(ComResult::new(ResultDescription::Object, 3)));
-        assert!(live.is_none());
+        assert!(object.is_none());
         let empty = VARIANT::default();
         assert_eq!(read_result(Some(&empty), false, &mut issues).0, None);
         assert_eq!(read_result(None, false, &mut issues).0, None);

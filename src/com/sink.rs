@@ -10,8 +10,6 @@ use windows::Win32::System::GroupPolicy::{
     IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
 use windows::Win32::System::Variant::VARIANT;
-#[cfg(feature = "com-fake")]
-use windows_core::Interface;
 use windows_core::{implement, IUnknown, Ref, HRESULT};
 
 use super::messages::read_messages;
@@ -244,11 +242,11 @@ impl ProgressSink {
 }
 
 /// The client's cancel request, made on its behalf (the fake GPMC's planned cancel): recorded
-/// by the tracker behind `sink` when it is this crate's sink; `false` otherwise.
+/// by the tracker behind `sink` when it is this crate's sink; `false` otherwise (a foreign
+/// sink, or a proxy, which is never asked for the Rust object behind it).
 #[cfg(feature = "com-fake")]
 pub(crate) fn cancel_on_behalf(sink: &IGPMAsyncProgress) -> bool {
-    sink.cast_object_ref::<SinkObject>()
-        .is_ok_and(|object| object.reporter.client_cancel())
+    super::ours::<SinkObject>(sink).is_some_and(|object| object.reporter.client_cancel())
 }
 
 /// The COM object: an agile `IGPMAsyncProgress` (and `IDispatch`) holding a reporter.
@@ -280,6 +278,8 @@ impl SinkObject {
     #[inline(always)]
     fn status_quiet(&self, numerator: i32, denominator: i32, hr: HRESULT) {
         let handled = catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(test)]
+            super::tests::panic_if_asked();
             self.reporter
                 .progress_with_hr(numerator, denominator, HResult::from(hr));
         }));
@@ -304,13 +304,13 @@ impl SinkObject {
             #[cfg(test)]
             super::tests::panic_if_asked();
             let mut issues = Vec::new();
-            let (result, live) = read_result(variant, self.keep, &mut issues);
+            let (result, object) = read_result(variant, self.keep, &mut issues);
             let messages = collection
                 .as_ref()
                 .map(|collection| read_messages(collection, &mut issues));
             let call = StatusCall::new(numerator, denominator, HResult::from(hr), result, messages);
             self.reporter.status_with_issues(call, issues);
-            if let (Some(hook), Some(object)) = (&self.hook, live) {
+            if let (Some(hook), Some(object)) = (&self.hook, object) {
                 hook(object);
             }
         }));
@@ -359,16 +359,26 @@ impl IGPMAsyncProgress_Impl for SinkObject_Impl {
     }
 }
 
+/// Compile-time proof that the COM object may be called on any thread: it is agile (the
+/// `#[implement]` default), so `Status` comes on whichever thread the server calls from.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<SinkObject>();
+};
+
 /// Interprets an asynchronous GPMC method's return value: `Ok(Some(result))`, `Ok(None)` for
 /// `S_OK` with a null `IGPMResult` (which windows-rs reports as an error with code `S_OK`),
 /// or the method's failure.
 ///
 /// ```
 /// use gpmc_progress::com::async_started;
+/// use windows::Win32::Foundation::E_FAIL;
 /// use windows_core::Error;
 ///
 /// // What windows-rs returns for S_OK with a null [out] interface.
 /// assert!(matches!(async_started(Err(Error::empty())), Ok(None)));
+/// // A failure is the method's.
+/// assert_eq!(async_started(Err(E_FAIL.into())).map(drop).unwrap_err().code(), E_FAIL);
 /// ```
 pub fn async_started(
     call: windows_core::Result<IGPMResult>,

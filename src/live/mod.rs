@@ -28,8 +28,8 @@
 //! after the end is *late*: late `Status` calls are judged (each breaks
 //! `status-after-completion`), counted and kept apart ([`Tracker::after_end`], the
 //! observer's [`Notification::Late`], lines in the trace), and never reach a stream. A cancel
-//! request after the end is refused ([`Tracker::cancel`] returns `false`) and recorded
-//! nowhere. Once the server let go it stays so: a reporter made later only reports late
+//! request after the end is refused (it is too late:
+//! [`CancelRequest::in_time`] is `false`) and recorded nowhere. Once the server let go it stays so: a reporter made later only reports late
 //! calls.
 //!
 //! # Memory and threads
@@ -63,7 +63,7 @@
 //!     server.status(StatusCall::progress(3, 3).with_hr(HResult::ERROR_CANCELLED));
 //! });
 //! // Recorded first, then the server is asked.
-//! assert!(tracker.cancel());
+//! assert!(tracker.cancel().in_time());
 //! ask_to_stop.send(()).unwrap();
 //! let outcome = tracker.wait()?;
 //! worker.join().unwrap();
@@ -72,10 +72,11 @@
 //! assert!(updates.contains(&Update::Event(Event::CancelRequested)));
 //! assert_eq!(updates.last(), Some(&Update::End(Ok(outcome))));
 //! // Too late now.
-//! assert!(!tracker.cancel());
+//! assert!(!tracker.cancel().in_time());
 //! # Ok::<(), gpmc_progress::live::TrackError>(())
 //! ```
 
+mod cancel;
 mod delivery;
 mod engine;
 mod error;
@@ -91,6 +92,7 @@ mod update;
 mod updates;
 mod waker;
 
+pub use cancel::CancelRequest;
 pub use error::TrackError;
 pub use late::{AfterEnd, Late};
 pub use outcome::OutcomeFuture;
@@ -112,4 +114,5 @@ const _: () = {
     send_sync::<Updates>();
     send_sync::<TrackError>();
     send_sync::<AfterEnd>();
+    send_sync::<CancelRequest>();
 };

@@ -297,10 +297,13 @@ impl<R: TypedResult + Clone> Tracker<R> {
     /// Records the client's cancel request, before the server is asked to stop, so that a
     /// failure the request provokes is judged *cancelled* whatever thread it arrives on.
     ///
-    /// Returns whether the request was recorded: once the operation has ended (however it
-    /// ended) it returns `false` and records nothing.
-    pub fn cancel(&self) -> bool {
-        self.shared().cancel()
+    /// Says whether the request came in time
+    /// ([`CancelRequest::in_time`](super::CancelRequest::in_time)): once the operation has
+    /// ended (however it ended) it is too late and recorded nowhere. No server is asked here
+    /// ([`CancelRequest::server_answer`](super::CancelRequest::server_answer) is `None`): the
+    /// handles that reach one record through this first.
+    pub fn cancel(&self) -> super::CancelRequest {
+        super::CancelRequest::recorded(self.shared().cancel())
     }
 
     /// Blocks until the operation's end is known.

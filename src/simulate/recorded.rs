@@ -55,9 +55,10 @@ enum Step {
 ///
 /// The trace's `cancel` lines are the recorded client's: the code under test makes its own
 /// cancel requests, so they are not replayed unless asked
-/// ([`replay_cancels`](Self::replay_cancels): each at its recorded moment). A trace that ends before its finishing
-/// call leaves the operation unfinished while the [`Playback`] lives (as a server that holds
-/// the sink), or lets go at once with [`let_go_at_end`](Self::let_go_at_end) (the end is then
+/// ([`replay_cancels`](Self::replay_cancels): each at its recorded moment). A trace that
+/// ends before its finishing call leaves the operation unfinished while the [`Playback`]
+/// lives (as a server that holds the sink), or lets go at once with
+/// [`let_go_at_end`](Self::let_go_at_end) (the end is then
 /// [`Abandoned`](crate::live::TrackError::Abandoned)). What comes after the trace's end
 /// (a call after the finishing one) is served too: the tracker judges it late, as
 /// `gpmc-trace check` judges the trace. So the end is the one `gpmc-trace check` gives the
@@ -401,7 +402,7 @@ mod tests {
         );
         assert_eq!(tracker.progress().map(|p| p.numerator()), Some(1));
         // The recorded client's cancel was not replayed.
-        assert!(tracker.cancel());
+        assert!(tracker.cancel().in_time());
         drop(playback);
         assert_eq!(
             tracker.wait(),

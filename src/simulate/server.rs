@@ -156,7 +156,7 @@ pub struct Served {
 /// let server = Simulation::new(OperationKind::GpoBackup)
 ///     .pace(Duration::from_secs(3600))
 ///     .serve(&tracker)?;
-/// assert!(server.cancel_handle().cancel()); // answered at once, not in an hour
+/// assert!(server.cancel_handle().cancel().in_time()); // answered at once, not in an hour
 /// assert_eq!(tracker.wait()?.kind(), OutcomeKind::Cancelled);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -168,12 +168,14 @@ pub struct SimulatedCancel {
 
 impl SimulatedCancel {
     /// Records the cancel request with [`Tracker::cancel`], then tells the server, which
-    /// answers at its next step. Returns what [`Tracker::cancel`] returned: `false` when
-    /// the operation had already ended.
-    pub fn cancel(&self) -> bool {
-        let recorded = self.tracker.cancel();
+    /// answers at its next step, through its calls. Returns what [`Tracker::cancel`]
+    /// returned: whether the request came in time (not once the operation had ended), and no
+    /// server answer ([`CancelRequest::server_answer`](crate::live::CancelRequest::server_answer)
+    /// is `None`: the server's answer is its next call).
+    pub fn cancel(&self) -> crate::live::CancelRequest {
+        let request = self.tracker.cancel();
         self.signal.raise();
-        recorded
+        request
     }
 }
 
@@ -458,7 +460,7 @@ mod tests {
             .pace(Duration::from_secs(3600))
             .serve(&tracker)
             .unwrap();
-        assert!(server.cancel_handle().cancel());
+        assert!(server.cancel_handle().cancel().in_time());
         let outcome = tracker.wait().unwrap();
         assert_eq!(outcome.kind(), OutcomeKind::Cancelled);
         assert_eq!(outcome.hr(), HResult::ERROR_CANCELLED);

@@ -55,7 +55,7 @@ fn simulate(args: &DemoArgs) -> u8 {
     );
     client.show(extensions, &header, |display| {
         display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)")?;
-        if !cancel.cancel() {
+        if !cancel.cancel().in_time() {
             display.line("the operation had already ended")?;
         }
         Ok(())

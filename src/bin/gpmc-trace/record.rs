@@ -401,9 +401,11 @@ mod windows {
                 &mut display,
                 |display| {
                     display.line("client: IGPMAsyncCancel::Cancel (Ctrl-C)")?;
-                    match operation.cancel() {
-                        Ok(()) => Ok(()),
-                        Err(error) => display.line(&format!("cancel failed: {error}")),
+                    match operation.cancel().server_answer() {
+                        Some(answer) if answer.is_failure() => {
+                            display.line(&format!("cancel failed: {answer:#}"))
+                        }
+                        _ => Ok(()),
                     }
                 },
                 AtViolation::WaitForServer,

@@ -1,71 +1,53 @@
-//! The fake COM objects: the six GPMC interfaces with asynchronous methods, the cancel
-//! object, a synchronous call's `IGPMResult`, and the messages with their collection.
+//! The fake GPMC objects whose methods start operations: `IGPMGPO`, `IGPMDomain2` (also an
+//! `IGPMDomain`, with its look-ups), `IGPMBackup`, `IGPMRSOP`, `IGPMStarterGPO` and
+//! `IGPMStarterGPOBackup`. Their properties are [`Props`]; each asynchronous method records
+//! its arguments and hands the call to [`FakeGpmc::call`].
 #![allow(non_snake_case)]
 
-use std::sync::{Arc, Mutex};
-
-use windows::Win32::Foundation::{E_FAIL, E_NOTIMPL, S_FALSE, S_OK, VARIANT_BOOL};
+use windows::Win32::Foundation::{E_NOTIMPL, VARIANT_BOOL};
 use windows::Win32::System::Com::IDispatch;
 use windows::Win32::System::GroupPolicy::*;
-use windows::Win32::System::Ole::{IEnumVARIANT, IEnumVARIANT_Impl};
 use windows::Win32::System::Variant::VARIANT;
-use windows_core::{implement, Ref, BSTR, HRESULT};
+use windows_core::{implement, Ref, BSTR};
 
-use super::{boolean, number, object, text, variant, FakeGpmc, Live};
-use crate::simulate::Signal;
-use crate::{HResult, OperationKind, ResultDescription, StatusMessage};
+use super::root::{search_gpos, FakeGpoCollection};
+use super::script::Props;
+use super::status::bstr;
+use super::{boolean, number, object, variant, Counted, FakeGpmc, Reflect, DOMAIN};
+use crate::OperationKind;
 
-/// A property from a description: the value, or `E_NOTIMPL` when it has none.
-fn property(value: &Option<String>) -> windows_core::Result<BSTR> {
-    match value {
-        Some(value) => Ok(BSTR::from(value.as_str())),
+/// A property of `props`: its value, the failure it was given, or `E_NOTIMPL` when absent.
+fn property(props: &Props, name: &str) -> windows_core::Result<BSTR> {
+    match props.get(name) {
+        Some(value) => bstr(value),
         None => Err(E_NOTIMPL.into()),
     }
 }
 
-/// A code as a method's own HRESULT (what `ErrorCode`, `OperationCode` and `OverallStatus`
-/// return): success codes other than `S_OK` included.
-fn code(hr: HResult) -> windows_core::Result<()> {
-    if hr == HResult::S_OK {
-        Ok(())
-    } else {
-        Err(windows_core::Error::from_hresult(HRESULT::from(hr)))
+/// A property as a plain string, when it is one.
+fn plain(props: &Props, name: &str) -> Option<String> {
+    match props.get(name) {
+        Some(Ok(units)) => String::from_utf16(units).ok(),
+        _ => None,
     }
 }
 
-/// A result as the VARIANT GPMC passes: a fake object of the right interface, or a BSTR.
-pub(super) fn result_variant(description: &ResultDescription, gpmc: &FakeGpmc) -> VARIANT {
-    let dispatch: IDispatch = match description {
-        ResultDescription::Gpo { .. } => {
-            IGPMGPO::from(FakeGpo::new(gpmc, description.clone())).into()
-        }
-        ResultDescription::Backup { .. } => {
-            IGPMBackup::from(FakeBackup::new(gpmc, description.clone())).into()
-        }
-        ResultDescription::StarterGpo { .. } => {
-            IGPMStarterGPO::from(FakeStarterGpo::new(gpmc, description.clone())).into()
-        }
-        ResultDescription::StarterGpoBackup { .. } => {
-            IGPMStarterGPOBackup::from(FakeStarterGpoBackup::new(gpmc, description.clone())).into()
-        }
-        ResultDescription::Text { value } => {
-            return VARIANT::from(BSTR::from(value.as_deref().unwrap_or_default()));
-        }
-        _ => FakePlain {
-            _live: Live::new(gpmc),
-        }
-        .into(),
-    };
-    VARIANT::from(dispatch)
+/// An argument recorded as text.
+fn recorded(value: &BSTR) -> super::FakeArgument {
+    super::text(value)
 }
 
-/// A message collection holding `messages`.
-pub(super) fn collection(messages: Vec<StatusMessage>, gpmc: &FakeGpmc) -> IGPMStatusMsgCollection {
-    FakeCollection {
-        messages: Arc::new(messages),
-        _live: Live::new(gpmc),
+/// A `BSTR` argument as the text a result reflects.
+fn argument(value: &BSTR) -> Option<String> {
+    Some(String::from_utf16_lossy(value))
+}
+
+/// The text a `VARIANT` argument holds, if it holds one.
+fn variant_text(value: *const VARIANT) -> Option<String> {
+    match variant(value) {
+        super::FakeArgument::Text(text) => Some(text),
+        _ => None,
     }
-    .into()
 }
 
 /// The fake `GenerateReport` of an interface: records the report type and runs the
@@ -86,9 +68,10 @@ macro_rules! generate_report {
             pvargpmcancel: $cancel,
         ) -> windows_core::Result<IGPMResult> {
             let arguments = vec![("gpmReportType", number(gpmreporttype.0))];
-            self.live.gpmc().call(
+            self.counted.gpmc().call(
                 $kind,
                 arguments,
+                Reflect::default(),
                 pvargpmprogress,
                 pvargpmcancel.$to_mut(),
             )
@@ -96,45 +79,43 @@ macro_rules! generate_report {
     };
 }
 
-#[implement(IDispatch)]
-struct FakePlain {
-    _live: Live,
-}
-
-/// `IGPMGPO`.
+/// `IGPMGPO`: `ID`, `DisplayName`, `DomainName`, and its four asynchronous methods.
 #[implement(IGPMGPO)]
 pub(super) struct FakeGpo {
-    description: ResultDescription,
-    live: Live,
+    props: Props,
+    counted: Counted,
 }
 
 impl FakeGpo {
-    pub(super) fn new(gpmc: &FakeGpmc, description: ResultDescription) -> Self {
+    pub(super) fn new(gpmc: &FakeGpmc, props: Props) -> Self {
         FakeGpo {
-            description,
-            live: Live::new(gpmc),
+            props,
+            counted: Counted::new(gpmc),
         }
+    }
+
+    /// A GPO of the fake's domain.
+    pub(super) fn in_domain(gpmc: &FakeGpmc, id: &str, display_name: &str) -> Self {
+        FakeGpo::new(
+            gpmc,
+            Props::of(&[
+                ("ID", id),
+                ("DisplayName", display_name),
+                ("DomainName", DOMAIN),
+            ]),
+        )
     }
 }
 
 impl IGPMGPO_Impl for FakeGpo_Impl {
     fn DisplayName(&self) -> windows_core::Result<BSTR> {
-        match &self.description {
-            ResultDescription::Gpo { display_name, .. } => property(display_name),
-            _ => Err(E_NOTIMPL.into()),
-        }
+        property(&self.props, "DisplayName")
     }
     fn ID(&self) -> windows_core::Result<BSTR> {
-        match &self.description {
-            ResultDescription::Gpo { id, .. } => property(id),
-            _ => Err(E_NOTIMPL.into()),
-        }
+        property(&self.props, "ID")
     }
     fn DomainName(&self) -> windows_core::Result<BSTR> {
-        match &self.description {
-            ResultDescription::Gpo { domain, .. } => property(domain),
-            _ => Err(E_NOTIMPL.into()),
-        }
+        property(&self.props, "DomainName")
     }
     fn Backup(
         &self,
@@ -144,12 +125,19 @@ impl IGPMGPO_Impl for FakeGpo_Impl {
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
         let arguments = vec![
-            ("bstrBackupDir", text(bstrbackupdir)),
-            ("bstrComment", text(bstrcomment)),
+            ("bstrBackupDir", recorded(bstrbackupdir)),
+            ("bstrComment", recorded(bstrcomment)),
         ];
-        self.live.gpmc().call(
+        let reflect = Reflect {
+            target_id: plain(&self.props, "ID"),
+            directory: argument(bstrbackupdir),
+            comment: argument(bstrcomment),
+            ..Reflect::default()
+        };
+        self.counted.gpmc().call(
             OperationKind::GpoBackup,
             arguments,
+            reflect,
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -167,9 +155,10 @@ impl IGPMGPO_Impl for FakeGpo_Impl {
             ("pIGPMBackup", object(pigpmbackup.as_ref())),
             ("pvarMigrationTable", variant(pvarmigrationtable)),
         ];
-        self.live.gpmc().call(
+        self.counted.gpmc().call(
             OperationKind::GpoImport,
             arguments,
+            Reflect::default(),
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -190,9 +179,14 @@ impl IGPMGPO_Impl for FakeGpo_Impl {
             ("pvarNewDisplayName", variant(pvarnewdisplayname)),
             ("pvarMigrationTable", variant(pvarmigrationtable)),
         ];
-        self.live.gpmc().call(
+        let reflect = Reflect {
+            new_name: variant_text(pvarnewdisplayname),
+            ..Reflect::default()
+        };
+        self.counted.gpmc().call(
             OperationKind::GpoCopy,
             arguments,
+            reflect,
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -223,23 +217,40 @@ impl IGPMGPO_Impl for FakeGpo_Impl {
     }
 }
 
-/// `IGPMDomain2`, which is also `IGPMDomain`.
+/// `IGPMDomain2`, which is also `IGPMDomain`: the domain's look-ups (`GetGPO`,
+/// `SearchGPOs`) and its three asynchronous methods.
 #[implement(IGPMDomain2)]
 pub(super) struct FakeDomain {
-    live: Live,
+    counted: Counted,
 }
 
 impl FakeDomain {
     pub(super) fn new(gpmc: &FakeGpmc) -> Self {
         FakeDomain {
-            live: Live::new(gpmc),
+            counted: Counted::new(gpmc),
         }
     }
 }
 
 impl IGPMDomain_Impl for FakeDomain_Impl {
     fn Domain(&self) -> windows_core::Result<BSTR> {
-        Ok(BSTR::from(super::DOMAIN))
+        Ok(BSTR::from(DOMAIN))
+    }
+    fn GetGPO(&self, bstrguid: &BSTR) -> windows_core::Result<IGPMGPO> {
+        let gpmc = self.counted.gpmc();
+        let wanted = String::from_utf16_lossy(bstrguid);
+        match gpmc.gpo_entry(&wanted) {
+            Some((id, display_name)) => Ok(FakeGpo::in_domain(gpmc, &id, &display_name).into()),
+            None => Err(windows_core::HRESULT::from(super::NO_SUCH_OBJECT).into()),
+        }
+    }
+    fn SearchGPOs(
+        &self,
+        pigpmsearchcriteria: Ref<IGPMSearchCriteria>,
+    ) -> windows_core::Result<IGPMGPOCollection> {
+        let gpmc = self.counted.gpmc();
+        let found = search_gpos(gpmc, pigpmsearchcriteria.as_ref())?;
+        Ok(FakeGpoCollection::new(gpmc, found).into())
     }
     fn RestoreGPO(
         &self,
@@ -252,9 +263,10 @@ impl IGPMDomain_Impl for FakeDomain_Impl {
             ("pIGPMBackup", object(pigpmbackup.as_ref())),
             ("lDCFlags", number(ldcflags)),
         ];
-        self.live.gpmc().call(
+        self.counted.gpmc().call(
             OperationKind::DomainRestoreGpo,
             arguments,
+            Reflect::default(),
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -262,8 +274,6 @@ impl IGPMDomain_Impl for FakeDomain_Impl {
     not_implemented! {
         fn DomainController(&self) -> windows_core::Result<BSTR>;
         fn CreateGPO(&self) -> windows_core::Result<IGPMGPO>;
-        fn GetGPO(&self, bstrguid: &BSTR) -> windows_core::Result<IGPMGPO>;
-        fn SearchGPOs(&self, pigpmsearchcriteria: Ref<IGPMSearchCriteria>) -> windows_core::Result<IGPMGPOCollection>;
         fn GetSOM(&self, bstrpath: &BSTR) -> windows_core::Result<IGPMSOM>;
         fn SearchSOMs(&self, pigpmsearchcriteria: Ref<IGPMSearchCriteria>) -> windows_core::Result<IGPMSOMCollection>;
         fn GetWMIFilter(&self, bstrpath: &BSTR) -> windows_core::Result<IGPMWMIFilter>;
@@ -280,12 +290,13 @@ impl IGPMDomain2_Impl for FakeDomain_Impl {
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
         let arguments = vec![
-            ("bstrLoadFile", text(bstrloadfile)),
+            ("bstrLoadFile", recorded(bstrloadfile)),
             ("bOverwrite", boolean(boverwrite)),
         ];
-        self.live.gpmc().call(
+        self.counted.gpmc().call(
             OperationKind::DomainLoadStarterGpo,
             arguments,
+            Reflect::default(),
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -297,9 +308,10 @@ impl IGPMDomain2_Impl for FakeDomain_Impl {
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
         let arguments = vec![("pIGPMTmplBackup", object(pigpmtmplbackup.as_ref()))];
-        self.live.gpmc().call(
+        self.counted.gpmc().call(
             OperationKind::DomainRestoreStarterGpo,
             arguments,
+            Reflect::default(),
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -312,54 +324,34 @@ impl IGPMDomain2_Impl for FakeDomain_Impl {
     }
 }
 
-/// The four properties of a backup or a Starter GPO backup: its ID, the (Starter) GPO's ID,
-/// the directory and the comment.
-fn backup_properties(description: &ResultDescription) -> [&Option<String>; 4] {
-    match description {
-        ResultDescription::Backup {
-            id,
-            gpo_id,
-            directory,
-            comment,
-        }
-        | ResultDescription::StarterGpoBackup {
-            id,
-            gpo_id,
-            directory,
-            comment,
-        } => [id, gpo_id, directory, comment],
-        _ => [&None; 4],
-    }
-}
-
-/// `IGPMBackup`.
+/// `IGPMBackup`: `ID`, `GPOID`, `BackupDir`, `Comment`, and `GenerateReport`.
 #[implement(IGPMBackup)]
 pub(super) struct FakeBackup {
-    description: ResultDescription,
-    live: Live,
+    props: Props,
+    counted: Counted,
 }
 
 impl FakeBackup {
-    pub(super) fn new(gpmc: &FakeGpmc, description: ResultDescription) -> Self {
+    pub(super) fn new(gpmc: &FakeGpmc, props: Props) -> Self {
         FakeBackup {
-            description,
-            live: Live::new(gpmc),
+            props,
+            counted: Counted::new(gpmc),
         }
     }
 }
 
 impl IGPMBackup_Impl for FakeBackup_Impl {
     fn ID(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[0])
+        property(&self.props, "ID")
     }
     fn GPOID(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[1])
+        property(&self.props, "GPOID")
     }
     fn BackupDir(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[2])
+        property(&self.props, "BackupDir")
     }
     fn Comment(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[3])
+        property(&self.props, "Comment")
     }
     generate_report!(OperationKind::BackupReport);
     not_implemented! {
@@ -371,28 +363,38 @@ impl IGPMBackup_Impl for FakeBackup_Impl {
     }
 }
 
-/// `IGPMRSOP`.
+/// `IGPMRSOP`: the logging-mode setters a report needs, and `GenerateReport`.
 #[implement(IGPMRSOP)]
 pub(super) struct FakeRsop {
-    live: Live,
+    counted: Counted,
 }
 
 impl FakeRsop {
     pub(super) fn new(gpmc: &FakeGpmc) -> Self {
         FakeRsop {
-            live: Live::new(gpmc),
+            counted: Counted::new(gpmc),
         }
     }
 }
 
 impl IGPMRSOP_Impl for FakeRsop_Impl {
+    fn SetLoggingComputer(&self, _bstrval: &BSTR) -> windows_core::Result<()> {
+        Ok(())
+    }
+    fn SetLoggingUser(&self, _bstrval: &BSTR) -> windows_core::Result<()> {
+        Ok(())
+    }
+    fn CreateQueryResults(&self) -> windows_core::Result<()> {
+        Ok(())
+    }
+    fn ReleaseQueryResults(&self) -> windows_core::Result<()> {
+        Ok(())
+    }
     generate_report!(OperationKind::RsopReport);
     not_implemented! {
         fn Mode(&self) -> windows_core::Result<GPMRSOPMode>;
         fn Namespace(&self) -> windows_core::Result<BSTR>;
-        fn SetLoggingComputer(&self, bstrval: &BSTR) -> windows_core::Result<()>;
         fn LoggingComputer(&self) -> windows_core::Result<BSTR>;
-        fn SetLoggingUser(&self, bstrval: &BSTR) -> windows_core::Result<()>;
         fn LoggingUser(&self) -> windows_core::Result<BSTR>;
         fn SetLoggingFlags(&self, lval: i32) -> windows_core::Result<()>;
         fn LoggingFlags(&self) -> windows_core::Result<i32>;
@@ -419,40 +421,32 @@ impl IGPMRSOP_Impl for FakeRsop_Impl {
         fn SetPlanningComputerSecurityGroups(&self, varval: &VARIANT) -> windows_core::Result<()>;
         fn PlanningComputerSecurityGroups(&self) -> windows_core::Result<VARIANT>;
         fn LoggingEnumerateUsers(&self) -> windows_core::Result<VARIANT>;
-        fn CreateQueryResults(&self) -> windows_core::Result<()>;
-        fn ReleaseQueryResults(&self) -> windows_core::Result<()>;
         fn GenerateReportToFile(&self, gpmreporttype: GPMReportType, bstrtargetfilepath: &BSTR) -> windows_core::Result<IGPMResult>;
     }
 }
 
-/// `IGPMStarterGPO`.
+/// `IGPMStarterGPO`: `ID`, `DisplayName`, and its four asynchronous methods.
 #[implement(IGPMStarterGPO)]
 pub(super) struct FakeStarterGpo {
-    description: ResultDescription,
-    live: Live,
+    props: Props,
+    counted: Counted,
 }
 
 impl FakeStarterGpo {
-    pub(super) fn new(gpmc: &FakeGpmc, description: ResultDescription) -> Self {
+    pub(super) fn new(gpmc: &FakeGpmc, props: Props) -> Self {
         FakeStarterGpo {
-            description,
-            live: Live::new(gpmc),
+            props,
+            counted: Counted::new(gpmc),
         }
     }
 }
 
 impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
     fn DisplayName(&self) -> windows_core::Result<BSTR> {
-        match &self.description {
-            ResultDescription::StarterGpo { display_name, .. } => property(display_name),
-            _ => Err(E_NOTIMPL.into()),
-        }
+        property(&self.props, "DisplayName")
     }
     fn ID(&self) -> windows_core::Result<BSTR> {
-        match &self.description {
-            ResultDescription::StarterGpo { id, .. } => property(id),
-            _ => Err(E_NOTIMPL.into()),
-        }
+        property(&self.props, "ID")
     }
     fn Save(
         &self,
@@ -468,7 +462,7 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
         let arguments = vec![
-            ("bstrSaveFile", text(bstrsavefile)),
+            ("bstrSaveFile", recorded(bstrsavefile)),
             ("bOverwrite", boolean(boverwrite)),
             ("bSaveAsSystem", boolean(bsaveassystem)),
             ("bstrLanguage", variant(bstrlanguage)),
@@ -477,9 +471,10 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
             ("bstrUniqueID", variant(bstruniqueid)),
             ("bstrVersion", variant(bstrversion)),
         ];
-        self.live.gpmc().call(
+        self.counted.gpmc().call(
             OperationKind::StarterGpoSave,
             arguments,
+            Reflect::default(),
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -492,12 +487,19 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
         let arguments = vec![
-            ("bstrBackupDir", text(bstrbackupdir)),
-            ("bstrComment", text(bstrcomment)),
+            ("bstrBackupDir", recorded(bstrbackupdir)),
+            ("bstrComment", recorded(bstrcomment)),
         ];
-        self.live.gpmc().call(
+        let reflect = Reflect {
+            target_id: plain(&self.props, "ID"),
+            directory: argument(bstrbackupdir),
+            comment: argument(bstrcomment),
+            ..Reflect::default()
+        };
+        self.counted.gpmc().call(
             OperationKind::StarterGpoBackup,
             arguments,
+            reflect,
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -511,9 +513,14 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
         pvargpmcancel: *const VARIANT,
     ) -> windows_core::Result<IGPMResult> {
         let arguments = vec![("pvarNewDisplayName", variant(pvarnewdisplayname))];
-        self.live.gpmc().call(
+        let reflect = Reflect {
+            new_name: variant_text(pvarnewdisplayname),
+            ..Reflect::default()
+        };
+        self.counted.gpmc().call(
             OperationKind::StarterGpoCopy,
             arguments,
+            reflect,
             pvargpmprogress,
             pvargpmcancel.cast_mut(),
         )
@@ -539,34 +546,35 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
     }
 }
 
-/// `IGPMStarterGPOBackup`.
+/// `IGPMStarterGPOBackup`: `ID`, `StarterGPOID`, `BackupDir`, `Comment`, and
+/// `GenerateReport`.
 #[implement(IGPMStarterGPOBackup)]
 pub(super) struct FakeStarterGpoBackup {
-    description: ResultDescription,
-    live: Live,
+    props: Props,
+    counted: Counted,
 }
 
 impl FakeStarterGpoBackup {
-    pub(super) fn new(gpmc: &FakeGpmc, description: ResultDescription) -> Self {
+    pub(super) fn new(gpmc: &FakeGpmc, props: Props) -> Self {
         FakeStarterGpoBackup {
-            description,
-            live: Live::new(gpmc),
+            props,
+            counted: Counted::new(gpmc),
         }
     }
 }
 
 impl IGPMStarterGPOBackup_Impl for FakeStarterGpoBackup_Impl {
     fn ID(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[0])
+        property(&self.props, "ID")
     }
     fn StarterGPOID(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[1])
+        property(&self.props, "StarterGPOID")
     }
     fn BackupDir(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[2])
+        property(&self.props, "BackupDir")
     }
     fn Comment(&self) -> windows_core::Result<BSTR> {
-        property(backup_properties(&self.description)[3])
+        property(&self.props, "Comment")
     }
     generate_report!(OperationKind::StarterGpoBackupReport);
     not_implemented! {
@@ -579,196 +587,22 @@ impl IGPMStarterGPOBackup_Impl for FakeStarterGpoBackup_Impl {
     }
 }
 
-/// `IGPMAsyncCancel`: tells the running script.
-#[implement(IGPMAsyncCancel)]
-pub(super) struct FakeCancel {
-    signal: Arc<Signal>,
-    _live: Live,
-}
-
-impl FakeCancel {
-    pub(super) fn new(gpmc: &FakeGpmc, signal: Arc<Signal>) -> Self {
-        FakeCancel {
-            signal,
-            _live: Live::new(gpmc),
-        }
-    }
-}
-
-impl IGPMAsyncCancel_Impl for FakeCancel_Impl {
-    fn Cancel(&self) -> windows_core::Result<()> {
-        self.signal.raise();
-        Ok(())
-    }
-}
-
-/// A synchronous call's `IGPMResult`.
-#[implement(IGPMResult)]
-pub(super) struct FakeResult {
-    overall: HResult,
-    messages: Vec<StatusMessage>,
-    result: Option<ResultDescription>,
-    live: Live,
-}
-
-impl FakeResult {
-    pub(super) fn new(
-        gpmc: &FakeGpmc,
-        overall: HResult,
-        messages: Vec<StatusMessage>,
-        result: Option<ResultDescription>,
-    ) -> Self {
-        FakeResult {
-            overall,
-            messages,
-            result,
-            live: Live::new(gpmc),
-        }
-    }
-}
-
-impl IGPMResult_Impl for FakeResult_Impl {
-    fn Status(&self) -> windows_core::Result<IGPMStatusMsgCollection> {
-        Ok(collection(self.messages.clone(), self.live.gpmc()))
-    }
-    fn Result(&self) -> windows_core::Result<VARIANT> {
-        Ok(self
-            .result
-            .as_ref()
-            .map(|result| result_variant(result, self.live.gpmc()))
-            .unwrap_or_default())
-    }
-    fn OverallStatus(&self) -> windows_core::Result<()> {
-        code(self.overall)
-    }
-}
-
-/// `IGPMStatusMessage`.
-#[implement(IGPMStatusMessage)]
-struct FakeMessage {
-    message: StatusMessage,
-    _live: Live,
-}
-
-impl IGPMStatusMessage_Impl for FakeMessage_Impl {
-    fn ObjectPath(&self) -> windows_core::Result<BSTR> {
-        Ok(BSTR::from(self.message.object_path.as_str()))
-    }
-    fn ErrorCode(&self) -> windows_core::Result<()> {
-        code(self.message.error_code)
-    }
-    fn ExtensionName(&self) -> windows_core::Result<BSTR> {
-        Ok(BSTR::from(self.message.extension_name.as_str()))
-    }
-    fn SettingsName(&self) -> windows_core::Result<BSTR> {
-        Ok(BSTR::from(self.message.settings_name.as_str()))
-    }
-    fn OperationCode(&self) -> windows_core::Result<()> {
-        code(self.message.operation_code)
-    }
-    fn Message(&self) -> windows_core::Result<BSTR> {
-        Ok(BSTR::from(self.message.message.as_str()))
-    }
-}
-
-fn message_variant(message: &StatusMessage, live: &Live) -> VARIANT {
-    let message: IGPMStatusMessage = FakeMessage {
-        message: message.clone(),
-        _live: Live::new(live.gpmc()),
-    }
-    .into();
-    VARIANT::from(IDispatch::from(message))
-}
-
-/// `IGPMStatusMsgCollection` (1-based, as GPMC's collections).
-#[implement(IGPMStatusMsgCollection)]
-struct FakeCollection {
-    messages: Arc<Vec<StatusMessage>>,
-    _live: Live,
-}
-
-impl IGPMStatusMsgCollection_Impl for FakeCollection_Impl {
-    fn Count(&self) -> windows_core::Result<i32> {
-        Ok(i32::try_from(self.messages.len()).unwrap_or(i32::MAX))
-    }
-    fn get_Item(&self, lindex: i32) -> windows_core::Result<VARIANT> {
-        let message = usize::try_from(lindex - 1)
-            .ok()
-            .and_then(|index| self.messages.get(index))
-            .ok_or_else(|| windows_core::Error::from_hresult(E_FAIL))?;
-        Ok(message_variant(message, &self._live))
-    }
-    fn _NewEnum(&self) -> windows_core::Result<IEnumVARIANT> {
-        Ok(FakeEnum {
-            messages: Arc::clone(&self.messages),
-            position: Mutex::new(0),
-            _live: Live::new(self._live.gpmc()),
-        }
-        .into())
-    }
-}
-
-/// The collection's enumerator.
-#[implement(IEnumVARIANT)]
-struct FakeEnum {
-    messages: Arc<Vec<StatusMessage>>,
-    position: Mutex<usize>,
-    _live: Live,
-}
-
-impl IEnumVARIANT_Impl for FakeEnum_Impl {
-    fn Next(&self, celt: u32, rgvar: *mut VARIANT, pceltfetched: *mut u32) -> HRESULT {
-        let mut position = super::lock(&self.position);
-        let mut written = 0u32;
-        while written < celt && *position < self.messages.len() {
-            let element = message_variant(&self.messages[*position], &self._live);
-            // SAFETY: the caller passed `celt` writable slots; `[out]` slots are written,
-            // not assigned (nothing to drop in them).
-            unsafe { rgvar.add(written as usize).write(element) };
-            written += 1;
-            *position += 1;
-        }
-        if !pceltfetched.is_null() {
-            // SAFETY: checked non-null: the caller's counter.
-            unsafe { pceltfetched.write(written) };
-        }
-        if written == celt {
-            S_OK
-        } else {
-            S_FALSE
-        }
-    }
-    fn Skip(&self, celt: u32) -> HRESULT {
-        let mut position = super::lock(&self.position);
-        *position = (*position)
-            .saturating_add(celt as usize)
-            .min(self.messages.len());
-        S_OK
-    }
-    fn Reset(&self) -> windows_core::Result<()> {
-        *super::lock(&self.position) = 0;
-        Ok(())
-    }
-    fn Clone(&self) -> windows_core::Result<IEnumVARIANT> {
-        Ok(FakeEnum {
-            messages: Arc::clone(&self.messages),
-            position: Mutex::new(*super::lock(&self.position)),
-            _live: Live::new(self._live.gpmc()),
-        }
-        .into())
-    }
-}
-
 dispatch_not_implemented!(
-    FakePlain_Impl,
     FakeGpo_Impl,
     FakeDomain_Impl,
     FakeBackup_Impl,
     FakeRsop_Impl,
     FakeStarterGpo_Impl,
     FakeStarterGpoBackup_Impl,
-    FakeCancel_Impl,
-    FakeResult_Impl,
-    FakeMessage_Impl,
-    FakeCollection_Impl,
 );
+
+/// Compile-time proof that these objects may be called on any thread (they are agile).
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<FakeGpo>();
+    send_sync::<FakeDomain>();
+    send_sync::<FakeBackup>();
+    send_sync::<FakeRsop>();
+    send_sync::<FakeStarterGpo>();
+    send_sync::<FakeStarterGpoBackup>();
+};

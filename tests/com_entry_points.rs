@@ -1,34 +1,37 @@
 //! Every typed entry point (the 14 methods of `GpoExt`, `DomainExt`, `Domain2Ext`,
 //! `BackupExt`, `RsopExt`, `StarterGpoExt`, `StarterGpoBackupExt`) against the crate's fake
-//! GPMC (feature `com-fake`), through the public API only: success with its typed result
-//! (every result type the method allows), a failure, a cancel answered in time and too
-//! late, a start failure, a server that lets go, messages on the way, the synchronous form
-//! against the asynchronous one, and the arguments the fake received. Every scenario ends
-//! with the fake's threads joined and every fake object released. A failure names the
+//! GPMC, through the public API only: success with its typed result (every result type the
+//! method allows), a failure, a cancel answered in time and too late, a start failure, a
+//! server that lets go, messages on the way, the synchronous form against the asynchronous
+//! one, and the arguments the fake received; then what `Call` and `Operation` add (the
+//! sink's options, a result of another type, the future and the stream). Every scenario
+//! ends with the fake's threads joined and every fake object released. A failure names the
 //! method and the scenario.
 #![cfg(all(windows, feature = "com-fake"))]
 
-#[macro_use]
-mod fake_gpmc;
+mod com_support;
 mod trace_buffer;
 
 use std::fmt::Debug;
 use std::thread;
 use std::time::Duration;
 
-use fake_gpmc::Apartment;
-use gpmc_progress::com::fake::{FakeArgument, FakeGpmc};
+use com_support::{assert_released, block_on, observer, reflected, Apartment, GUARD};
+use gpmc_progress::com::fake::script::{
+    CallSpec, CollectionSpec, MessageSpec, Props, ResultSpec, Step,
+};
+use gpmc_progress::com::fake::{FakeArgument, FakeGpmc, GPO_ID};
 use gpmc_progress::com::{
     AsyncMethod, BackupExt, Call, ComResult, CopyFlags, DcValidation, Domain2Ext, DomainExt,
     GpoExt, ImportFlags, OperationError, ReportFormat, ResultObject, RsopExt, SaveAs,
     StarterGpoBackupExt, StarterGpoBackupResult, StarterGpoCopyResult, StarterGpoExt,
     SystemStarterGpo,
 };
-use gpmc_progress::live::{Late, Notification, TrackError, Update};
+use gpmc_progress::live::{Late, NoUpdate, Notification, TrackError, Update};
 use gpmc_progress::simulate::Simulation;
 use gpmc_progress::{
     Event, HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription,
-    ResultType,
+    ResultType, Rules, StatusMessage,
 };
 use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::E_NOTIMPL;
@@ -219,15 +222,17 @@ fn each(simulation: Simulation, name: &str, scenario: &mut impl Scenario) {
     with_method(&fake, kind, scenario);
     fake.join();
     assert_eq!(
-        fake.live_objects(),
+        fake.objects_alive(),
         0,
         "{kind} ({name}): fake objects leaked"
     );
 }
 
-/// The result the simulation's finishing call carries.
+/// The result the simulation's finishing call carries, as the fake reports it for the
+/// arguments `with_method` passes: a backup has the directory and the comment it was given
+/// and the ID of what it backed up, a copy the new name.
 fn expected_result(simulation: &Simulation) -> Option<ResultDescription> {
-    simulation
+    let result = simulation
         .inputs()
         .unwrap()
         .into_iter()
@@ -236,7 +241,8 @@ fn expected_result(simulation: &Simulation) -> Option<ResultDescription> {
             Input::Status(call) => Some(call.result),
             Input::Cancel => None,
         })
-        .unwrap()
+        .unwrap();
+    result.map(|result| reflected(simulation.operation(), result))
 }
 
 /// Every message the simulation's calls carry, in order.
@@ -495,7 +501,10 @@ fn every_method_reports_a_start_failure() {
             );
             assert_eq!(
                 record.text(),
-                format!("{{\"event\":\"begin\",\"operation\":\"{}\"}}\n", kind.id()),
+                format!(
+                    "{{\"event\":\"begin\",\"ms\":0,\"operation\":\"{}\"}}\n",
+                    kind.id()
+                ),
                 "{kind}"
             );
             match started {
@@ -535,13 +544,9 @@ fn every_method_answers_a_cancel_from_another_thread_in_time() {
             let operation = call()
                 .start()
                 .unwrap_or_else(|e| panic!("{kind}: start: {e}"));
-            thread::scope(|scope| {
-                scope
-                    .spawn(|| operation.cancel())
-                    .join()
-                    .unwrap()
-                    .unwrap_or_else(|e| panic!("{kind}: cancel: {e}"));
-            });
+            let request = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            assert!(request.in_time(), "{kind}");
+            assert_eq!(request.server_answer(), Some(HResult::S_OK), "{kind}");
             let outcome = operation
                 .wait_timeout(WAIT)
                 .unwrap_or_else(|| panic!("{kind}: no end"))
@@ -588,8 +593,11 @@ fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
                 .unwrap_or_else(|| panic!("{kind}: no end"))
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             fake.join();
-            // The answer of a server that has finished does not matter; the outcome stays.
-            let _ = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            // Too late: recorded nowhere; the server that has finished still answers, and
+            // the outcome stays.
+            let request = thread::scope(|scope| scope.spawn(|| operation.cancel()).join().unwrap());
+            assert!(!request.in_time(), "{kind}");
+            assert_eq!(request.server_answer(), Some(HResult::S_OK), "{kind}");
             let after = operation.wait().unwrap_or_else(|e| panic!("{kind}: {e}"));
             assert_eq!(plain(&after), plain(&before), "{kind}");
             assert_eq!(before.kind(), OutcomeKind::Succeeded, "{kind}");
@@ -609,7 +617,37 @@ fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
 #[implement(IGPMMigrationTable)]
 struct Table;
 
-no_dispatch!(Table_Impl);
+impl IDispatch_Impl for Table_Impl {
+    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
+        Ok(0)
+    }
+    fn GetTypeInfo(&self, _: u32, _: u32) -> windows_core::Result<ITypeInfo> {
+        Err(E_NOTIMPL.into())
+    }
+    fn GetIDsOfNames(
+        &self,
+        _: *const GUID,
+        _: *const PCWSTR,
+        _: u32,
+        _: u32,
+        _: *mut i32,
+    ) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+    fn Invoke(
+        &self,
+        _: i32,
+        _: *const GUID,
+        _: u32,
+        _: DISPATCH_FLAGS,
+        _: *const DISPPARAMS,
+        _: *mut VARIANT,
+        _: *mut EXCEPINFO,
+        _: *mut u32,
+    ) -> windows_core::Result<()> {
+        Err(E_NOTIMPL.into())
+    }
+}
 
 impl IGPMMigrationTable_Impl for Table_Impl {
     fn Save(&self, _: &BSTR) -> windows_core::Result<()> {
@@ -843,5 +881,175 @@ fn the_fake_receives_the_typed_arguments() {
         table,
     ));
     fake.join();
-    assert_eq!(fake.live_objects(), 0);
+    assert_eq!(fake.objects_alive(), 0);
 }
+
+fn backup_steps() -> Vec<Step> {
+    vec![
+        CallSpec::progress(0, 2).into(),
+        CallSpec::progress(1, 2)
+            .messages(CollectionSpec::of(vec![MessageSpec::new("copied")]))
+            .into(),
+        CallSpec::progress(2, 2)
+            .result(ResultSpec::Backup(Props::of(&[
+                ("ID", "{2C5A3F7E-0000-4000-8000-000000000001}"),
+                ("GPOID", GPO_ID),
+                ("BackupDir", r"C:\Backups"),
+                ("Comment", "nightly"),
+            ])))
+            .into(),
+    ]
+}
+
+#[test]
+fn options_observer_record_and_rules_apply() {
+    let _mta = Apartment::mta();
+    let gpmc = FakeGpmc::new().play(OperationKind::GpoBackup, backup_steps());
+    let trace = SharedBuffer::default();
+    let (keep, kept) = observer();
+    let (observed, dropped) = (kept.told, kept.dropped);
+    let operation = gpmc
+        .gpo()
+        .backup(r"C:\Backups", "nightly")
+        .rules(Rules::strict())
+        .observer(keep)
+        .record(trace.clone())
+        .start()
+        .unwrap();
+    // The observer has been handed the end, and the trace holds every line, by then.
+    let outcome = operation.wait().expect("an outcome");
+    gpmc.join();
+    assert_eq!(outcome.kind(), OutcomeKind::Succeeded);
+    let progress = |n, d| {
+        Update::<ComResult>::Event(Event::Progress(
+            gpmc_progress::ProgressFraction::new(n, d).unwrap(),
+        ))
+    };
+    let end = Update::End(operation.tracker().wait());
+    let expected = [
+        progress(1, 2),
+        Update::Event(Event::Message(StatusMessage::new("copied"))),
+        progress(2, 2),
+        end,
+    ];
+    // The observer may skip progress it had no time for (here the first call's), never
+    // the progress current before an update or the end.
+    let seen: Vec<Update<ComResult>> = observed
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|told| match told {
+            com_support::Told::Update(update) => update.clone(),
+            com_support::Told::Late(late) => panic!("{late}"),
+        })
+        .collect();
+    drop(observed);
+    assert!(seen.len() >= 4, "{seen:?}");
+    let (skippable, rest) = seen.split_at(seen.len() - 4);
+    assert!(
+        skippable.iter().all(|update| *update == progress(0, 2)),
+        "{seen:?}"
+    );
+    assert_eq!(rest, expected);
+    assert_eq!(operation.tracker().updates_so_far(), expected);
+    let text = trace.text();
+    assert!(text.starts_with("{\"event\":\"begin\",\"ms\":0,\"operation\":\"gpo-backup\"}\n"));
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(operation.tracker().after_end().is_empty());
+    drop((outcome, operation, expected, seen));
+    dropped
+        .recv_timeout(GUARD)
+        .expect("the observer was let go (deadlock guard)");
+    // The tracker's state, which holds the kept backup object in its end, is freed on the
+    // tracker's own thread right after it let the observer and the recorder go.
+    let deadline = std::time::Instant::now() + GUARD;
+    while gpmc.objects_alive() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a fake was not released"
+        );
+        thread::yield_now();
+    }
+    assert_released(&gpmc);
+}
+
+#[test]
+fn a_result_of_another_type_is_an_error_that_keeps_the_outcome() {
+    let _mta = Apartment::mta();
+    let gpo = Props::of(&[("ID", "{G}"), ("DisplayName", "x"), ("DomainName", "d")]);
+    let steps = || {
+        vec![CallSpec::progress(1, 1)
+            .result(ResultSpec::Gpo(gpo.clone()))
+            .into()]
+    };
+    // Documented rules: an unexpected result is an anomaly, so it reaches the conversion.
+    let gpmc = FakeGpmc::new().play(OperationKind::GpoBackup, steps());
+    let operation = gpmc.gpo().backup(r"C:\Backups", "").start().unwrap();
+    match operation.wait() {
+        Err(OperationError::UnexpectedResult(outcome)) => {
+            assert!(matches!(
+                outcome.result().map(|r| r.description()),
+                Some(ResultDescription::Gpo { .. })
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    gpmc.join();
+    drop(operation);
+    // Strict rules: the violation decides.
+    let operation = gpmc
+        .gpo()
+        .backup(r"C:\Backups", "")
+        .rules(Rules::strict())
+        .start()
+        .unwrap();
+    assert!(matches!(
+        operation.wait(),
+        Err(OperationError::Track(TrackError::Violation(_)))
+    ));
+    drop(operation);
+    assert_released(&gpmc);
+}
+
+#[test]
+fn the_future_and_the_stream_give_the_same_end() {
+    let _mta = Apartment::mta();
+    let gpmc = FakeGpmc::new().play(OperationKind::GpoBackup, backup_steps());
+    let operation = gpmc.gpo().backup(r"C:\Backups", "nightly").start().unwrap();
+    let mut updates = operation.tracker().updates();
+    let by_method = block_on(operation.outcome()).expect("an outcome");
+    let by_await = block_on(operation.clone().into_future_helper()).expect("an outcome");
+    assert_eq!(by_method, by_await);
+    assert_eq!(
+        by_method.result().map(|backup| backup.description()),
+        Some(&ResultDescription::Backup {
+            id: Some("{2C5A3F7E-0000-4000-8000-000000000001}".into()),
+            gpo_id: Some(GPO_ID.into()),
+            directory: Some(r"C:\Backups".into()),
+            comment: Some("nightly".into()),
+        })
+    );
+    let mut all = Vec::new();
+    loop {
+        match updates.next_timeout(GUARD) {
+            Ok(update) => all.push(update),
+            Err(NoUpdate::Ended) => break,
+            Err(error) => panic!("{error} (deadlock guard)"),
+        }
+    }
+    assert_eq!(all, operation.tracker().updates_so_far());
+    assert_eq!(all.last(), Some(&Update::End(operation.tracker().wait())));
+    gpmc.join();
+    assert_eq!(operation.try_outcome(), Some(Ok(by_method.clone())));
+    drop((by_method, by_await, operation, updates, all));
+    assert_released(&gpmc);
+}
+
+trait IntoFutureHelper: std::future::IntoFuture + Sized {
+    /// `async { operation.await }` without an async block's Send questions.
+    fn into_future_helper(self) -> Self::IntoFuture {
+        std::future::IntoFuture::into_future(self)
+    }
+}
+
+impl<T: std::future::IntoFuture> IntoFutureHelper for T {}

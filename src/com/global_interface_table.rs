@@ -1,4 +1,4 @@
-//! [`GitEntry`]: a COM interface handed between threads and apartments through the
+//! [`GlobalInterface`]: a COM interface handed between threads and apartments through the
 //! process's Global Interface Table (GIT).
 //!
 //! windows-rs interfaces are neither `Send` nor `Sync`, and rightly so: a pointer is only
@@ -13,7 +13,7 @@
 
 use std::marker::PhantomData;
 
-use windows::Win32::Foundation::{RPC_E_CHANGED_MODE, S_FALSE};
+use windows::Win32::Foundation::E_POINTER;
 use windows::Win32::System::Com::{
     CoCreateInstance, CoDecrementMTAUsage, CoIncrementMTAUsage, CoInitializeEx, CoUninitialize,
     IGlobalInterfaceTable, CLSCTX_INPROC_SERVER, COINIT_MULTITHREADED, CO_MTA_USAGE_COOKIE,
@@ -31,14 +31,14 @@ const CLSID_STD_GLOBAL_INTERFACE_TABLE: GUID =
 /// ([`get`](Self::get)). The entry keeps the multithreaded apartment alive
 /// (`CoIncrementMTAUsage`), since an entry registered from an MTA thread is only valid while
 /// the MTA exists, and a GPMC worker thread may be the MTA's last thread.
-pub(crate) struct GitEntry<I> {
+pub(crate) struct GlobalInterface<I> {
     cookie: u32,
     /// The `CO_MTA_USAGE_COOKIE` as an address: an opaque handle, kept as plain data.
     mta_usage: usize,
     _interface: PhantomData<fn() -> I>,
 }
 
-impl<I: Interface> GitEntry<I> {
+impl<I: Interface> GlobalInterface<I> {
     /// Registers `object`; the calling thread must have COM initialised and be in the
     /// apartment `object` belongs to.
     pub(crate) fn register(object: &I) -> windows_core::Result<Self> {
@@ -54,7 +54,7 @@ impl<I: Interface> GitEntry<I> {
             unsafe { table.RegisterInterfaceInGlobal(unknown, &I::IID) }
         });
         match registered {
-            Ok(cookie) => Ok(GitEntry {
+            Ok(cookie) => Ok(GlobalInterface {
                 cookie,
                 mta_usage: usage.0 as usize,
                 _interface: PhantomData,
@@ -77,13 +77,18 @@ impl<I: Interface> GitEntry<I> {
         // SAFETY: `I::IID` is the identifier the entry was registered with, and `raw` is a
         // valid out slot; on success it holds an owned reference to an `I`.
         unsafe { table.GetInterfaceFromGlobal(self.cookie, &I::IID, &mut raw) }?;
-        // SAFETY: GetInterfaceFromGlobal succeeded, so `raw` is a non-null, AddRef'ed
+        if raw.is_null() {
+            // A table that answers success without an object breaks its contract; there is
+            // nothing to own (and `from_raw` must not be handed a null pointer).
+            return Err(windows_core::Error::from_hresult(E_POINTER));
+        }
+        // SAFETY: GetInterfaceFromGlobal succeeded with a non-null pointer: an AddRef'ed
         // pointer to an `I`, whose reference the returned value now owns.
         Ok(unsafe { I::from_raw(raw) })
     }
 }
 
-impl<I> Drop for GitEntry<I> {
+impl<I> Drop for GlobalInterface<I> {
     fn drop(&mut self) {
         with_com(|| {
             if let Ok(table) = table() {
@@ -98,9 +103,9 @@ impl<I> Drop for GitEntry<I> {
     }
 }
 
-impl<I> core::fmt::Debug for GitEntry<I> {
+impl<I> core::fmt::Debug for GlobalInterface<I> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("GitEntry")
+        f.debug_struct("GlobalInterface")
             .field("cookie", &self.cookie)
             .finish_non_exhaustive()
     }
@@ -124,9 +129,10 @@ fn table() -> windows_core::Result<IGlobalInterfaceTable> {
 pub(crate) fn with_com<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: no pointers; every success (S_OK, or S_FALSE when COM was already initialised
     // as MTA) is balanced by the CoUninitialize below, on this thread.
+    // A failure (RPC_E_CHANGED_MODE on a single-threaded apartment's thread) leaves COM as
+    // it was, usable or not: `f` then meets the error of whatever it calls.
     let initialised = unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) };
-    let balance = initialised.is_ok() || initialised == S_FALSE;
-    debug_assert!(balance || initialised == RPC_E_CHANGED_MODE || initialised.is_err());
+    let balance = initialised.is_ok();
     let value = f();
     if balance {
         // SAFETY: balances the successful CoInitializeEx above, on the same thread.
@@ -173,7 +179,7 @@ mod tests {
         let (entry, raw) = std::thread::spawn(move || {
             let _mta = Apartment::enter(COINIT_MULTITHREADED);
             let object = registering.interface();
-            let entry = GitEntry::register(&object).expect("registered");
+            let entry = GlobalInterface::register(&object).expect("registered");
             (entry, object.as_raw() as usize)
         })
         .join()
