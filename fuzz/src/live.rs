@@ -384,7 +384,7 @@ pub fn check(input: LiveInput) {
                 }
             }
             Op::Cancel => {
-                assert_eq!(tracker.cancel(), expected.cancel());
+                assert_eq!(tracker.cancel().in_time(), expected.cancel());
             }
             Op::StartFailed(i, hr) => {
                 if let Some(reporter) = pick(&mut reporters, i) {
