@@ -35,16 +35,13 @@ use gpmc_progress::{
 };
 use trace_buffer::SharedBuffer;
 use windows::Win32::Foundation::E_NOTIMPL;
-use windows::Win32::System::Com::{
-    IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
-};
 use windows::Win32::System::Com::{COINIT_APARTMENTTHREADED, COINIT_MULTITHREADED};
 use windows::Win32::System::GroupPolicy::{
     GPMEntryType, IGPMMapEntry, IGPMMapEntryCollection, IGPMMigrationTable,
     IGPMMigrationTable_Impl, IGPMResult,
 };
 use windows::Win32::System::Variant::VARIANT;
-use windows_core::{implement, Interface, BSTR, GUID, PCWSTR};
+use windows_core::{implement, Interface, BSTR};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -617,37 +614,7 @@ fn every_method_keeps_its_outcome_when_the_cancel_comes_too_late() {
 #[implement(IGPMMigrationTable)]
 struct Table;
 
-impl IDispatch_Impl for Table_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-    fn GetTypeInfo(&self, _: u32, _: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-    fn GetIDsOfNames(
-        &self,
-        _: *const GUID,
-        _: *const PCWSTR,
-        _: u32,
-        _: u32,
-        _: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-    fn Invoke(
-        &self,
-        _: i32,
-        _: *const GUID,
-        _: u32,
-        _: DISPATCH_FLAGS,
-        _: *const DISPPARAMS,
-        _: *mut VARIANT,
-        _: *mut EXCEPINFO,
-        _: *mut u32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-}
+com_support::dispatch_not_implemented!(Table_Impl);
 
 impl IGPMMigrationTable_Impl for Table_Impl {
     fn Save(&self, _: &BSTR) -> windows_core::Result<()> {

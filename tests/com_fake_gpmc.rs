@@ -20,15 +20,12 @@ use gpmc_progress::{
     HResult, Input, OperationKind, OperationOutcome, OutcomeKind, ResultDescription, Rule,
     StatusCall,
 };
-use windows::Win32::Foundation::{E_FAIL, E_INVALIDARG, E_NOTIMPL, VARIANT_FALSE, VARIANT_TRUE};
-use windows::Win32::System::Com::{
-    IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
-};
+use windows::Win32::Foundation::{E_FAIL, E_INVALIDARG, VARIANT_FALSE, VARIANT_TRUE};
 use windows::Win32::System::GroupPolicy::{
     repHTML, repXML, IGPMAsyncProgress, IGPMAsyncProgress_Impl, IGPMResult, IGPMStatusMsgCollection,
 };
 use windows::Win32::System::Variant::VARIANT;
-use windows_core::{implement, Ref, GUID, HRESULT, PCWSTR};
+use windows_core::{implement, Ref, HRESULT};
 
 /// The 14 operations, each started by its own method.
 fn kinds() -> impl Iterator<Item = OperationKind> {
@@ -370,37 +367,7 @@ impl IGPMAsyncProgress_Impl for Refusing_Impl {
     }
 }
 
-impl IDispatch_Impl for Refusing_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-    fn GetTypeInfo(&self, _: u32, _: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-    fn GetIDsOfNames(
-        &self,
-        _: *const GUID,
-        _: *const PCWSTR,
-        _: u32,
-        _: u32,
-        _: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-    fn Invoke(
-        &self,
-        _: i32,
-        _: *const GUID,
-        _: u32,
-        _: DISPATCH_FLAGS,
-        _: *const DISPPARAMS,
-        _: *mut VARIANT,
-        _: *mut EXCEPINFO,
-        _: *mut u32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
-}
+com_support::dispatch_not_implemented!(Refusing_Impl);
 
 /// What a sink does wrong is reported: the check every test ends with can fail.
 #[test]

@@ -29,6 +29,51 @@ use windows::Win32::System::GroupPolicy::{IGPMResult, IGPMGPO};
 use windows::Win32::System::Variant::VARIANT;
 use windows_core::Interface;
 
+/// `IDispatch` for a test's own COM class, used only through its vtable: no type
+/// information and no late-bound calls (`GetTypeInfoCount` answers 0, the rest `E_NOTIMPL`).
+#[allow(unused_macros)] // used by some test files only
+macro_rules! dispatch_not_implemented {
+    ($object:ty) => {
+        impl ::windows::Win32::System::Com::IDispatch_Impl for $object {
+            fn GetTypeInfoCount(&self) -> ::windows_core::Result<u32> {
+                Ok(0)
+            }
+            fn GetTypeInfo(
+                &self,
+                _: u32,
+                _: u32,
+            ) -> ::windows_core::Result<::windows::Win32::System::Com::ITypeInfo> {
+                Err(::windows::Win32::Foundation::E_NOTIMPL.into())
+            }
+            fn GetIDsOfNames(
+                &self,
+                _: *const ::windows_core::GUID,
+                _: *const ::windows_core::PCWSTR,
+                _: u32,
+                _: u32,
+                _: *mut i32,
+            ) -> ::windows_core::Result<()> {
+                Err(::windows::Win32::Foundation::E_NOTIMPL.into())
+            }
+            fn Invoke(
+                &self,
+                _: i32,
+                _: *const ::windows_core::GUID,
+                _: u32,
+                _: ::windows::Win32::System::Com::DISPATCH_FLAGS,
+                _: *const ::windows::Win32::System::Com::DISPPARAMS,
+                _: *mut ::windows::Win32::System::Variant::VARIANT,
+                _: *mut ::windows::Win32::System::Com::EXCEPINFO,
+                _: *mut u32,
+            ) -> ::windows_core::Result<()> {
+                Err(::windows::Win32::Foundation::E_NOTIMPL.into())
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use dispatch_not_implemented;
+
 /// How long a test waits for something that must happen before calling it a deadlock.
 pub const GUARD: Duration = Duration::from_secs(60);
 
