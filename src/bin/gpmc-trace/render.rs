@@ -108,6 +108,7 @@ fn bar_style(template: &str, fill: &str) -> ProgressStyle {
 mod quiet_echo {
     use std::io::{self, IsTerminal};
     use std::sync::Mutex;
+    use std::time::{Duration, Instant};
 
     use nix::sys::termios::{tcgetattr, tcsetattr, LocalFlags, SetArg, Termios};
     use nix::unistd::{getpgrp, tcgetpgrp};
@@ -138,10 +139,30 @@ mod quiet_echo {
         }
     }
 
-    /// Restores the terminal's settings (nothing when they were not changed).
+    /// When the last Ctrl-C came.
+    static LAST_INTERRUPT: Mutex<Option<Instant>> = Mutex::new(None);
+
+    /// How long after a Ctrl-C the settings stay as they are.
+    const ECHO_SETTLES: Duration = Duration::from_millis(100);
+
+    /// Notes a Ctrl-C.
+    pub fn interrupted() {
+        if let Ok(mut last) = LAST_INTERRUPT.lock() {
+            *last = Some(Instant::now());
+        }
+    }
+
+    /// Restores the terminal's settings (nothing when they were not changed). The terminal
+    /// sends the signal of a Ctrl-C before it echoes it, under the settings of that moment:
+    /// restored right after a Ctrl-C, they could let it echo a `^C` below the bar, so they
+    /// wait until a short pause after the last one has passed.
     pub fn end() {
         let saved = SAVED.lock().ok().and_then(|mut saved| saved.take());
         if let Some(settings) = saved {
+            let last = LAST_INTERRUPT.lock().ok().and_then(|last| *last);
+            if let Some(rest) = last.and_then(|at| ECHO_SETTLES.checked_sub(at.elapsed())) {
+                std::thread::sleep(rest);
+            }
             let _ = tcsetattr(io::stdin(), SetArg::TCSANOW, &settings);
         }
     }
@@ -151,6 +172,7 @@ mod quiet_echo {
 #[cfg(not(unix))]
 mod quiet_echo {
     pub fn start() {}
+    pub fn interrupted() {}
     pub fn end() {}
 }
 
@@ -258,6 +280,7 @@ pub fn interrupts() -> Arc<AtomicUsize> {
     let interrupts = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&interrupts);
     if let Err(error) = ctrlc::set_handler(move || {
+        quiet_echo::interrupted();
         if counted.fetch_add(1, Ordering::SeqCst) >= 1 {
             interrupted()
         }
