@@ -264,13 +264,7 @@ fn apply_break(
             }
             finishing.numerator = previous.unwrap_or(0);
             finishing.result = None;
-            if finishing.hr.is_success() {
-                finishing.hr = HResult::E_FAIL;
-                finishing
-                    .messages
-                    .get_or_insert_with(Vec::new)
-                    .push(failure_message(HResult::E_FAIL, rng));
-            }
+            fail(finishing, rng);
         }
         Rule::ResultBeforeCompletion => {
             if d == 0 {
@@ -281,13 +275,7 @@ fn apply_break(
             plan.insert(t, Planned::once(early));
         }
         Rule::ResultOnFailure => {
-            if finishing.hr.is_success() {
-                finishing.hr = HResult::E_FAIL;
-                finishing
-                    .messages
-                    .get_or_insert_with(Vec::new)
-                    .push(failure_message(HResult::E_FAIL, rng));
-            }
+            fail(finishing, rng);
             finishing.result = Some(result_of(result_type, rng));
         }
         Rule::UnexpectedResult => {
@@ -310,6 +298,17 @@ fn apply_break(
         }
     }
     Ok(())
+}
+
+/// Makes `call` fail with `E_FAIL` and the message a failing server sends with it, unless it
+/// fails already.
+fn fail(call: &mut StatusCall, rng: &mut SplitMix64) {
+    if call.hr.is_success() {
+        call.hr = HResult::E_FAIL;
+        call.messages
+            .get_or_insert_with(Vec::new)
+            .push(failure_message(HResult::E_FAIL, rng));
+    }
 }
 
 /// One input of the plan, and whether a second server thread may repeat it.
