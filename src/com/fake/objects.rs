@@ -42,6 +42,32 @@ fn argument(value: &BSTR) -> Option<String> {
     Some(String::from_utf16_lossy(value))
 }
 
+/// `Backup` of a GPO or a Starter GPO whose properties are `props`: the directory and the
+/// comment recorded, and reflected in the result with the ID of what was backed up.
+fn backup(
+    counted: &Counted,
+    props: &Props,
+    operation: OperationKind,
+    directory: &BSTR,
+    comment: &BSTR,
+    progress: *const VARIANT,
+    cancel: *mut VARIANT,
+) -> windows_core::Result<IGPMResult> {
+    let arguments = vec![
+        ("bstrBackupDir", recorded(directory)),
+        ("bstrComment", recorded(comment)),
+    ];
+    let reflect = Reflect {
+        target_id: plain(props, "ID"),
+        directory: argument(directory),
+        comment: argument(comment),
+        ..Reflect::default()
+    };
+    counted
+        .gpmc()
+        .call(operation, arguments, reflect, progress, cancel)
+}
+
 /// The text a `VARIANT` argument holds, if it holds one.
 fn variant_text(value: *const VARIANT) -> Option<String> {
     match variant(value) {
@@ -124,20 +150,12 @@ impl IGPMGPO_Impl for FakeGpo_Impl {
         pvargpmprogress: *const VARIANT,
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![
-            ("bstrBackupDir", recorded(bstrbackupdir)),
-            ("bstrComment", recorded(bstrcomment)),
-        ];
-        let reflect = Reflect {
-            target_id: plain(&self.props, "ID"),
-            directory: argument(bstrbackupdir),
-            comment: argument(bstrcomment),
-            ..Reflect::default()
-        };
-        self.counted.gpmc().call(
+        backup(
+            &self.counted,
+            &self.props,
             OperationKind::GpoBackup,
-            arguments,
-            reflect,
+            bstrbackupdir,
+            bstrcomment,
             pvargpmprogress,
             pvargpmcancel,
         )
@@ -486,20 +504,12 @@ impl IGPMStarterGPO_Impl for FakeStarterGpo_Impl {
         pvargpmprogress: *const VARIANT,
         pvargpmcancel: *mut VARIANT,
     ) -> windows_core::Result<IGPMResult> {
-        let arguments = vec![
-            ("bstrBackupDir", recorded(bstrbackupdir)),
-            ("bstrComment", recorded(bstrcomment)),
-        ];
-        let reflect = Reflect {
-            target_id: plain(&self.props, "ID"),
-            directory: argument(bstrbackupdir),
-            comment: argument(bstrcomment),
-            ..Reflect::default()
-        };
-        self.counted.gpmc().call(
+        backup(
+            &self.counted,
+            &self.props,
             OperationKind::StarterGpoBackup,
-            arguments,
-            reflect,
+            bstrbackupdir,
+            bstrcomment,
             pvargpmprogress,
             pvargpmcancel,
         )
